@@ -1,0 +1,101 @@
+package dev.switchboard.planner;
+
+import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.PlanStep;
+import dev.switchboard.platform.config.ProviderSpec;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.RejectedRecordException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Validates a request and decides which providers to try, in which order. Pure: no I/O. */
+public final class Planner {
+
+    /** Output tokens assumed when estimating a step's cost before the call. */
+    static final int ESTIMATED_OUTPUT_TOKENS = 256;
+
+    private final SwitchboardConfig config;
+
+    public Planner(SwitchboardConfig config) {
+        this.config = config;
+    }
+
+    public ExecutionPlan plan(LlmRequest request, long nowMs) {
+        validate(request);
+        List<String> providers;
+        String strategy;
+        if (!request.getPreferredProviders().isEmpty()) {
+            providers = request.getPreferredProviders();
+            strategy = "preferred";
+        } else {
+            providers = config.plannerRanking().subList(0, Math.min(config.plannerMaxSteps(), config.plannerRanking().size()));
+            strategy = "static-ranking";
+        }
+        long inputTokens = estimateInputTokens(request);
+        List<PlanStep> steps = new ArrayList<>(providers.size());
+        for (int i = 0; i < providers.size(); i++) {
+            ProviderSpec spec = config.provider(providers.get(i));
+            steps.add(PlanStep.newBuilder()
+                    .setProvider(spec.name())
+                    .setModel(spec.model())
+                    .setEstimatedCostUsd(spec.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
+                    .setReason(strategy.equals("preferred") ? "preferred by the request, #" + (i + 1)
+                            : "static ranking, #" + (i + 1))
+                    .build());
+        }
+        return ExecutionPlan.newBuilder()
+                .setRequestId(request.getRequestId())
+                .setTenantId(request.getTenantId())
+                .setSessionId(request.getSessionId())
+                .setRequest(request)
+                .setSteps(steps)
+                .setStrategy(strategy)
+                .setPlannedAtMs(nowMs)
+                .build();
+    }
+
+    /** Rough token count of the prompt: one token per four characters, as the price estimates assume. */
+    static long estimateInputTokens(LlmRequest request) {
+        long chars = 0;
+        for (ChatMessage message : request.getMessages()) {
+            chars += message.getContent().length();
+        }
+        return (chars + 3) / 4;
+    }
+
+    private void validate(LlmRequest request) {
+        String id = request.getRequestId();
+        if (id == null || id.isBlank()) {
+            throw invalid("requestId is empty", null);
+        }
+        if (request.getTenantId() == null || request.getTenantId().isBlank()) {
+            throw invalid("tenantId is empty", id);
+        }
+        if (request.getMessages().isEmpty()) {
+            throw invalid("messages is empty: a request needs at least one message", id);
+        }
+        if (request.getReplyTo() != null) {
+            try {
+                Topic.validate(request.getReplyTo());
+            } catch (InvalidTopicException e) {
+                throw invalid("replyTo is not a valid topic name: " + e.getMessage(), id);
+            }
+        }
+        for (String provider : request.getPreferredProviders()) {
+            if (!config.hasProvider(provider)) {
+                throw new RejectedRecordException("UNKNOWN_PROVIDER", "preferredProviders names '" + provider
+                        + "', which is not configured; configured: "
+                        + config.providers().stream().map(ProviderSpec::name).toList(), id);
+            }
+        }
+    }
+
+    private static RejectedRecordException invalid(String message, String requestId) {
+        return new RejectedRecordException("INVALID_REQUEST", message, requestId);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.switchboard.platform;
+
+import dev.switchboard.platform.config.ConfigLoader;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import org.apache.kafka.common.config.ConfigException;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
+
+/**
+ * The {@code main} of every service: {@code [--config FILE]}, settings from the file and
+ * {@code SWITCHBOARD_*} environment variables, run until SIGINT/SIGTERM, close cleanly.
+ */
+public final class ServiceLauncher {
+
+    private ServiceLauncher() {
+    }
+
+    public static void run(String name, String[] args, Function<SwitchboardConfig, AutoCloseable> start) {
+        Path configFile = null;
+        for (int i = 0; i < args.length; i++) {
+            if (("--config".equals(args[i]) || "-c".equals(args[i])) && i + 1 < args.length) {
+                configFile = Path.of(args[++i]);
+            } else if ("--help".equals(args[i]) || "-h".equals(args[i])) {
+                System.out.println("Usage: " + name + " [--config FILE]\nRuns the " + name
+                        + " service until interrupted. Settings: the file, then SWITCHBOARD_* environment variables.");
+                return;
+            } else {
+                System.err.println(name + ": unknown argument '" + args[i] + "'. Usage: " + name + " [--config FILE]");
+                System.exit(2);
+            }
+        }
+        SwitchboardConfig config;
+        try {
+            config = ConfigLoader.load(configFile, Map.of());
+        } catch (ConfigException | IllegalArgumentException e) {
+            System.err.println(name + ": invalid configuration: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        AutoCloseable service = start.apply(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                service.close();
+            } catch (Exception e) {
+                System.err.println(name + ": error while stopping: " + e);
+            } finally {
+                stopped.countDown();
+            }
+        }, name + "-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

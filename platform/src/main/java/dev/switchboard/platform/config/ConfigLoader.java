@@ -1,0 +1,91 @@
+package dev.switchboard.platform.config;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Gathers raw settings in order of precedence, lowest first: the bundled defaults, a properties
+ * file, environment variables ({@code SWITCHBOARD_} + the key upper-cased with every character that
+ * is not a letter or digit turned into {@code _}; {@code kafka.bootstrap.servers} is
+ * {@code SWITCHBOARD_KAFKA_BOOTSTRAP_SERVERS}), then explicit overrides.
+ */
+public final class ConfigLoader {
+
+    public static final String ENV_PREFIX = "SWITCHBOARD_";
+    private static final String DEFAULTS = "/switchboard-defaults.properties";
+
+    private ConfigLoader() {
+    }
+
+    /** The bundled defaults, overlaid by {@code file} (when not null), the environment and {@code overrides}. */
+    public static SwitchboardConfig load(Path file, Map<String, String> overrides) {
+        return load(file, System.getenv(), overrides);
+    }
+
+    static SwitchboardConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        Map<String, String> raw = new HashMap<>(defaults());
+        if (file != null) {
+            raw.putAll(readFile(file));
+        }
+        // Environment variables are matched against every key known so far and every key the
+        // definition knows; keys of providers named only in the environment are found in a second pass.
+        applyEnv(raw, env);
+        raw.putAll(overrides);
+        applyEnv(raw, env);
+        raw.putAll(overrides);
+        return SwitchboardConfig.parse(raw);
+    }
+
+    public static Map<String, String> defaults() {
+        try (InputStream in = ConfigLoader.class.getResourceAsStream(DEFAULTS)) {
+            if (in == null) {
+                throw new IllegalStateException("Missing " + DEFAULTS + " on the classpath");
+            }
+            Properties properties = new Properties();
+            properties.load(in);
+            return toMap(properties);
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot read " + DEFAULTS, e);
+        }
+    }
+
+    private static Map<String, String> readFile(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("Config file " + file.toAbsolutePath() + " does not exist");
+        }
+        try (Reader reader = Files.newBufferedReader(file)) {
+            Properties properties = new Properties();
+            properties.load(reader);
+            return toMap(properties);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("Cannot read config file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void applyEnv(Map<String, String> raw, Map<String, String> env) {
+        for (String key : SwitchboardConfig.knownKeys(raw)) {
+            String value = env.get(envName(key));
+            if (value != null) {
+                raw.put(key, value);
+            }
+        }
+    }
+
+    /** The environment variable that overrides {@code key}. */
+    public static String envName(String key) {
+        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+    }
+
+    private static Map<String, String> toMap(Properties properties) {
+        Map<String, String> map = new HashMap<>();
+        properties.stringPropertyNames().forEach(name -> map.put(name, properties.getProperty(name).trim()));
+        return map;
+    }
+}

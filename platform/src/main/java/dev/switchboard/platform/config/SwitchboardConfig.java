@@ -1,0 +1,261 @@
+package dev.switchboard.platform.config;
+
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * All of Switchboard's settings, validated once at start-up with Kafka's {@link ConfigDef}: every
+ * key has a type, default, validator and doc line, and a bad value fails with the key and the value
+ * named. Provider keys ({@code provider.<name>.*}, {@code simulator.<name>.*}) are defined for each
+ * name listed in {@code providers} / {@code simulator.providers}; a key that nothing defines is an
+ * error, so a typo does not pass silently.
+ */
+public record SwitchboardConfig(
+        String bootstrapServers,
+        String schemaRegistryUrl,
+        int topicPartitions,
+        short topicReplicationFactor,
+        List<ProviderSpec> providers,
+        List<String> plannerRanking,
+        int plannerMaxSteps,
+        List<String> workerProviders,
+        int workerConsumersPerPool,
+        int workerMaxInFlight,
+        Path dataDir,
+        int kafkaPort,
+        int kafkaControllerPort,
+        int registryPort,
+        int simulatorPort,
+        long simulatorSeed,
+        List<SimulatedProviderSpec> simulatedProviders) {
+
+    public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String TOPIC_PARTITIONS = "topics.partitions";
+    public static final String TOPIC_REPLICATION_FACTOR = "topics.replication.factor";
+    public static final String PROVIDERS = "providers";
+    public static final String PLANNER_RANKING = "planner.ranking";
+    public static final String PLANNER_MAX_STEPS = "planner.max.steps";
+    public static final String WORKER_PROVIDERS = "workers.providers";
+    public static final String WORKER_CONSUMERS = "workers.consumers.per.pool";
+    public static final String WORKER_MAX_IN_FLIGHT = "workers.max.in.flight";
+    public static final String DATA_DIR = "dev.data.dir";
+    public static final String KAFKA_PORT = "dev.kafka.port";
+    public static final String KAFKA_CONTROLLER_PORT = "dev.kafka.controller.port";
+    public static final String REGISTRY_PORT = "dev.registry.port";
+    public static final String SIMULATOR_PORT = "dev.simulator.port";
+    public static final String SIMULATOR_SEED = "simulator.seed";
+    public static final String SIMULATOR_PROVIDERS = "simulator.providers";
+
+    private static final ConfigDef.Validator NON_BLANK = new ConfigDef.NonEmptyString();
+    private static final ConfigDef.Validator NON_EMPTY_LIST = (name, value) -> {
+        if (value instanceof List<?> list && list.isEmpty()) {
+            throw new ConfigException(name, value, "must list at least one name");
+        }
+    };
+    private static final ConfigDef.Validator RATE = Range.between(0.0, 1.0);
+    private static final ConfigDef.Validator ERROR_MIX = (name, value) -> parseErrorMix(name, (String) value);
+
+    public SwitchboardConfig {
+        providers = List.copyOf(providers);
+        plannerRanking = List.copyOf(plannerRanking);
+        workerProviders = List.copyOf(workerProviders);
+        simulatedProviders = List.copyOf(simulatedProviders);
+    }
+
+    /** The provider named {@code name}; an {@link IllegalArgumentException} naming the known ones if none. */
+    public ProviderSpec provider(String name) {
+        return providers.stream().filter(p -> p.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("Unknown provider '" + name + "'; configured: "
+                        + providers.stream().map(ProviderSpec::name).toList()));
+    }
+
+    public boolean hasProvider(String name) {
+        return providers.stream().anyMatch(p -> p.name().equals(name));
+    }
+
+    /** A copy with other values for some keys, re-validated: for tests and the CLI's flags. */
+    public static SwitchboardConfig withOverrides(Map<String, String> overrides) {
+        Map<String, String> raw = new LinkedHashMap<>(ConfigLoader.defaults());
+        raw.putAll(overrides);
+        return parse(raw);
+    }
+
+    static ConfigDef definition(List<String> providerNames, List<String> simulatedNames) {
+        ConfigDef def = new ConfigDef()
+                .define(BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", NON_BLANK, Importance.HIGH,
+                        "Kafka bootstrap servers.")
+                .define(SCHEMA_REGISTRY_URL, Type.STRING, "http://localhost:8081", NON_BLANK, Importance.HIGH,
+                        "Schema Registry base URL (Confluent REST API).")
+                .define(TOPIC_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
+                        "Partitions of the topics Switchboard creates.")
+                .define(TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
+                        "Replication factor of the topics Switchboard creates.")
+                .define(PROVIDERS, Type.LIST, List.of(), NON_EMPTY_LIST, Importance.HIGH,
+                        "Names of the providers requests can be routed to; each needs provider.<name>.base.url and .model.")
+                .define(PLANNER_RANKING, Type.LIST, List.of(), Importance.MEDIUM,
+                        "Static provider order for requests without preferredProviders; empty means the order of 'providers'.")
+                .define(PLANNER_MAX_STEPS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
+                        "Most providers a plan tries before the request fails.")
+                .define(WORKER_PROVIDERS, Type.LIST, List.of(), Importance.MEDIUM,
+                        "Providers this process runs worker pools for; empty means all.")
+                .define(WORKER_CONSUMERS, Type.INT, 2, Range.between(1, 64), Importance.MEDIUM,
+                        "Share consumers per worker pool.")
+                .define(WORKER_MAX_IN_FLIGHT, Type.INT, 256, Range.between(1, 100_000), Importance.MEDIUM,
+                        "Most provider calls in flight per pool, spread over its consumers.")
+                .define(DATA_DIR, Type.STRING, ".switchboard", NON_BLANK, Importance.MEDIUM,
+                        "Where the embedded stack keeps its data (broker log, registry state survive restarts).")
+                .define(KAFKA_PORT, Type.INT, 9092, Range.between(0, 65535), Importance.LOW, "Embedded broker port.")
+                .define(KAFKA_CONTROLLER_PORT, Type.INT, 9093, Range.between(0, 65535), Importance.LOW,
+                        "Embedded KRaft controller port.")
+                .define(REGISTRY_PORT, Type.INT, 8081, Range.between(0, 65535), Importance.LOW,
+                        "Embedded Schema Registry port.")
+                .define(SIMULATOR_PORT, Type.INT, 8089, Range.between(0, 65535), Importance.LOW,
+                        "Provider simulator port.")
+                .define(SIMULATOR_SEED, Type.LONG, 42L, Importance.LOW, "Seed of the provider simulator's randomness.")
+                .define(SIMULATOR_PROVIDERS, Type.LIST, List.of(), Importance.LOW,
+                        "Providers the simulator serves at /<name>/v1; each takes simulator.<name>.* settings.");
+        for (String name : providerNames) {
+            String p = "provider." + name + ".";
+            def.define(p + "base.url", Type.STRING, ConfigDef.NO_DEFAULT_VALUE, NON_BLANK, Importance.HIGH,
+                            "Base URL of " + name + "'s OpenAI-compatible API (ends in /v1).")
+                    .define(p + "model", Type.STRING, ConfigDef.NO_DEFAULT_VALUE, NON_BLANK, Importance.HIGH,
+                            "Model " + name + " is called with.")
+                    .define(p + "api.key", Type.PASSWORD, "none", Importance.HIGH, "API key for " + name + ".")
+                    .define(p + "input.price.per.mtok", Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
+                            "USD per million input tokens.")
+                    .define(p + "output.price.per.mtok", Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
+                            "USD per million output tokens.")
+                    .define(p + "timeout.ms", Type.LONG, 30_000L, Range.atLeast(1), Importance.MEDIUM,
+                            "Timeout of one call to " + name + ".");
+        }
+        for (String name : simulatedNames) {
+            String s = "simulator." + name + ".";
+            def.define(s + "model", Type.STRING, name + "-model", NON_BLANK, Importance.LOW,
+                            "Model name the simulator reports for " + name + ".")
+                    .define(s + "latency.p50.ms", Type.DOUBLE, 50.0, Range.atLeast(0.0), Importance.LOW,
+                            "Median latency of " + name + ".")
+                    .define(s + "latency.p99.ms", Type.DOUBLE, 200.0, Range.atLeast(0.0), Importance.LOW,
+                            "99th percentile latency of " + name + ".")
+                    .define(s + "error.rate", Type.DOUBLE, 0.0, RATE, Importance.LOW,
+                            "Share of calls to " + name + " answered with an HTTP error.")
+                    .define(s + "timeout.rate", Type.DOUBLE, 0.0, RATE, Importance.LOW,
+                            "Share of calls to " + name + " that never answer in time.")
+                    .define(s + "error.mix", Type.STRING, "500:0.5,503:0.3,429:0.2", ERROR_MIX, Importance.LOW,
+                            "HTTP statuses of " + name + "'s errors with weights, as status:weight,...");
+        }
+        return def;
+    }
+
+    /** Every key the definition derived from {@code raw} knows; used to match environment variables. */
+    static Set<String> knownKeys(Map<String, String> raw) {
+        return definition(names(raw.get(PROVIDERS)), names(raw.get(SIMULATOR_PROVIDERS))).names();
+    }
+
+    static SwitchboardConfig parse(Map<String, String> raw) {
+        List<String> providerNames = names(raw.get(PROVIDERS));
+        List<String> simulatedNames = names(raw.get(SIMULATOR_PROVIDERS));
+        ConfigDef def = definition(providerNames, simulatedNames);
+        Set<String> unknown = new TreeSet<>(raw.keySet());
+        unknown.removeAll(def.names());
+        if (!unknown.isEmpty()) {
+            String key = unknown.iterator().next();
+            String hint = key.startsWith("provider.") ? " (is the provider listed in '" + PROVIDERS + "'?)"
+                    : key.startsWith("simulator.") ? " (is it listed in '" + SIMULATOR_PROVIDERS + "'?)" : "";
+            throw new ConfigException("Unknown configuration key '" + key + "'" + hint);
+        }
+        Map<String, Object> v = def.parse(raw);
+
+        List<ProviderSpec> providers = new ArrayList<>();
+        for (String name : providerNames) {
+            String p = "provider." + name + ".";
+            providers.add(new ProviderSpec(name, (String) v.get(p + "base.url"), (String) v.get(p + "model"),
+                    ((org.apache.kafka.common.config.types.Password) v.get(p + "api.key")).value(),
+                    (Double) v.get(p + "input.price.per.mtok"), (Double) v.get(p + "output.price.per.mtok"),
+                    Duration.ofMillis((Long) v.get(p + "timeout.ms"))));
+        }
+        List<String> ranking = strings(v.get(PLANNER_RANKING));
+        checkSubset(PLANNER_RANKING, ranking, providerNames);
+        List<String> workerProviders = strings(v.get(WORKER_PROVIDERS));
+        checkSubset(WORKER_PROVIDERS, workerProviders, providerNames);
+
+        List<SimulatedProviderSpec> simulated = new ArrayList<>();
+        for (String name : simulatedNames) {
+            String s = "simulator." + name + ".";
+            double p50 = (Double) v.get(s + "latency.p50.ms");
+            double p99 = (Double) v.get(s + "latency.p99.ms");
+            if (p99 < p50) {
+                throw new ConfigException(s + "latency.p99.ms", p99, "must be at least " + s + "latency.p50.ms (" + p50 + ")");
+            }
+            simulated.add(new SimulatedProviderSpec(name, (String) v.get(s + "model"), p50, p99,
+                    (Double) v.get(s + "error.rate"), (Double) v.get(s + "timeout.rate"),
+                    parseErrorMix(s + "error.mix", (String) v.get(s + "error.mix"))));
+        }
+        return new SwitchboardConfig(
+                (String) v.get(BOOTSTRAP_SERVERS), (String) v.get(SCHEMA_REGISTRY_URL),
+                (Integer) v.get(TOPIC_PARTITIONS), (Short) v.get(TOPIC_REPLICATION_FACTOR),
+                providers, ranking.isEmpty() ? providerNames : ranking, (Integer) v.get(PLANNER_MAX_STEPS),
+                workerProviders.isEmpty() ? providerNames : workerProviders,
+                (Integer) v.get(WORKER_CONSUMERS), (Integer) v.get(WORKER_MAX_IN_FLIGHT),
+                Path.of((String) v.get(DATA_DIR)), (Integer) v.get(KAFKA_PORT), (Integer) v.get(KAFKA_CONTROLLER_PORT),
+                (Integer) v.get(REGISTRY_PORT), (Integer) v.get(SIMULATOR_PORT), (Long) v.get(SIMULATOR_SEED),
+                simulated);
+    }
+
+    /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */
+    static Map<Integer, Double> parseErrorMix(String key, String value) {
+        Map<Integer, Double> mix = new LinkedHashMap<>();
+        if (value == null || value.isBlank()) {
+            throw new ConfigException(key, value, "must list at least one status:weight");
+        }
+        for (String part : value.split(",")) {
+            String[] kv = part.trim().split(":");
+            try {
+                int status = Integer.parseInt(kv[0].trim());
+                double weight = kv.length > 1 ? Double.parseDouble(kv[1].trim()) : 1.0;
+                if (status < 400 || status > 599 || weight < 0 || kv.length > 2) {
+                    throw new NumberFormatException();
+                }
+                mix.put(status, weight);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, value, "entry '" + part.trim()
+                        + "' is not status:weight with a 4xx/5xx status and a non-negative weight");
+            }
+        }
+        return mix;
+    }
+
+    private static void checkSubset(String key, List<String> names, List<String> providers) {
+        for (String name : names) {
+            if (!providers.contains(name)) {
+                throw new ConfigException(key, String.join(",", names),
+                        "'" + name + "' is not one of the configured providers " + providers);
+            }
+        }
+    }
+
+    private static List<String> names(String list) {
+        if (list == null || list.isBlank()) {
+            return List.of();
+        }
+        return new ArrayList<>(new LinkedHashSet<>(List.of(list.trim().split("\\s*,\\s*"))));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> strings(Object value) {
+        return (List<String>) value;
+    }
+}

@@ -1,0 +1,95 @@
+package dev.switchboard.platform.kafka;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Creates the catalogue's topics when they are missing and sets the share groups of worker pools to
+ * start at the earliest offset, so no task published before a pool first starts is skipped.
+ * Idempotent: every service runs it at start-up.
+ */
+public final class TopicBootstrap {
+
+    private static final Logger log = LoggerFactory.getLogger(TopicBootstrap.class);
+
+    private TopicBootstrap() {
+    }
+
+    /** Ensures the fixed topics and {@code llm.tasks.<p>} for each provider exist. */
+    public static void ensureTopics(Admin admin, Collection<String> providers, int partitions, short replication) {
+        List<NewTopic> wanted = new ArrayList<>();
+        for (Topic<?> topic : List.of(Topics.REQUESTS, Topics.PLANS, Topics.REPLIES, Topics.ATTEMPTS,
+                Topics.DLQ, Topics.FEEDBACK)) {
+            wanted.add(new NewTopic(topic.name(), partitions, replication));
+        }
+        for (String provider : providers) {
+            wanted.add(new NewTopic(Topics.tasks(provider).name(), partitions, replication));
+        }
+        try {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+            if (missing.isEmpty()) {
+                return;
+            }
+            try {
+                admin.createTopics(missing).all().get();
+                log.info("Created topics {}", missing.stream().map(NewTopic::name).toList());
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Cannot create Switchboard's topics: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topics", e);
+        }
+    }
+
+    /** Creates a compacted topic (for state such as {@code _schemas}) when missing. */
+    public static void ensureCompactedTopic(Admin admin, String name, short replication) {
+        NewTopic topic = new NewTopic(name, 1, replication)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        try {
+            if (!admin.listTopics().names().get().contains(name)) {
+                admin.createTopics(List.of(topic)).all().get();
+            }
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("Cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while creating topic " + name, e);
+        }
+    }
+
+    /** Sets {@code share.auto.offset.reset=earliest} on a share group. */
+    public static void shareGroupFromEarliest(Admin admin, String groupId) {
+        ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
+        AlterConfigOp op = new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET);
+        try {
+            admin.incrementalAlterConfigs(Map.of(group, List.of(op))).all().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("Cannot configure share group " + groupId + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while configuring share group " + groupId, e);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.switchboard.platform.kafka;
+
+import dev.switchboard.avro.AttemptOutcome;
+import dev.switchboard.avro.DeadLetter;
+import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.Feedback;
+import dev.switchboard.avro.LlmReply;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.ProviderTask;
+
+/** The topic catalogue: every topic Switchboard reads or writes, named once. */
+public final class Topics {
+
+    public static final Topic<LlmRequest> REQUESTS = new Topic<>("llm.requests", LlmRequest.class);
+    public static final Topic<ExecutionPlan> PLANS = new Topic<>("llm.plans", ExecutionPlan.class);
+    public static final Topic<LlmReply> REPLIES = new Topic<>("llm.replies", LlmReply.class);
+    public static final Topic<AttemptOutcome> ATTEMPTS = new Topic<>("llm.attempts", AttemptOutcome.class);
+    public static final Topic<DeadLetter> DLQ = new Topic<>("llm.dlq", DeadLetter.class);
+    public static final Topic<Feedback> FEEDBACK = new Topic<>("llm.feedback", Feedback.class);
+
+    private static final String TASKS_PREFIX = "llm.tasks.";
+
+    private Topics() {
+    }
+
+    /** {@code llm.tasks.<provider>}: the queue of one provider's worker pool. */
+    public static Topic<ProviderTask> tasks(String provider) {
+        if (provider == null || !provider.matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("Provider name '" + provider
+                    + "' cannot name a topic: use letters, digits, '.', '_' and '-'");
+        }
+        return new Topic<>(TASKS_PREFIX + provider, ProviderTask.class);
+    }
+
+    /** The reply topic a request names, {@link #REPLIES} when it names none. */
+    public static Topic<LlmReply> replies(String replyTo) {
+        return replyTo == null || replyTo.isBlank() ? REPLIES : REPLIES.named(replyTo);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.switchboard.provider;
+
+import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.platform.config.ProviderSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * A provider's API. {@link #complete} times the call, classifies any failure and logs it (never the
+ * prompt or completion); subclasses implement only {@link #doComplete}.
+ */
+public abstract class ProviderClient {
+
+    private static final Logger log = LoggerFactory.getLogger(ProviderClient.class);
+    private static final int MAX_ERROR_MESSAGE = 300;
+
+    protected final ProviderSpec spec;
+
+    protected ProviderClient(ProviderSpec spec) {
+        this.spec = spec;
+    }
+
+    public ProviderSpec spec() {
+        return spec;
+    }
+
+    /** A completion as the provider reported it. */
+    public record Completion(String content, String model, int inputTokens, int outputTokens) {
+    }
+
+    protected abstract Completion doComplete(List<ChatMessage> messages);
+
+    public final CallResult complete(String requestId, List<ChatMessage> messages) {
+        long start = System.nanoTime();
+        try {
+            Completion completion = doComplete(messages);
+            long latencyMs = (System.nanoTime() - start) / 1_000_000;
+            log.debug("{} answered request {} in {} ms", spec.name(), requestId, latencyMs);
+            return new CallResult.Success(completion.content(),
+                    completion.model() == null ? spec.model() : completion.model(),
+                    completion.inputTokens(), completion.outputTokens(), latencyMs);
+        } catch (RuntimeException e) {
+            long latencyMs = (System.nanoTime() - start) / 1_000_000;
+            ErrorClass errorClass = ErrorClassifier.classify(e);
+            String message = describe(e);
+            log.info("{} failed request {} after {} ms: {} ({})", spec.name(), requestId, latencyMs, errorClass, message);
+            return new CallResult.Failure(errorClass, message, errorClass.retryable(), latencyMs);
+        }
+    }
+
+    /** The exception's class and message, shortened: provider error bodies can be long. */
+    private static String describe(Throwable e) {
+        String message = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+        message = message.replaceAll("\\s+", " ");
+        return message.length() <= MAX_ERROR_MESSAGE ? message : message.substring(0, MAX_ERROR_MESSAGE) + "…";
+    }
+}

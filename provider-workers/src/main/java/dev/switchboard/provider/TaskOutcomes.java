@@ -1,0 +1,115 @@
+package dev.switchboard.provider;
+
+import dev.switchboard.avro.AttemptOutcome;
+import dev.switchboard.avro.AttemptSummary;
+import dev.switchboard.avro.DeadLetter;
+import dev.switchboard.avro.ErrorInfo;
+import dev.switchboard.avro.LlmReply;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.PlanStep;
+import dev.switchboard.avro.ProviderTask;
+import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.platform.config.ProviderSpec;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.DeadLetters;
+import dev.switchboard.platform.kafka.Topics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Decides what one finished call publishes. Every call publishes an {@link AttemptOutcome}; then a
+ * success publishes the SUCCEEDED reply; a retryable failure with a step left publishes the task for
+ * the next step to that provider's topic; any other failure publishes a FAILED reply and a
+ * {@link DeadLetter} holding the task's original bytes. Pure: it only builds records.
+ */
+public final class TaskOutcomes {
+
+    public static final String STAGE = "provider-worker";
+
+    private final Codec codec;
+
+    public TaskOutcomes(Codec codec) {
+        this.codec = codec;
+    }
+
+    public List<ProducerRecord<byte[], byte[]>> outputs(ConsumerRecord<byte[], byte[]> source, ProviderTask task,
+                                                        ProviderSpec provider, CallResult result, long nowMs) {
+        LlmRequest request = task.getRequest();
+        PlanStep step = task.getSteps().get(task.getStepIndex());
+        String requestId = task.getRequestId();
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(3);
+
+        AttemptOutcome.Builder attempt = AttemptOutcome.newBuilder()
+                .setRequestId(requestId)
+                .setTenantId(task.getTenantId())
+                .setAttempt(task.getAttempt())
+                .setProvider(provider.name())
+                .setTaskHint(request.getTaskHint())
+                .setLatencyMs(result.latencyMs())
+                .setStartedAtMs(nowMs - result.latencyMs())
+                .setCompletedAtMs(nowMs);
+
+        switch (result) {
+            case CallResult.Success s -> {
+                double cost = provider.costUsd(s.inputTokens(), s.outputTokens());
+                out.add(codec.record(Topics.ATTEMPTS, requestId, attempt
+                        .setModel(s.model()).setStatus(ReplyStatus.SUCCEEDED).setError(null).setRetryable(false)
+                        .setInputTokens(s.inputTokens()).setOutputTokens(s.outputTokens()).setCostUsd(cost)
+                        .build()));
+                out.add(codec.record(Topics.replies(request.getReplyTo()), requestId, reply(task, nowMs)
+                        .setStatus(ReplyStatus.SUCCEEDED).setContent(s.content())
+                        .setProvider(provider.name()).setModel(s.model())
+                        .setInputTokens(s.inputTokens()).setOutputTokens(s.outputTokens()).setCostUsd(cost)
+                        .build()));
+            }
+            case CallResult.Failure f -> {
+                ErrorInfo error = new ErrorInfo(f.errorClass().name(), f.message());
+                out.add(codec.record(Topics.ATTEMPTS, requestId, attempt
+                        .setModel(step.getModel()).setStatus(ReplyStatus.FAILED).setError(error)
+                        .setRetryable(f.retryable()).setInputTokens(0).setOutputTokens(0).setCostUsd(0.0)
+                        .build()));
+                int next = task.getStepIndex() + 1;
+                if (f.retryable() && next < task.getSteps().size()) {
+                    List<AttemptSummary> history = new ArrayList<>(task.getHistory());
+                    history.add(new AttemptSummary(task.getAttempt(), provider.name(), step.getModel(),
+                            f.errorClass().name(), f.latencyMs()));
+                    ProviderTask nextTask = ProviderTask.newBuilder(task)
+                            .setStepIndex(next)
+                            .setAttempt(task.getAttempt() + 1)
+                            .setHistory(history)
+                            .setDispatchedAtMs(nowMs)
+                            .build();
+                    out.add(codec.record(Topics.tasks(task.getSteps().get(next).getProvider()), requestId, nextTask));
+                } else {
+                    String why = f.retryable()
+                            ? "all " + task.getSteps().size() + " steps of the plan failed; last: " + provider.name() + ": " + f.message()
+                            : provider.name() + " refused the request (not retryable): " + f.message();
+                    ErrorInfo finalError = new ErrorInfo(f.errorClass().name(), why);
+                    out.add(codec.record(Topics.replies(request.getReplyTo()), requestId, reply(task, nowMs)
+                            .setStatus(ReplyStatus.FAILED).setContent(null).setProvider(provider.name())
+                            .setModel(step.getModel()).setInputTokens(0).setOutputTokens(0).setCostUsd(0.0)
+                            .setError(finalError)
+                            .build()));
+                    out.add(DeadLetters.record(codec, DeadLetters.of(source, STAGE, f.errorClass().name(), why,
+                            requestId, task.getAttempt())));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static LlmReply.Builder reply(ProviderTask task, long nowMs) {
+        LlmRequest request = task.getRequest();
+        return LlmReply.newBuilder()
+                .setRequestId(task.getRequestId())
+                .setTenantId(task.getTenantId())
+                .setSessionId(request.getSessionId())
+                .setAttempts(task.getAttempt())
+                .setLatencyMs(Math.max(0, nowMs - request.getCreatedAtMs()))
+                .setError(null)
+                .setCompletedAtMs(nowMs);
+    }
+}

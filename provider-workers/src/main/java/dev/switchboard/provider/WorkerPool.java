@@ -1,0 +1,214 @@
+package dev.switchboard.provider;
+
+import dev.switchboard.avro.ProviderTask;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.DeadLetters;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.Topics;
+import dev.switchboard.schemas.serde.WireFormatException;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/** The worker pool of one provider; see the package documentation for how it runs. */
+public final class WorkerPool implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+    private static final long REGISTRY_RETRY_DELAY_MS = 1_000;
+
+    private final ProviderClient client;
+    private final String provider;
+    private final String topic;
+    private final String groupId;
+    private final Codec codec;
+    private final TaskOutcomes outcomes;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final List<KafkaShareConsumer<byte[], byte[]>> consumers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
+    private final CountDownLatch subscribed;
+    private volatile boolean running = true;
+
+    public static String groupId(String provider) {
+        return "switchboard-workers-" + provider;
+    }
+
+    public WorkerPool(ProviderClient client, KafkaClients clients, Codec codec, int consumerCount, int maxInFlight) {
+        this.client = client;
+        this.provider = client.spec().name();
+        this.topic = Topics.tasks(provider).name();
+        this.groupId = groupId(provider);
+        this.codec = codec;
+        this.outcomes = new TaskOutcomes(codec);
+        this.producer = clients.producer("switchboard-worker-" + provider);
+        this.subscribed = new CountDownLatch(consumerCount);
+        int batch = Math.max(1, maxInFlight / consumerCount);
+        for (int i = 0; i < consumerCount; i++) {
+            KafkaShareConsumer<byte[], byte[]> consumer =
+                    clients.shareConsumer(groupId, "switchboard-worker-" + provider + "-" + i, batch);
+            consumers.add(consumer);
+            threads.add(new Thread(() -> run(consumer), "switchboard-worker-" + provider + "-" + i));
+        }
+    }
+
+    public String provider() {
+        return provider;
+    }
+
+    public WorkerPool start() {
+        threads.forEach(Thread::start);
+        return this;
+    }
+
+    /** Waits until every consumer of the pool has joined the share group and polled once. */
+    public boolean awaitStarted(Duration timeout) throws InterruptedException {
+        return subscribed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void run(KafkaShareConsumer<byte[], byte[]> consumer) {
+        MDC.put("provider", provider);
+        try {
+            consumer.subscribe(List.of(topic));
+            boolean first = true;
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+                if (first) {
+                    subscribed.countDown();
+                    first = false;
+                }
+                if (records.isEmpty()) {
+                    continue;
+                }
+                List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
+                List<Future<AcknowledgeType>> results = new ArrayList<>(records.count());
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    batch.add(record);
+                    results.add(calls.submit(() -> process(record)));
+                }
+                for (int i = 0; i < batch.size(); i++) {
+                    consumer.acknowledge(batch.get(i), await(results.get(i)));
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                log.error("Worker of {} woken up unexpectedly", provider, e);
+            }
+        } catch (RuntimeException e) {
+            log.error("Worker of {} stopped on an unexpected error", provider, e);
+        } finally {
+            try {
+                consumer.close();
+            } catch (RuntimeException e) {
+                log.warn("Error closing share consumer of {}: {}", provider, e.toString());
+            }
+            MDC.remove("provider");
+        }
+    }
+
+    private static AcknowledgeType await(Future<AcknowledgeType> result) {
+        try {
+            return result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return AcknowledgeType.RELEASE;
+        } catch (java.util.concurrent.ExecutionException e) {
+            log.error("Task processing failed unexpectedly; releasing the record for redelivery", e.getCause());
+            return AcknowledgeType.RELEASE;
+        }
+    }
+
+    /** Runs one task to its outputs on the broker; the acknowledgement for its record. */
+    private AcknowledgeType process(ConsumerRecord<byte[], byte[]> record) {
+        List<ProducerRecord<byte[], byte[]>> outputs;
+        String requestId = null;
+        try {
+            ProviderTask task = codec.decode(Topics.tasks(provider), record.value());
+            requestId = task.getRequestId();
+            MDC.put("requestId", requestId);
+            CallResult result = client.complete(requestId, task.getRequest().getMessages());
+            outputs = outcomes.outputs(record, task, client.spec(), result, System.currentTimeMillis());
+        } catch (WireFormatException e) {
+            if (e.isTransient()) {
+                log.warn("Schema Registry unavailable; releasing {}-{}@{} for redelivery: {}", record.topic(),
+                        record.partition(), record.offset(), e.getMessage());
+                pause(REGISTRY_RETRY_DELAY_MS);
+                return AcknowledgeType.RELEASE;
+            }
+            log.warn("Dead-lettering undecodable task {}-{}@{}: {}", record.topic(), record.partition(),
+                    record.offset(), e.getMessage());
+            outputs = List.of(DeadLetters.record(codec, DeadLetters.undecodable(record, TaskOutcomes.STAGE, e)));
+        } catch (RuntimeException e) {
+            log.error("Dead-lettering task {}-{}@{} after an unexpected error", record.topic(), record.partition(),
+                    record.offset(), e);
+            outputs = List.of(DeadLetters.record(codec, DeadLetters.of(record, TaskOutcomes.STAGE, "PROCESSING_ERROR",
+                    e.getClass().getName() + ": " + e.getMessage(), requestId, 0)));
+        } finally {
+            MDC.remove("requestId");
+        }
+        return publish(outputs);
+    }
+
+    private AcknowledgeType publish(List<ProducerRecord<byte[], byte[]>> outputs) {
+        List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>(outputs.size());
+        for (ProducerRecord<byte[], byte[]> out : outputs) {
+            CompletableFuture<RecordMetadata> sent = new CompletableFuture<>();
+            producer.send(out, (metadata, error) -> {
+                if (error != null) {
+                    sent.completeExceptionally(error);
+                } else {
+                    sent.complete(metadata);
+                }
+            });
+            sends.add(sent);
+        }
+        try {
+            CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+            return AcknowledgeType.ACCEPT;
+        } catch (RuntimeException e) {
+            log.error("Publishing the outputs of a task failed; releasing it for redelivery", e);
+            return AcknowledgeType.RELEASE;
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumers.forEach(KafkaShareConsumer::wakeup);
+        for (Thread thread : threads) {
+            try {
+                thread.join(client.spec().timeout().toMillis() + 10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        calls.shutdown();
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,55 @@
+package dev.switchboard.provider;
+
+import dev.switchboard.platform.config.ProviderSpec;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.TopicBootstrap;
+import dev.switchboard.provider.openai.OpenAiCompatibleClient;
+import org.apache.kafka.clients.admin.Admin;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The worker pools of the providers in {@code workers.providers}, started and stopped together. */
+public final class WorkersService implements AutoCloseable {
+
+    private final List<WorkerPool> pools = new ArrayList<>();
+
+    public WorkersService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
+        try (Admin admin = clients.admin("switchboard-workers-bootstrap")) {
+            for (String name : config.workerProviders()) {
+                TopicBootstrap.shareGroupFromEarliest(admin, WorkerPool.groupId(name));
+            }
+        }
+        for (String name : config.workerProviders()) {
+            ProviderSpec spec = config.provider(name);
+            pools.add(new WorkerPool(new OpenAiCompatibleClient(spec), clients, codec,
+                    config.workerConsumersPerPool(), config.workerMaxInFlight()));
+        }
+    }
+
+    public WorkersService start() {
+        pools.forEach(WorkerPool::start);
+        return this;
+    }
+
+    public boolean awaitStarted(Duration timeout) throws InterruptedException {
+        for (WorkerPool pool : pools) {
+            if (!pool.awaitStarted(timeout)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public List<String> providers() {
+        return pools.stream().map(WorkerPool::provider).toList();
+    }
+
+    @Override
+    public void close() {
+        pools.parallelStream().forEach(WorkerPool::close);
+    }
+}

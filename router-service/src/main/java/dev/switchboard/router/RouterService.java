@@ -1,0 +1,47 @@
+package dev.switchboard.router;
+
+import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.ProviderTask;
+import dev.switchboard.platform.config.ProviderSpec;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.ConsumeTransformProduce;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.Topics;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Runs the {@link Router} over {@code llm.plans}, publishing to {@code llm.tasks.<provider>}. */
+public final class RouterService implements AutoCloseable {
+
+    public static final String GROUP_ID = "switchboard-router";
+    public static final String STAGE = "router";
+
+    private final ConsumeTransformProduce loop;
+
+    public RouterService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
+        Router router = new Router(config.providers().stream().map(ProviderSpec::name).collect(Collectors.toSet()));
+        this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.PLANS.name(), clients, codec, record -> {
+            ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
+            ProviderTask task = router.firstTask(plan, System.currentTimeMillis());
+            String provider = task.getSteps().get(task.getStepIndex()).getProvider();
+            return List.of(codec.record(Topics.tasks(provider), task.getRequestId(), task));
+        });
+    }
+
+    public RouterService start() {
+        loop.start();
+        return this;
+    }
+
+    public boolean awaitAssignment(Duration timeout) throws InterruptedException {
+        return loop.awaitAssignment(timeout);
+    }
+
+    @Override
+    public void close() {
+        loop.close();
+    }
+}

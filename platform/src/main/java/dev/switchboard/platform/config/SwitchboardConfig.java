@@ -104,7 +104,7 @@ public record SwitchboardConfig(
                         "Partitions of the topics Switchboard creates.")
                 .define(TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
                         "Replication factor of the topics Switchboard creates.")
-                .define(PROVIDERS, Type.LIST, List.of(), NON_EMPTY_LIST, Importance.HIGH,
+                .define(PROVIDERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, NON_EMPTY_LIST, Importance.HIGH,
                         "Names of the providers requests can be routed to; each needs provider.<name>.base.url and .model.")
                 .define(PLANNER_RANKING, Type.LIST, List.of(), Importance.MEDIUM,
                         "Static provider order for requests without preferredProviders; empty means the order of 'providers'.")

@@ -1,0 +1,126 @@
+package dev.switchboard.devstack;
+
+import dev.switchboard.devstack.kafka.EmbeddedKafka;
+import dev.switchboard.devstack.registry.SchemaRegistryServer;
+import dev.switchboard.devstack.registry.SchemaStore;
+import dev.switchboard.devstack.simulator.ProviderSimulator;
+import dev.switchboard.planner.PlannerService;
+import dev.switchboard.platform.config.ProviderSpec;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.TopicBootstrap;
+import dev.switchboard.provider.WorkersService;
+import dev.switchboard.router.RouterService;
+import dev.switchboard.schemas.registry.SchemaRegistryClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Starts the embedded stack in dependency order and stops it in reverse. */
+public final class DevStack implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DevStack.class);
+
+    private final SwitchboardConfig config;
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private EmbeddedKafka kafka;
+    private ProviderSimulator simulator;
+    private SchemaRegistryServer registry;
+    private WorkersService workers;
+
+    private DevStack(SwitchboardConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Starts the broker, registry and simulator, and the services unless {@code infraOnly}.
+     * The config's bootstrap servers and registry URL must point at the ports it names.
+     */
+    public static DevStack start(SwitchboardConfig config, boolean infraOnly) {
+        DevStack stack = new DevStack(config);
+        try {
+            stack.startAll(infraOnly);
+            return stack;
+        } catch (RuntimeException | Error e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private void startAll(boolean infraOnly) {
+        kafka = track(new EmbeddedKafka(config.dataDir().resolve("kafka"), config.kafkaPort(), config.kafkaControllerPort()).start());
+        KafkaClients clients = new KafkaClients(config.bootstrapServers());
+        try (Admin admin = clients.admin("switchboard-dev-bootstrap")) {
+            TopicBootstrap.ensureTopics(admin, config.providers().stream().map(ProviderSpec::name).toList(),
+                    config.topicPartitions(), config.topicReplicationFactor());
+        }
+        SchemaStore store = track(new SchemaStore(clients));
+        registry = track(new SchemaRegistryServer(store, config.registryPort()).start());
+        simulator = track(new ProviderSimulator(config.simulatedProviders(), config.simulatorSeed(), config.simulatorPort()).start());
+        if (infraOnly) {
+            return;
+        }
+        Codec codec = new Codec(new SchemaRegistryClient(config.schemaRegistryUrl()));
+        PlannerService planner = track(new PlannerService(config, clients, codec).start());
+        RouterService router = track(new RouterService(config, clients, codec).start());
+        workers = track(new WorkersService(config, clients, codec).start());
+        try {
+            Duration wait = Duration.ofSeconds(60);
+            if (!planner.awaitAssignment(wait) || !router.awaitAssignment(wait) || !workers.awaitStarted(wait)) {
+                throw new IllegalStateException("Services did not join their groups within " + wait.toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while starting services", e);
+        }
+    }
+
+    private <T extends AutoCloseable> T track(T component) {
+        started.push(component);
+        return component;
+    }
+
+    public SwitchboardConfig config() {
+        return config;
+    }
+
+    public ProviderSimulator simulator() {
+        return simulator;
+    }
+
+    public EmbeddedKafka kafka() {
+        return kafka;
+    }
+
+    /** What runs where, in start order. */
+    public Map<String, String> endpoints() {
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        endpoints.put("Kafka", config.bootstrapServers());
+        endpoints.put("Schema Registry", "http://localhost:" + registry.port());
+        endpoints.put("Provider simulator", "http://localhost:" + simulator.port() + "/<provider>/v1 (faults: /<provider>/admin/faults)");
+        if (workers != null) {
+            endpoints.put("Worker pools", String.join(", ", workers.providers()));
+        }
+        endpoints.put("Data", config.dataDir().toAbsolutePath().toString());
+        return endpoints;
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            AutoCloseable component = started.pop();
+            try {
+                component.close();
+            } catch (Exception e) {
+                log.warn("Error stopping {}: {}", component.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

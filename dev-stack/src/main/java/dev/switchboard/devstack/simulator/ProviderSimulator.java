@@ -1,0 +1,330 @@
+package dev.switchboard.devstack.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.platform.config.SimulatedProviderSpec;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** See the package documentation. */
+public final class ProviderSimulator implements AutoCloseable {
+
+    /** How long a simulated timeout hangs: longer than any client timeout of the defaults. */
+    static final long HANG_MS = 120_000;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern ARITHMETIC = Pattern.compile(
+            "(?i)what\\s+is\\s+(-?\\d+(?:\\.\\d+)?)\\s*([-+*/x])\\s*(-?\\d+(?:\\.\\d+)?)\\s*\\??");
+
+    private final Map<String, Simulated> providers = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "simulator-timer");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicLong completions = new AtomicLong();
+    private final Javalin app;
+
+    private static final class Simulated {
+        final String name;
+        final String model;
+        final Random random;
+        volatile Faults faults;
+
+        Simulated(String name, String model, long seed, Faults faults) {
+            this.name = name;
+            this.model = model;
+            this.random = new Random(seed ^ name.hashCode());
+            this.faults = faults;
+        }
+    }
+
+    /** One call's fate, drawn in order from the provider's seeded stream. */
+    private record Draw(long latencyMs, boolean timeout, int errorStatus) {
+    }
+
+    public ProviderSimulator(List<SimulatedProviderSpec> specs, long seed, int port) {
+        for (SimulatedProviderSpec spec : specs) {
+            providers.put(spec.name(), new Simulated(spec.name(), spec.model(), seed, new Faults(spec.errorRate(),
+                    spec.timeoutRate(), spec.latencyP50Ms(), spec.latencyP99Ms(), spec.errorMix())));
+        }
+        this.app = Javalin.create(config -> {
+            config.jetty.port = port;
+            config.jetty.host = "0.0.0.0";
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.concurrency.useVirtualThreads = true;
+            config.routes.post("/{provider}/v1/chat/completions", this::complete);
+            config.routes.get("/{provider}/admin/faults", ctx -> send(ctx, 200, faultsBody(provider(ctx).faults)));
+            config.routes.put("/{provider}/admin/faults", this::putFaults);
+            config.routes.get("/admin/providers", ctx -> send(ctx, 200, providers.keySet().stream().sorted().toList()));
+        });
+    }
+
+    public ProviderSimulator start() {
+        app.start();
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** Calls answered successfully so far. */
+    public long completions() {
+        return completions.get();
+    }
+
+    /** Changes a provider's behaviour, as {@code PUT /<name>/admin/faults} does. */
+    public void setFaults(String provider, Faults faults) {
+        Simulated simulated = providers.get(provider);
+        if (simulated == null) {
+            throw new IllegalArgumentException("No simulated provider '" + provider + "'");
+        }
+        simulated.faults = faults;
+    }
+
+    public Faults faults(String provider) {
+        return providers.get(provider).faults;
+    }
+
+    private Simulated provider(Context ctx) {
+        Simulated simulated = providers.get(ctx.pathParam("provider"));
+        if (simulated == null) {
+            throw new NotFound("Unknown simulated provider '" + ctx.pathParam("provider") + "'; simulated: "
+                    + providers.keySet().stream().sorted().toList());
+        }
+        return simulated;
+    }
+
+    private static final class NotFound extends RuntimeException {
+        NotFound(String message) {
+            super(message);
+        }
+    }
+
+    private void complete(Context ctx) {
+        Simulated simulated;
+        try {
+            simulated = provider(ctx);
+        } catch (NotFound e) {
+            send(ctx, 404, openAiError(e.getMessage(), "invalid_request_error", "model_not_found"));
+            return;
+        }
+        String auth = ctx.header("Authorization");
+        if (auth == null || !auth.startsWith("Bearer ") || auth.length() <= "Bearer ".length()) {
+            send(ctx, 401, openAiError("Missing API key: send 'Authorization: Bearer <key>'", "invalid_request_error", "invalid_api_key"));
+            return;
+        }
+        JsonNode request;
+        try {
+            request = JSON.readTree(ctx.body());
+        } catch (IOException e) {
+            send(ctx, 400, openAiError("The request body is not JSON", "invalid_request_error", null));
+            return;
+        }
+        JsonNode messages = request == null ? null : request.path("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            send(ctx, 400, openAiError("'messages' must be a non-empty array", "invalid_request_error", null));
+            return;
+        }
+        Draw draw = draw(simulated);
+        long delay = draw.timeout() ? HANG_MS : draw.latencyMs();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        ctx.future(() -> done);
+        timer.schedule(() -> {
+            try {
+                if (draw.errorStatus() > 0) {
+                    if (draw.errorStatus() == 429) {
+                        ctx.header("Retry-After", "1");
+                    }
+                    send(ctx, draw.errorStatus(), openAiError("Simulated " + draw.errorStatus() + " from " + simulated.name,
+                            draw.errorStatus() == 429 ? "rate_limit_exceeded" : "server_error", null));
+                } else {
+                    send(ctx, 200, completion(simulated, request, messages));
+                    completions.incrementAndGet();
+                }
+            } finally {
+                done.complete(null);
+            }
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private static Draw draw(Simulated simulated) {
+        Faults faults = simulated.faults;
+        synchronized (simulated.random) {
+            double fate = simulated.random.nextDouble();
+            double statusDraw = simulated.random.nextDouble();
+            long latency = faults.latencyMs(simulated.random.nextGaussian());
+            if (fate < faults.timeoutRate()) {
+                return new Draw(latency, true, 0);
+            }
+            if (fate < faults.timeoutRate() + faults.errorRate()) {
+                return new Draw(latency, false, faults.errorStatus(statusDraw));
+            }
+            return new Draw(latency, false, 0);
+        }
+    }
+
+    private ObjectNode completion(Simulated simulated, JsonNode request, JsonNode messages) {
+        int promptChars = 0;
+        String lastUser = "";
+        for (JsonNode message : messages) {
+            String content = message.path("content").asText("");
+            promptChars += content.length();
+            if ("user".equals(message.path("role").asText())) {
+                lastUser = content;
+            }
+        }
+        String answer = answer(simulated, lastUser);
+        int promptTokens = Math.max(1, (promptChars + 3) / 4);
+        int completionTokens = Math.max(1, (answer.length() + 3) / 4);
+        ObjectNode body = JSON.createObjectNode()
+                .put("id", "chatcmpl-sim-" + completions.get())
+                .put("object", "chat.completion")
+                .put("created", System.currentTimeMillis() / 1000)
+                .put("model", simulated.model);
+        ArrayNode choices = body.putArray("choices");
+        ObjectNode choice = choices.addObject().put("index", 0).put("finish_reason", "stop");
+        choice.putObject("message").put("role", "assistant").put("content", answer);
+        body.putObject("usage")
+                .put("prompt_tokens", promptTokens)
+                .put("completion_tokens", completionTokens)
+                .put("total_tokens", promptTokens + completionTokens);
+        return body;
+    }
+
+    /** A deterministic answer: simple arithmetic is solved, anything else acknowledged. */
+    static String answer(Simulated simulated, String prompt) {
+        return answer(simulated.name, prompt);
+    }
+
+    static String answer(String provider, String prompt) {
+        Matcher m = ARITHMETIC.matcher(prompt.trim());
+        if (m.matches()) {
+            double a = Double.parseDouble(m.group(1));
+            double b = Double.parseDouble(m.group(3));
+            Double result = switch (m.group(2)) {
+                case "+" -> a + b;
+                case "-" -> a - b;
+                case "*", "x" -> a * b;
+                case "/" -> b == 0 ? null : a / b;
+                default -> null;
+            };
+            if (result != null) {
+                String value = result == Math.rint(result) && Math.abs(result) < 1e15
+                        ? Long.toString(result.longValue()) : Double.toString(result);
+                return m.group(1) + " " + m.group(2) + " " + m.group(3) + " = " + value + ".";
+            }
+        }
+        return "This is " + provider + ", a simulated provider. I read your " + prompt.length()
+                + "-character message; a real model would answer it here.";
+    }
+
+    private void putFaults(Context ctx) {
+        Simulated simulated;
+        try {
+            simulated = provider(ctx);
+        } catch (NotFound e) {
+            send(ctx, 404, Map.of("error", e.getMessage()));
+            return;
+        }
+        JsonNode body;
+        try {
+            body = JSON.readTree(ctx.body());
+        } catch (IOException e) {
+            send(ctx, 400, Map.of("error", "The body is not JSON"));
+            return;
+        }
+        if (body == null || !body.isObject()) {
+            send(ctx, 400, Map.of("error", "The body must be a JSON object with errorRate, timeoutRate, latencyMs {p50, p99}, errorMix"));
+            return;
+        }
+        Faults current = simulated.faults;
+        try {
+            JsonNode latency = body.path("latencyMs");
+            Map<Integer, Double> mix = current.errorMix();
+            if (body.has("errorMix")) {
+                Map<Integer, Double> parsed = new java.util.LinkedHashMap<>();
+                body.get("errorMix").fields().forEachRemaining(e -> {
+                    try {
+                        parsed.put(Integer.parseInt(e.getKey()), e.getValue().asDouble());
+                    } catch (NumberFormatException ex) {
+                        throw new IllegalArgumentException("errorMix key '" + e.getKey() + "' is not an HTTP status");
+                    }
+                });
+                mix = parsed;
+            }
+            Faults updated = new Faults(
+                    number(body, "errorRate", current.errorRate()),
+                    number(body, "timeoutRate", current.timeoutRate()),
+                    number(latency, "p50", current.latencyP50Ms()),
+                    number(latency, "p99", Math.max(current.latencyP99Ms(), number(latency, "p50", current.latencyP50Ms()))),
+                    mix);
+            simulated.faults = updated;
+            send(ctx, 200, faultsBody(updated));
+        } catch (IllegalArgumentException e) {
+            send(ctx, 400, Map.of("error", e.getMessage()));
+        }
+    }
+
+    private static double number(JsonNode node, String field, double fallback) {
+        JsonNode value = node.path(field);
+        if (value.isMissingNode() || value.isNull()) {
+            return fallback;
+        }
+        if (!value.isNumber()) {
+            throw new IllegalArgumentException(field + " must be a number, got " + value);
+        }
+        return value.asDouble();
+    }
+
+    private static ObjectNode faultsBody(Faults faults) {
+        ObjectNode body = JSON.createObjectNode()
+                .put("errorRate", faults.errorRate())
+                .put("timeoutRate", faults.timeoutRate());
+        body.putObject("latencyMs").put("p50", faults.latencyP50Ms()).put("p99", faults.latencyP99Ms());
+        ObjectNode mix = body.putObject("errorMix");
+        new java.util.TreeMap<>(faults.errorMix()).forEach((status, weight) -> mix.put(Integer.toString(status), weight));
+        return body;
+    }
+
+    private static ObjectNode openAiError(String message, String type, String code) {
+        ObjectNode body = JSON.createObjectNode();
+        ObjectNode error = body.putObject("error").put("message", message).put("type", type);
+        if (code == null) {
+            error.putNull("code");
+        } else {
+            error.put("code", code);
+        }
+        return body;
+    }
+
+    private static void send(Context ctx, int status, Object body) {
+        try {
+            ctx.status(status).contentType("application/json").result(JSON.writeValueAsString(body));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        timer.shutdownNow();
+    }
+}

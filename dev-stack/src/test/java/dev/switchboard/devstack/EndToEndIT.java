@@ -1,0 +1,258 @@
+package dev.switchboard.devstack;
+
+import dev.switchboard.avro.AttemptOutcome;
+import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.avro.ChatRole;
+import dev.switchboard.avro.DeadLetter;
+import dev.switchboard.avro.LlmReply;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.devstack.simulator.Faults;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The whole pipeline on a real broker: request → planner → router → worker → reply, failover,
+ * exhaustion and dead letters. Start reading here.
+ */
+class EndToEndIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    static Path dataDir;
+
+    static DevStack stack;
+    static Codec codec;
+    static KafkaProducer<byte[], byte[]> producer;
+    static TopicCollector<LlmReply> replies;
+    static TopicCollector<AttemptOutcome> attempts;
+    static TopicCollector<DeadLetter> deadLetters;
+
+    @BeforeAll
+    static void startStack() {
+        SwitchboardConfig config = TestStack.config(dataDir, Map.of());
+        stack = DevStack.start(config, false);
+        codec = TestStack.codec(config);
+        KafkaClients clients = TestStack.clients(config);
+        producer = clients.producer("end-to-end-test");
+        replies = new TopicCollector<>(Topics.REPLIES, clients, codec);
+        attempts = new TopicCollector<>(Topics.ATTEMPTS, clients, codec);
+        deadLetters = new TopicCollector<>(Topics.DLQ, clients, codec);
+    }
+
+    @AfterAll
+    static void stopStack() {
+        for (AutoCloseable c : new AutoCloseable[] {replies, attempts, deadLetters}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception ignored) {
+                // best effort
+            }
+        }
+        if (producer != null) {
+            producer.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @AfterEach
+    void healProviders() {
+        for (String p : List.of("sim-fast", "sim-strong", "sim-flaky")) {
+            stack.simulator().setFaults(p, new Faults(0, 0, 2, 10, Map.of(500, 1.0)));
+        }
+    }
+
+    static LlmRequest request(String prompt, List<String> preferred) {
+        return LlmRequest.newBuilder()
+                .setRequestId(UUID.randomUUID().toString())
+                .setTenantId("acme")
+                .setMessages(List.of(new ChatMessage(ChatRole.USER, prompt)))
+                .setPreferredProviders(preferred)
+                .setCreatedAtMs(System.currentTimeMillis())
+                .build();
+    }
+
+    static void send(LlmRequest request) throws Exception {
+        producer.send(codec.record(Topics.REQUESTS, request.getRequestId(), request)).get();
+    }
+
+    static LlmReply awaitReply(String requestId) {
+        return await().atMost(WAIT).until(() -> replies.values(r -> r.getRequestId().equals(requestId)),
+                list -> !list.isEmpty()).getFirst();
+    }
+
+    @Test
+    void requestIsAnsweredByTheFirstProviderOfTheRanking() throws Exception {
+        LlmRequest request = request("What is 2+2?", List.of());
+        send(request);
+
+        LlmReply reply = awaitReply(request.getRequestId());
+
+        assertThat(reply.getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
+        assertThat(reply.getContent()).isEqualTo("2 + 2 = 4.");
+        assertThat(reply.getProvider()).isEqualTo("sim-fast");
+        assertThat(reply.getModel()).isEqualTo("sim-fast-small");
+        assertThat(reply.getAttempts()).isEqualTo(1);
+        assertThat(reply.getTenantId()).isEqualTo("acme");
+        // "What is 2+2?" is 12 characters → 3 prompt tokens; "2 + 2 = 4." is 10 → 3 completion tokens.
+        assertThat(reply.getInputTokens()).isEqualTo(3);
+        assertThat(reply.getOutputTokens()).isEqualTo(3);
+        assertThat(reply.getCostUsd()).isCloseTo((3 * 0.15 + 3 * 0.60) / 1e6, org.assertj.core.data.Offset.offset(1e-12));
+        List<AttemptOutcome> outcomes = await().atMost(WAIT).until(
+                () -> attempts.values(a -> a.getRequestId().equals(request.getRequestId())), l -> !l.isEmpty());
+        assertThat(outcomes).singleElement().satisfies(a -> {
+            assertThat(a.getProvider()).isEqualTo("sim-fast");
+            assertThat(a.getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
+            assertThat(a.getAttempt()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void replyGoesToTheTopicTheRequestNames() throws Exception {
+        String replyTopic = "it.replies." + UUID.randomUUID();
+        LlmRequest request = request("What is 6*7?", List.of("sim-strong"));
+        request.setReplyTo(replyTopic);
+        KafkaClients clients = TestStack.clients(stack.config());
+        send(request);
+        await().atMost(WAIT).until(() -> {
+            try (var admin = clients.admin("it-admin")) {
+                return admin.listTopics().names().get().contains(replyTopic);
+            }
+        });
+        try (TopicCollector<LlmReply> own = new TopicCollector<>(Topics.replies(replyTopic), clients, codec)) {
+            LlmReply reply = await().atMost(WAIT).until(() -> own.values(r -> true), l -> !l.isEmpty()).getFirst();
+            assertThat(reply.getRequestId()).isEqualTo(request.getRequestId());
+            assertThat(reply.getContent()).isEqualTo("6 * 7 = 42.");
+            assertThat(reply.getProvider()).isEqualTo("sim-strong");
+        }
+        assertThat(replies.values(r -> r.getRequestId().equals(request.getRequestId()))).isEmpty();
+    }
+
+    @Test
+    void failoverToTheNextProviderWhenTheFirstAnswers500() throws Exception {
+        stack.simulator().setFaults("sim-fast", new Faults(1.0, 0, 2, 10, Map.of(500, 1.0)));
+        LlmRequest request = request("What is 10-3?", List.of("sim-fast", "sim-strong"));
+        send(request);
+
+        LlmReply reply = awaitReply(request.getRequestId());
+
+        assertThat(reply.getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
+        assertThat(reply.getProvider()).isEqualTo("sim-strong");
+        assertThat(reply.getAttempts()).isEqualTo(2);
+        assertThat(reply.getContent()).isEqualTo("10 - 3 = 7.");
+        List<AttemptOutcome> outcomes = await().atMost(WAIT).until(
+                () -> attempts.values(a -> a.getRequestId().equals(request.getRequestId())), l -> l.size() == 2);
+        assertThat(outcomes).extracting(AttemptOutcome::getProvider).containsExactly("sim-fast", "sim-strong");
+        assertThat(outcomes.get(0).getStatus()).isEqualTo(ReplyStatus.FAILED);
+        assertThat(outcomes.get(0).getError().getErrorClass()).isEqualTo("SERVER_ERROR");
+        assertThat(outcomes.get(0).getRetryable()).isTrue();
+        assertThat(outcomes.get(1).getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
+        assertThat(outcomes.get(1).getAttempt()).isEqualTo(2);
+    }
+
+    @Test
+    void exhaustedPlanGivesAFailedReplyAndADeadLetter() throws Exception {
+        stack.simulator().setFaults("sim-flaky", new Faults(1.0, 0, 2, 10, Map.of(503, 1.0)));
+        stack.simulator().setFaults("sim-fast", new Faults(1.0, 0, 2, 10, Map.of(429, 1.0)));
+        LlmRequest request = request("Hello there", List.of("sim-flaky", "sim-fast"));
+        send(request);
+
+        LlmReply reply = awaitReply(request.getRequestId());
+
+        assertThat(reply.getStatus()).isEqualTo(ReplyStatus.FAILED);
+        assertThat(reply.getContent()).isNull();
+        assertThat(reply.getAttempts()).isEqualTo(2);
+        assertThat(reply.getError().getErrorClass()).isEqualTo("RATE_LIMITED");
+        assertThat(reply.getError().getMessage()).startsWith("all 2 steps of the plan failed; last: sim-fast");
+        DeadLetter letter = await().atMost(WAIT).until(() -> deadLetters.values(
+                d -> request.getRequestId().equals(d.getRequestId())), l -> !l.isEmpty()).getFirst();
+        assertThat(letter.getStage()).isEqualTo("provider-worker");
+        assertThat(letter.getOriginalTopic()).isEqualTo("llm.tasks.sim-fast");
+        assertThat(letter.getErrorClass()).isEqualTo("RATE_LIMITED");
+        assertThat(letter.getAttempts()).isEqualTo(2);
+        // The dead letter holds the task exactly as it was on llm.tasks.sim-fast.
+        var task = codec.decode(Topics.tasks("sim-fast"), bytes(letter.getValue()));
+        assertThat(task.getRequestId()).isEqualTo(request.getRequestId());
+        assertThat(task.getAttempt()).isEqualTo(2);
+        assertThat(task.getHistory()).extracting(h -> h.getErrorClass()).containsExactly("SERVER_ERROR");
+    }
+
+    @Test
+    void garbageBytesAreDeadLetteredUntouchedAndTheNextRequestIsStillAnswered() throws Exception {
+        byte[] garbage = "definitely not avro \u0000\u00ff".getBytes(StandardCharsets.UTF_8);
+        byte[] key = "garbage-key".getBytes(StandardCharsets.UTF_8);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(Topics.REQUESTS.name(), key, garbage);
+        record.headers().add(new RecordHeader("origin", "it".getBytes(StandardCharsets.UTF_8)));
+        producer.send(record).get();
+        LlmRequest next = request("What is 1+1?", List.of());
+        send(next);
+
+        assertThat(awaitReply(next.getRequestId()).getContent()).isEqualTo("1 + 1 = 2.");
+        var letter = await().atMost(WAIT).until(() -> deadLetters.matching(
+                d -> d.getKey() != null && bytes(d.getKey()).length == key.length
+                        && new String(bytes(d.getKey()), StandardCharsets.UTF_8).equals("garbage-key")), l -> !l.isEmpty()).getFirst();
+        DeadLetter dl = letter.value();
+        assertThat(bytes(dl.getValue())).isEqualTo(garbage);
+        assertThat(dl.getOriginalTopic()).isEqualTo("llm.requests");
+        assertThat(dl.getStage()).isEqualTo("planner");
+        assertThat(dl.getErrorClass()).isEqualTo("UNKNOWN_MAGIC_BYTE");
+        assertThat(dl.getHeaders()).singleElement().satisfies(h -> {
+            assertThat(h.getKey()).isEqualTo("origin");
+            assertThat(bytes(h.getValue())).isEqualTo("it".getBytes(StandardCharsets.UTF_8));
+        });
+        assertThat(new String(letter.raw().headers().lastHeader("__connect.errors.topic").value(), StandardCharsets.UTF_8))
+                .isEqualTo("llm.requests");
+    }
+
+    @Test
+    void invalidRequestIsDeadLetteredWithTheReason() throws Exception {
+        LlmRequest empty = request("unused", List.of());
+        empty.setMessages(List.of());
+        LlmRequest unknownProvider = request("What is 3+3?", List.of("no-such-provider"));
+        send(empty);
+        send(unknownProvider);
+
+        DeadLetter noMessages = await().atMost(WAIT).until(() -> deadLetters.values(
+                d -> empty.getRequestId().equals(d.getRequestId())), l -> !l.isEmpty()).getFirst();
+        assertThat(noMessages.getErrorClass()).isEqualTo("INVALID_REQUEST");
+        assertThat(noMessages.getErrorMessage()).contains("messages is empty");
+        DeadLetter unknown = await().atMost(WAIT).until(() -> deadLetters.values(
+                d -> unknownProvider.getRequestId().equals(d.getRequestId())), l -> !l.isEmpty()).getFirst();
+        assertThat(unknown.getErrorClass()).isEqualTo("UNKNOWN_PROVIDER");
+        assertThat(unknown.getErrorMessage()).contains("'no-such-provider'");
+        assertThat(codec.decode(Topics.REQUESTS, bytes(unknown.getValue()))).isEqualTo(unknownProvider);
+    }
+
+    static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+}

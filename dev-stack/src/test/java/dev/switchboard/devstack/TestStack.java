@@ -1,0 +1,62 @@
+package dev.switchboard.devstack;
+
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.schemas.registry.SchemaRegistryClient;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The dev stack on free ports and a fresh data folder, with quick simulated providers. */
+public final class TestStack {
+
+    private TestStack() {
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Settings for a stack in {@code dataDir} on free ports; {@code extra} overrides them. */
+    public static SwitchboardConfig config(Path dataDir, Map<String, String> extra) {
+        int kafka = freePort();
+        int controller = freePort();
+        int registry = freePort();
+        int simulator = freePort();
+        Map<String, String> o = new HashMap<>();
+        o.put(SwitchboardConfig.DATA_DIR, dataDir.toString());
+        o.put(SwitchboardConfig.KAFKA_PORT, Integer.toString(kafka));
+        o.put(SwitchboardConfig.KAFKA_CONTROLLER_PORT, Integer.toString(controller));
+        o.put(SwitchboardConfig.REGISTRY_PORT, Integer.toString(registry));
+        o.put(SwitchboardConfig.SIMULATOR_PORT, Integer.toString(simulator));
+        o.put(SwitchboardConfig.BOOTSTRAP_SERVERS, "localhost:" + kafka);
+        o.put(SwitchboardConfig.SCHEMA_REGISTRY_URL, "http://localhost:" + registry);
+        for (String p : new String[] {"sim-fast", "sim-strong", "sim-flaky"}) {
+            o.put("provider." + p + ".base.url", "http://localhost:" + simulator + "/" + p + "/v1");
+            o.put("simulator." + p + ".latency.p50.ms", "2");
+            o.put("simulator." + p + ".latency.p99.ms", "10");
+            o.put("simulator." + p + ".error.rate", "0");
+            o.put("simulator." + p + ".timeout.rate", "0");
+        }
+        o.putAll(extra);
+        return SwitchboardConfig.withOverrides(o);
+    }
+
+    public static Codec codec(SwitchboardConfig config) {
+        return new Codec(new SchemaRegistryClient(config.schemaRegistryUrl()));
+    }
+
+    public static KafkaClients clients(SwitchboardConfig config) {
+        return new KafkaClients(config.bootstrapServers());
+    }
+}

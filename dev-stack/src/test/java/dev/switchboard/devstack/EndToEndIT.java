@@ -247,6 +247,12 @@ class EndToEndIT {
         assertThat(unknown.getErrorClass()).isEqualTo("UNKNOWN_PROVIDER");
         assertThat(unknown.getErrorMessage()).contains("'no-such-provider'");
         assertThat(codec.decode(Topics.REQUESTS, bytes(unknown.getValue()))).isEqualTo(unknownProvider);
+        // The producers waiting for these requests are answered at once.
+        LlmReply rejected = awaitReply(unknownProvider.getRequestId());
+        assertThat(rejected.getStatus()).isEqualTo(ReplyStatus.FAILED);
+        assertThat(rejected.getAttempts()).isEqualTo(0);
+        assertThat(rejected.getError().getErrorClass()).isEqualTo("UNKNOWN_PROVIDER");
+        assertThat(awaitReply(empty.getRequestId()).getError().getErrorClass()).isEqualTo("INVALID_REQUEST");
     }
 
     static byte[] bytes(ByteBuffer buffer) {

@@ -68,6 +68,19 @@ public final class Planner {
         return (chars + 3) / 4;
     }
 
+    /** The request's replyTo when it is a valid topic name, else null (the default reply topic). */
+    public static String validReplyTo(LlmRequest request) {
+        if (request.getReplyTo() == null) {
+            return null;
+        }
+        try {
+            Topic.validate(request.getReplyTo());
+            return request.getReplyTo();
+        } catch (InvalidTopicException e) {
+            return null;
+        }
+    }
+
     private void validate(LlmRequest request) {
         String id = request.getRequestId();
         if (id == null || id.isBlank()) {

@@ -1,18 +1,32 @@
 package dev.switchboard.planner;
 
+import dev.switchboard.avro.ErrorInfo;
 import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.LlmReply;
+import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.ConsumeTransformProduce;
+import dev.switchboard.platform.kafka.DeadLetters;
+import dev.switchboard.platform.kafka.RejectedRecordException;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.Topics;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
 
-/** Runs the {@link Planner} over {@code llm.requests}, publishing to {@code llm.plans}. */
+/**
+ * Runs the {@link Planner} over {@code llm.requests}, publishing to {@code llm.plans}. A request it
+ * rejects is dead-lettered and, when its requestId is known, answered with a FAILED reply so that
+ * the producer waiting for it hears why at once.
+ */
 public final class PlannerService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PlannerService.class);
 
     public static final String GROUP_ID = "switchboard-planner";
     public static final String STAGE = "planner";
@@ -23,9 +37,38 @@ public final class PlannerService implements AutoCloseable {
         Planner planner = new Planner(config);
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
             LlmRequest request = codec.decode(Topics.REQUESTS, record.value());
-            ExecutionPlan plan = planner.plan(request, System.currentTimeMillis());
-            return List.of(codec.record(Topics.PLANS, plan.getRequestId(), plan));
+            long now = System.currentTimeMillis();
+            try {
+                ExecutionPlan plan = planner.plan(request, now);
+                return List.of(codec.record(Topics.PLANS, plan.getRequestId(), plan));
+            } catch (RejectedRecordException e) {
+                if (e.requestId() == null) {
+                    throw e;
+                }
+                // The producer is waiting on its reply topic: answer FAILED, and dead-letter the request.
+                log.warn("{}: rejected request {} ({}): {}", STAGE, e.requestId(), e.errorClass(), e.getMessage());
+                return List.of(
+                        DeadLetters.record(codec, DeadLetters.of(record, STAGE, e.errorClass(), e.getMessage(), e.requestId(), 0)),
+                        codec.record(Topics.replies(Planner.validReplyTo(request)), e.requestId(),
+                                rejection(request, e, now)));
+            }
         });
+    }
+
+    private static LlmReply rejection(LlmRequest request, RejectedRecordException e, long now) {
+        return LlmReply.newBuilder()
+                .setRequestId(request.getRequestId())
+                .setTenantId(request.getTenantId())
+                .setSessionId(request.getSessionId())
+                .setStatus(ReplyStatus.FAILED)
+                .setAttempts(0)
+                .setInputTokens(0)
+                .setOutputTokens(0)
+                .setCostUsd(0.0)
+                .setLatencyMs(Math.max(0, now - request.getCreatedAtMs()))
+                .setError(new ErrorInfo(e.errorClass(), e.getMessage()))
+                .setCompletedAtMs(now)
+                .build();
     }
 
     public PlannerService start() {

@@ -40,7 +40,14 @@ public final class ServiceLauncher {
             System.exit(2);
             return;
         }
-        AutoCloseable service = start.apply(config);
+        AutoCloseable service;
+        try {
+            service = start.apply(config);
+        } catch (RuntimeException e) {
+            System.err.println(name + ": cannot start: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

@@ -45,7 +45,9 @@ public final class KafkaClients {
     public KafkaConsumer<byte[], byte[]> consumer(String groupId, String clientId) {
         Map<String, Object> props = common(clientId);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        // The classic protocol: on the embedded broker the plan → task hop measured 7 ms with it and
+        // 80-110 ms with the KIP-848 "consumer" protocol (4.3.1, idle stage, a few samples).
+        props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);

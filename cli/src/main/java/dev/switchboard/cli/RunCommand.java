@@ -1,0 +1,70 @@
+package dev.switchboard.cli;
+
+import dev.switchboard.planner.PlannerMain;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.provider.WorkersMain;
+import dev.switchboard.router.RouterMain;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run one service as its own process against a running stack, as it would be deployed.",
+                "Several 'run workers --provider P' processes share P's queue (a Kafka share group)."})
+final class RunCommand implements Callable<Integer> {
+
+    enum Service { planner, router, workers }
+
+    @Parameters(index = "0", paramLabel = "SERVICE", description = "One of: ${COMPLETION-CANDIDATES}.")
+    Service service;
+
+    @Option(names = {"-p", "--provider"}, paramLabel = "P", split = ",",
+            description = "For workers: the providers to run pools for (default: all configured).")
+    List<String> providers = new ArrayList<>();
+
+    @Mixin
+    ConfigOptions config;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (!providers.isEmpty() && service != Service.workers) {
+            throw new CliException("--provider applies to 'run workers' only", 2);
+        }
+        Map<String, String> overrides = new HashMap<>();
+        if (!providers.isEmpty()) {
+            overrides.put(SwitchboardConfig.WORKER_PROVIDERS, String.join(",", providers));
+        }
+        SwitchboardConfig cfg = config.load(overrides);
+        AutoCloseable running;
+        try {
+            running = switch (service) {
+                case planner -> PlannerMain.start(cfg);
+                case router -> RouterMain.start(cfg);
+                case workers -> WorkersMain.start(cfg);
+            };
+        } catch (IllegalStateException e) {
+            throw new CliException(e.getMessage(), 3);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                running.close();
+            } catch (Exception e) {
+                System.err.println("error while stopping: " + e);
+            }
+            stopped.countDown();
+        }, "switchboard-run-shutdown"));
+        System.out.println(service + (service == Service.workers ? " for " + cfg.workerProviders() : "")
+                + " running against " + cfg.bootstrapServers() + ". Press Ctrl-C to stop.");
+        stopped.await();
+        return 0;
+    }
+}

@@ -37,7 +37,8 @@ public final class KafkaClients {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 1);
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        // No compression: records are small, and consumers of other languages (kafkajs, say) lack lz4/zstd.
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }

@@ -30,17 +30,18 @@ public final class ConfigLoader {
     }
 
     static SwitchboardConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
-        Map<String, String> raw = new HashMap<>(defaults());
+        Map<String, String> defaults = defaults();
+        Map<String, String> settings = new HashMap<>();
         if (file != null) {
-            raw.putAll(readFile(file));
+            settings.putAll(readFile(file));
         }
-        // Environment variables are matched against every key known so far and every key the
-        // definition knows; keys of providers named only in the environment are found in a second pass.
-        applyEnv(raw, env);
-        raw.putAll(overrides);
-        applyEnv(raw, env);
-        raw.putAll(overrides);
-        return SwitchboardConfig.parse(raw);
+        // Environment variables are matched against every key the definition knows; keys of
+        // providers named only in the environment are found in a second pass.
+        applyEnv(defaults, settings, env);
+        settings.putAll(overrides);
+        applyEnv(defaults, settings, env);
+        settings.putAll(overrides);
+        return SwitchboardConfig.parse(defaults, settings);
     }
 
     public static Map<String, String> defaults() {
@@ -69,11 +70,13 @@ public final class ConfigLoader {
         }
     }
 
-    private static void applyEnv(Map<String, String> raw, Map<String, String> env) {
-        for (String key : SwitchboardConfig.knownKeys(raw)) {
+    private static void applyEnv(Map<String, String> defaults, Map<String, String> settings, Map<String, String> env) {
+        Map<String, String> merged = new HashMap<>(defaults);
+        merged.putAll(settings);
+        for (String key : SwitchboardConfig.knownKeys(merged)) {
             String value = env.get(envName(key));
             if (value != null) {
-                raw.put(key, value);
+                settings.put(key, value);
             }
         }
     }

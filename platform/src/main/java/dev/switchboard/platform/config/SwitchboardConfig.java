@@ -89,9 +89,7 @@ public record SwitchboardConfig(
 
     /** A copy with other values for some keys, re-validated: for tests and the CLI's flags. */
     public static SwitchboardConfig withOverrides(Map<String, String> overrides) {
-        Map<String, String> raw = new LinkedHashMap<>(ConfigLoader.defaults());
-        raw.putAll(overrides);
-        return parse(raw);
+        return parse(ConfigLoader.defaults(), overrides);
     }
 
     static ConfigDef definition(List<String> providerNames, List<String> simulatedNames) {
@@ -165,11 +163,19 @@ public record SwitchboardConfig(
         return definition(names(raw.get(PROVIDERS)), names(raw.get(SIMULATOR_PROVIDERS))).names();
     }
 
-    static SwitchboardConfig parse(Map<String, String> raw) {
+    /**
+     * Validates {@code defaults} overlaid by {@code settings}. A key of the settings that nothing
+     * defines is an error; a default that nothing defines any more (a bundled provider the settings
+     * no longer list) is dropped.
+     */
+    static SwitchboardConfig parse(Map<String, String> defaults, Map<String, String> settings) {
+        Map<String, String> raw = new LinkedHashMap<>(defaults);
+        raw.putAll(settings);
         List<String> providerNames = names(raw.get(PROVIDERS));
         List<String> simulatedNames = names(raw.get(SIMULATOR_PROVIDERS));
         ConfigDef def = definition(providerNames, simulatedNames);
-        Set<String> unknown = new TreeSet<>(raw.keySet());
+        raw.keySet().removeIf(key -> !def.names().contains(key) && !settings.containsKey(key));
+        Set<String> unknown = new TreeSet<>(settings.keySet());
         unknown.removeAll(def.names());
         if (!unknown.isEmpty()) {
             String key = unknown.iterator().next();

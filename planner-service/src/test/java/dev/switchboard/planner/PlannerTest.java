@@ -1,0 +1,88 @@
+package dev.switchboard.planner;
+
+import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.avro.ChatRole;
+import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.PlanStep;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.RejectedRecordException;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class PlannerTest {
+
+    private final Planner planner = new Planner(SwitchboardConfig.withOverrides(Map.of()));
+
+    private static LlmRequest.Builder request() {
+        return LlmRequest.newBuilder()
+                .setRequestId("r-1")
+                .setTenantId("acme")
+                .setMessages(List.of(new ChatMessage(ChatRole.USER, "x".repeat(400))))
+                .setCreatedAtMs(1L);
+    }
+
+    @Test
+    void withoutPreferencesThePlanFollowsTheStaticRanking() {
+        ExecutionPlan plan = planner.plan(request().build(), 99L);
+
+        assertThat(plan.getSteps()).extracting(PlanStep::getProvider).containsExactly("sim-fast", "sim-strong", "sim-flaky");
+        assertThat(plan.getSteps()).extracting(PlanStep::getModel)
+                .containsExactly("sim-fast-small", "sim-strong-large", "sim-flaky-medium");
+        assertThat(plan.getStrategy()).isEqualTo("static-ranking");
+        assertThat(plan.getPlannedAtMs()).isEqualTo(99L);
+        assertThat(plan.getRequest().getRequestId()).isEqualTo("r-1");
+        // 400 characters → 100 input tokens; 256 output tokens assumed. sim-strong: $2.50/M in, $10/M out.
+        assertThat(plan.getSteps().get(1).getEstimatedCostUsd()).isCloseTo((100 * 2.50 + 256 * 10.0) / 1e6, within(1e-12));
+        assertThat(plan.getSteps().get(0).getReason()).isEqualTo("static ranking, #1");
+    }
+
+    @Test
+    void maxStepsCutsTheRanking() {
+        Planner twoSteps = new Planner(SwitchboardConfig.withOverrides(Map.of("planner.max.steps", "2")));
+
+        assertThat(twoSteps.plan(request().build(), 1L).getSteps()).extracting(PlanStep::getProvider)
+                .containsExactly("sim-fast", "sim-strong");
+    }
+
+    @Test
+    void preferredProvidersAreUsedAloneAndInTheirOrder() {
+        ExecutionPlan plan = planner.plan(request().setPreferredProviders(List.of("sim-flaky", "sim-fast")).build(), 1L);
+
+        assertThat(plan.getSteps()).extracting(PlanStep::getProvider).containsExactly("sim-flaky", "sim-fast");
+        assertThat(plan.getStrategy()).isEqualTo("preferred");
+    }
+
+    @Test
+    void invalidRequestsAreRejectedWithAClassAndAReason() {
+        assertRejected(request().setTenantId(" ").build(), "INVALID_REQUEST", "tenantId is empty");
+        assertRejected(request().setMessages(List.of()).build(), "INVALID_REQUEST", "messages is empty");
+        assertRejected(request().setReplyTo("bad topic!").build(), "INVALID_REQUEST", "replyTo is not a valid topic name");
+        assertRejected(request().setPreferredProviders(List.of("sim-fast", "gpt-9")).build(), "UNKNOWN_PROVIDER",
+                "preferredProviders names 'gpt-9'");
+    }
+
+    @Test
+    void rejectionsNeverQuoteThePrompt() {
+        String secret = "my card number is 4111 1111 1111 1111";
+        LlmRequest request = request().setMessages(List.of(new ChatMessage(ChatRole.USER, secret)))
+                .setPreferredProviders(List.of("nope")).build();
+
+        assertThatThrownBy(() -> planner.plan(request, 1L)).message().doesNotContain("4111");
+    }
+
+    private void assertRejected(LlmRequest request, String errorClass, String message) {
+        assertThatThrownBy(() -> planner.plan(request, 1L))
+                .isInstanceOfSatisfying(RejectedRecordException.class, e -> {
+                    assertThat(e.errorClass()).isEqualTo(errorClass);
+                    assertThat(e.getMessage()).contains(message);
+                    assertThat(e.requestId()).isEqualTo("r-1");
+                });
+    }
+}

@@ -1,0 +1,118 @@
+package dev.switchboard.platform.config;
+
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class SwitchboardConfigTest {
+
+    @Test
+    void defaultsDescribeTheEmbeddedStackWithThreeSimulatedProviders() {
+        SwitchboardConfig config = ConfigLoader.load(null, Map.of(), Map.of());
+
+        assertThat(config.bootstrapServers()).isEqualTo("localhost:9092");
+        assertThat(config.schemaRegistryUrl()).isEqualTo("http://localhost:8081");
+        assertThat(config.providers()).extracting(ProviderSpec::name).containsExactly("sim-fast", "sim-strong", "sim-flaky");
+        assertThat(config.provider("sim-fast").baseUrl()).isEqualTo("http://localhost:8089/sim-fast/v1");
+        assertThat(config.provider("sim-fast").timeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.plannerRanking()).containsExactly("sim-fast", "sim-strong", "sim-flaky");
+        assertThat(config.workerProviders()).containsExactly("sim-fast", "sim-strong", "sim-flaky");
+        assertThat(config.simulatedProviders()).extracting(SimulatedProviderSpec::name)
+                .containsExactly("sim-fast", "sim-strong", "sim-flaky");
+        assertThat(config.simulatedProviders().get(2).errorRate()).isEqualTo(0.30);
+        assertThat(config.simulatedProviders().get(2).errorMix()).containsEntry(429, 0.3).containsEntry(500, 0.4);
+    }
+
+    @Test
+    void costIsListPriceTimesTokens() {
+        ProviderSpec fast = ConfigLoader.load(null, Map.of(), Map.of()).provider("sim-fast");
+
+        // 1,000 input tokens at $0.15/M and 500 output tokens at $0.60/M.
+        assertThat(fast.costUsd(1_000, 500)).isEqualTo(0.00045, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    @Test
+    void fileThenEnvironmentThenOverrides(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("switchboard.properties");
+        Files.writeString(file, """
+                kafka.bootstrap.servers=broker-a:9092
+                topics.partitions=6
+                planner.max.steps=2
+                """);
+        Map<String, String> env = Map.of(
+                "SWITCHBOARD_KAFKA_BOOTSTRAP_SERVERS", "broker-b:9092",
+                "SWITCHBOARD_PROVIDER_SIM_FAST_TIMEOUT_MS", "1500",
+                "UNRELATED", "x");
+
+        SwitchboardConfig config = ConfigLoader.load(file, env, Map.of(SwitchboardConfig.PLANNER_MAX_STEPS, "1"));
+
+        assertThat(config.bootstrapServers()).isEqualTo("broker-b:9092");
+        assertThat(config.topicPartitions()).isEqualTo(6);
+        assertThat(config.provider("sim-fast").timeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(config.plannerMaxSteps()).isEqualTo(1);
+        assertThat(ConfigLoader.envName("provider.sim-fast.timeout.ms")).isEqualTo("SWITCHBOARD_PROVIDER_SIM_FAST_TIMEOUT_MS");
+    }
+
+    @Test
+    void aProviderNamedOnlyInTheEnvironmentIsConfiguredFromTheEnvironment() {
+        Map<String, String> env = Map.of(
+                "SWITCHBOARD_PROVIDERS", "openai",
+                "SWITCHBOARD_PROVIDER_OPENAI_BASE_URL", "https://api.openai.com/v1",
+                "SWITCHBOARD_PROVIDER_OPENAI_MODEL", "gpt-4o-mini");
+
+        SwitchboardConfig config = ConfigLoader.load(null, env, Map.of());
+
+        assertThat(config.providers()).singleElement().satisfies(p -> {
+            assertThat(p.name()).isEqualTo("openai");
+            assertThat(p.model()).isEqualTo("gpt-4o-mini");
+            assertThat(p.baseUrl()).isEqualTo("https://api.openai.com/v1");
+        });
+    }
+
+    @Test
+    void badValuesNameTheKeyAndTheValue() {
+        assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("topics.partitions", "zero")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("topics.partitions").hasMessageContaining("zero");
+        assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("simulator.sim-flaky.error.rate", "1.5")))
+                .hasMessageContaining("simulator.sim-flaky.error.rate").hasMessageContaining("1.5");
+        assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("simulator.sim-fast.error.mix", "500:x")))
+                .hasMessageContaining("simulator.sim-fast.error.mix").hasMessageContaining("'500:x'");
+        assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("planner.ranking", "sim-fast,nope")))
+                .hasMessageContaining("planner.ranking").hasMessageContaining("'nope' is not one of the configured providers");
+        assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("simulator.sim-fast.latency.p99.ms", "1")))
+                .hasMessageContaining("simulator.sim-fast.latency.p99.ms");
+    }
+
+    @Test
+    void unknownKeysAreErrorsNotSilentlyIgnored() {
+        assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("kafka.bootstrap.server", "x:1")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Unknown configuration key 'kafka.bootstrap.server'");
+        assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("provider.sim-fsat.model", "m")))
+                .hasMessage("Unknown configuration key 'provider.sim-fsat.model' (is the provider listed in 'providers'?)");
+    }
+
+    @Test
+    void aListedProviderWithoutItsRequiredKeysFails() {
+        assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("providers", "sim-fast,extra")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("provider.extra.base.url");
+    }
+
+    @Test
+    void missingConfigFileIsNamed(@TempDir Path dir) {
+        Path missing = dir.resolve("nope.properties");
+        assertThatThrownBy(() -> ConfigLoader.load(missing, Map.of(), Map.of()))
+                .hasMessageContaining(missing.toAbsolutePath().toString()).hasMessageContaining("does not exist");
+    }
+}

@@ -110,6 +110,8 @@ final class SendCommand implements Callable<Integer> {
             consumer.seekToEnd(List.of(partition));
             consumer.position(partition);
             String key = session != null ? session : request.getRequestId();
+            producer.partitionsFor(Topics.REQUESTS.name());
+            request.setCreatedAtMs(System.currentTimeMillis());
             try {
                 producer.send(codec.record(Topics.REQUESTS, key, request)).get(10, TimeUnit.SECONDS);
             } catch (WireFormatException e) {

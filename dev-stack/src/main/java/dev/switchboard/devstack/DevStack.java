@@ -5,6 +5,7 @@ import dev.switchboard.devstack.registry.SchemaRegistryServer;
 import dev.switchboard.devstack.registry.SchemaStore;
 import dev.switchboard.devstack.simulator.ProviderSimulator;
 import dev.switchboard.planner.PlannerService;
+import dev.switchboard.platform.ServiceContext;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
@@ -12,7 +13,6 @@ import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.TopicBootstrap;
 import dev.switchboard.provider.WorkersService;
 import dev.switchboard.router.RouterService;
-import dev.switchboard.schemas.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +67,8 @@ public final class DevStack implements AutoCloseable {
         if (infraOnly) {
             return;
         }
-        Codec codec = new Codec(new SchemaRegistryClient(config.schemaRegistryUrl()));
+        ServiceContext context = ServiceContext.connect(config);
+        Codec codec = context.codec();
         PlannerService planner = track(new PlannerService(config, clients, codec).start());
         RouterService router = track(new RouterService(config, clients, codec).start());
         workers = track(new WorkersService(config, clients, codec).start());

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /** The worker pool of one provider; see the package documentation for how it runs. */
 public final class WorkerPool implements AutoCloseable {
@@ -34,6 +35,7 @@ public final class WorkerPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
     private static final long REGISTRY_RETRY_DELAY_MS = 1_000;
+    private static final long RECOVERY_DELAY_MS = 1_000;
 
     private final ProviderClient client;
     private final String provider;
@@ -42,7 +44,9 @@ public final class WorkerPool implements AutoCloseable {
     private final Codec codec;
     private final TaskOutcomes outcomes;
     private final KafkaProducer<byte[], byte[]> producer;
-    private final List<KafkaShareConsumer<byte[], byte[]>> consumers = new ArrayList<>();
+    private final KafkaClients clients;
+    private final int batchSize;
+    private final AtomicReferenceArray<KafkaShareConsumer<byte[], byte[]>> consumers;
     private final List<Thread> threads = new ArrayList<>();
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private final CountDownLatch subscribed;
@@ -60,13 +64,14 @@ public final class WorkerPool implements AutoCloseable {
         this.codec = codec;
         this.outcomes = new TaskOutcomes(codec);
         this.producer = clients.producer("switchboard-worker-" + provider);
+        this.clients = clients;
         this.subscribed = new CountDownLatch(consumerCount);
-        int batch = Math.max(1, maxInFlight / consumerCount);
+        this.batchSize = Math.max(1, maxInFlight / consumerCount);
+        this.consumers = new AtomicReferenceArray<>(consumerCount);
         for (int i = 0; i < consumerCount; i++) {
-            KafkaShareConsumer<byte[], byte[]> consumer =
-                    clients.shareConsumer(groupId, "switchboard-worker-" + provider + "-" + i, batch);
-            consumers.add(consumer);
-            threads.add(new Thread(() -> run(consumer), "switchboard-worker-" + provider + "-" + i));
+            int slot = i;
+            consumers.set(slot, newConsumer(slot));
+            threads.add(new Thread(() -> run(slot), "switchboard-worker-" + provider + "-" + slot));
         }
     }
 
@@ -84,43 +89,71 @@ public final class WorkerPool implements AutoCloseable {
         return subscribed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void run(KafkaShareConsumer<byte[], byte[]> consumer) {
+    /**
+     * Runs one consumer slot. An unexpected error closes the slot's consumer and opens a new one
+     * after a back-off: records it held but had not acknowledged are redelivered by the broker when
+     * their acquisition locks expire, so nothing is lost and the pool keeps its strength.
+     */
+    private void run(int slot) {
         MDC.put("provider", provider);
+        boolean first = true;
         try {
-            consumer.subscribe(List.of(topic));
-            boolean first = true;
             while (running) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
-                if (first) {
-                    subscribed.countDown();
-                    first = false;
-                }
-                if (records.isEmpty()) {
+                KafkaShareConsumer<byte[], byte[]> consumer = consumers.get(slot);
+                try {
+                    consumer.subscribe(List.of(topic));
+                    while (running) {
+                        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+                        if (first) {
+                            subscribed.countDown();
+                            first = false;
+                        }
+                        if (!records.isEmpty()) {
+                            processBatch(consumer, records);
+                        }
+                    }
+                } catch (WakeupException e) {
+                    if (running) {
+                        log.warn("Worker {}-{} woken up unexpectedly; carrying on", provider, slot);
+                        continue;
+                    }
+                } catch (RuntimeException e) {
+                    log.error("Worker {}-{} failed; reopening its consumer in {} ms", provider, slot, RECOVERY_DELAY_MS, e);
+                    closeQuietly(consumer);
+                    pause(RECOVERY_DELAY_MS);
+                    if (running) {
+                        consumers.set(slot, newConsumer(slot));
+                    }
                     continue;
                 }
-                List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
-                List<Future<AcknowledgeType>> results = new ArrayList<>(records.count());
-                for (ConsumerRecord<byte[], byte[]> record : records) {
-                    batch.add(record);
-                    results.add(calls.submit(() -> process(record)));
-                }
-                for (int i = 0; i < batch.size(); i++) {
-                    consumer.acknowledge(batch.get(i), await(results.get(i)));
-                }
+                closeQuietly(consumer);
             }
-        } catch (WakeupException e) {
-            if (running) {
-                log.error("Worker of {} woken up unexpectedly", provider, e);
-            }
-        } catch (RuntimeException e) {
-            log.error("Worker of {} stopped on an unexpected error", provider, e);
         } finally {
-            try {
-                consumer.close();
-            } catch (RuntimeException e) {
-                log.warn("Error closing share consumer of {}: {}", provider, e.toString());
-            }
             MDC.remove("provider");
+        }
+    }
+
+    private void processBatch(KafkaShareConsumer<byte[], byte[]> consumer, ConsumerRecords<byte[], byte[]> records) {
+        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
+        List<Future<AcknowledgeType>> results = new ArrayList<>(records.count());
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            batch.add(record);
+            results.add(calls.submit(() -> process(record)));
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            consumer.acknowledge(batch.get(i), await(results.get(i)));
+        }
+    }
+
+    private KafkaShareConsumer<byte[], byte[]> newConsumer(int slot) {
+        return clients.shareConsumer(groupId, "switchboard-worker-" + provider + "-" + slot, batchSize);
+    }
+
+    private void closeQuietly(KafkaShareConsumer<byte[], byte[]> consumer) {
+        try {
+            consumer.close();
+        } catch (RuntimeException e) {
+            log.warn("Error closing share consumer of {}: {}", provider, e.toString());
         }
     }
 
@@ -200,7 +233,13 @@ public final class WorkerPool implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        consumers.forEach(KafkaShareConsumer::wakeup);
+        for (int i = 0; i < consumers.length(); i++) {
+            try {
+                consumers.get(i).wakeup();
+            } catch (RuntimeException e) {
+                // already closed after a failure
+            }
+        }
         for (Thread thread : threads) {
             try {
                 thread.join(client.spec().timeout().toMillis() + 10_000);

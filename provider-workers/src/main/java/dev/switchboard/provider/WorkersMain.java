@@ -1,16 +1,8 @@
 package dev.switchboard.provider;
 
+import dev.switchboard.platform.ServiceContext;
 import dev.switchboard.platform.ServiceLauncher;
 import dev.switchboard.platform.config.SwitchboardConfig;
-import dev.switchboard.platform.kafka.KafkaProbe;
-import dev.switchboard.platform.config.ProviderSpec;
-import dev.switchboard.platform.kafka.Codec;
-import dev.switchboard.platform.kafka.KafkaClients;
-import dev.switchboard.platform.kafka.TopicBootstrap;
-import dev.switchboard.schemas.registry.SchemaRegistryClient;
-import org.apache.kafka.clients.admin.Admin;
-
-import java.time.Duration;
 
 /**
  * Runs worker pools alone: {@code java dev.switchboard.provider.WorkersMain [--config FILE]}; which
@@ -27,12 +19,7 @@ public final class WorkersMain {
 
     /** Starts the workers against the cluster and registry {@code config} names. */
     public static WorkersService start(SwitchboardConfig config) {
-        KafkaProbe.requireReachable(config.bootstrapServers(), Duration.ofSeconds(10));
-        KafkaClients clients = new KafkaClients(config.bootstrapServers());
-        try (Admin admin = clients.admin("switchboard-workers-bootstrap")) {
-            TopicBootstrap.ensureTopics(admin, config.providers().stream().map(ProviderSpec::name).toList(),
-                    config.topicPartitions(), config.topicReplicationFactor());
-        }
-        return new WorkersService(config, clients, new Codec(new SchemaRegistryClient(config.schemaRegistryUrl()))).start();
+        ServiceContext context = ServiceContext.connect(config);
+        return new WorkersService(config, context.clients(), context.codec()).start();
     }
 }

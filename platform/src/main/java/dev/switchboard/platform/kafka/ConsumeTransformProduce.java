@@ -78,7 +78,17 @@ public final class ConsumeTransformProduce implements AutoCloseable {
                     assigned.countDown();
                 }
                 if (!records.isEmpty()) {
-                    processBatch(records);
+                    try {
+                        processBatch(records);
+                    } catch (WakeupException e) {
+                        throw e;
+                    } catch (RuntimeException e) {
+                        // Not a bad record (those are dead-lettered) but a fault of the stage itself:
+                        // rewind to what was committed and try the batch again after a back-off.
+                        log.error("{}: batch failed; rewinding and retrying in {} ms", stage, RETRY_BACKOFF_MS, e);
+                        rewindToCommitted(records);
+                        backOff(RETRY_BACKOFF_MS);
+                    }
                 }
             }
         } catch (WakeupException e) {

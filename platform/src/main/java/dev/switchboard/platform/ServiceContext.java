@@ -1,0 +1,55 @@
+package dev.switchboard.platform;
+
+import dev.switchboard.platform.config.ProviderSpec;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.KafkaProbe;
+import dev.switchboard.platform.kafka.Topic;
+import dev.switchboard.platform.kafka.TopicBootstrap;
+import dev.switchboard.platform.kafka.Topics;
+import dev.switchboard.schemas.registry.SchemaRegistryClient;
+import dev.switchboard.schemas.registry.SchemaRegistryException;
+import org.apache.avro.specific.SpecificData;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a service needs to start: the cluster reachable, the catalogue's topics present, the value
+ * schemas registered (so the first request does not pay for it), Kafka clients and a codec.
+ */
+public record ServiceContext(SwitchboardConfig config, KafkaClients clients, Codec codec) {
+
+    private static final Logger log = LoggerFactory.getLogger(ServiceContext.class);
+
+    public static ServiceContext connect(SwitchboardConfig config) {
+        KafkaProbe.requireReachable(config.bootstrapServers(), Duration.ofSeconds(10));
+        KafkaClients clients = new KafkaClients(config.bootstrapServers());
+        List<String> providers = config.providers().stream().map(ProviderSpec::name).toList();
+        try (Admin admin = clients.admin("switchboard-bootstrap")) {
+            TopicBootstrap.ensureTopics(admin, providers, config.topicPartitions(), config.topicReplicationFactor());
+        }
+        Codec codec = new Codec(new SchemaRegistryClient(config.schemaRegistryUrl()));
+        registerSchemas(codec, providers);
+        return new ServiceContext(config, clients, codec);
+    }
+
+    /** Registers the value schema of every catalogue topic; a registry that is down is reported, not fatal. */
+    private static void registerSchemas(Codec codec, List<String> providers) {
+        List<Topic<?>> topics = new ArrayList<>(List.of(Topics.REQUESTS, Topics.PLANS, Topics.REPLIES, Topics.ATTEMPTS,
+                Topics.DLQ, Topics.FEEDBACK));
+        providers.forEach(p -> topics.add(Topics.tasks(p)));
+        try {
+            for (Topic<?> topic : topics) {
+                codec.registry().register(topic.name() + "-value", SpecificData.get().getSchema(topic.valueType()));
+            }
+        } catch (SchemaRegistryException e) {
+            log.warn("Cannot register schemas at start-up ({}); they will be registered on first use", e.getMessage());
+        }
+    }
+}

@@ -35,9 +35,10 @@ final class Table {
     }
 
     private static void appendRow(StringBuilder out, List<String> cells, int[] widths) {
+        StringBuilder row = new StringBuilder();
         for (int i = 0; i < cells.size(); i++) {
-            out.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", cells.get(i)));
+            row.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", cells.get(i)));
         }
-        out.append('\n');
+        out.append(row.toString().stripTrailing()).append('\n');
     }
 }

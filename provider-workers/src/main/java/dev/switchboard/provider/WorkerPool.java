@@ -4,6 +4,7 @@ import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.ReplayHeaders;
 import dev.switchboard.platform.kafka.Topics;
 import dev.switchboard.schemas.serde.WireFormatException;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
@@ -197,6 +198,7 @@ public final class WorkerPool implements AutoCloseable {
         } finally {
             MDC.remove("requestId");
         }
+        outputs.forEach(out -> ReplayHeaders.carry(record, out));
         return publish(outputs);
     }
 

@@ -40,7 +40,8 @@ public record SwitchboardConfig(
         int registryPort,
         int simulatorPort,
         long simulatorSeed,
-        List<SimulatedProviderSpec> simulatedProviders) {
+        List<SimulatedProviderSpec> simulatedProviders,
+        int dlqMaxReplays) {
 
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -59,6 +60,7 @@ public record SwitchboardConfig(
     public static final String SIMULATOR_PORT = "dev.simulator.port";
     public static final String SIMULATOR_SEED = "simulator.seed";
     public static final String SIMULATOR_PROVIDERS = "simulator.providers";
+    public static final String DLQ_MAX_REPLAYS = "dlq.max.replays";
 
     private static final ConfigDef.Validator NON_BLANK = new ConfigDef.NonEmptyString();
     private static final ConfigDef.Validator NON_EMPTY_LIST = (name, value) -> {
@@ -124,6 +126,8 @@ public record SwitchboardConfig(
                 .define(SIMULATOR_PORT, Type.INT, 8089, Range.between(0, 65535), Importance.LOW,
                         "Provider simulator port.")
                 .define(SIMULATOR_SEED, Type.LONG, 42L, Importance.LOW, "Seed of the provider simulator's randomness.")
+                .define(DLQ_MAX_REPLAYS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
+                        "How often one request may be replayed from llm.dlq before its dead letter is parked instead.")
                 .define(SIMULATOR_PROVIDERS, Type.LIST, List.of(), Importance.LOW,
                         "Providers the simulator serves at /<name>/v1; each takes simulator.<name>.* settings.");
         for (String name : providerNames) {
@@ -218,7 +222,7 @@ public record SwitchboardConfig(
                 (Integer) v.get(WORKER_CONSUMERS), (Integer) v.get(WORKER_MAX_IN_FLIGHT),
                 Path.of((String) v.get(DATA_DIR)), (Integer) v.get(KAFKA_PORT), (Integer) v.get(KAFKA_CONTROLLER_PORT),
                 (Integer) v.get(REGISTRY_PORT), (Integer) v.get(SIMULATOR_PORT), (Long) v.get(SIMULATOR_SEED),
-                simulated);
+                simulated, (Integer) v.get(DLQ_MAX_REPLAYS));
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

@@ -135,6 +135,7 @@ public final class ConsumeTransformProduce implements AutoCloseable {
                             record.partition(), record.offset(), e);
                 }
                 for (ProducerRecord<byte[], byte[]> out : outputs) {
+                    ReplayHeaders.carry(record, out);
                     producer.send(out, (metadata, error) -> {
                         if (error != null) {
                             sendFailure.compareAndSet(null, error);

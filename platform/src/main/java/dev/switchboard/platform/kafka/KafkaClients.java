@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * Kafka clients with the settings Switchboard's latency targets need: a 1 ms linger so records of
  * one poll batch share a request without waiting long, idempotent acks=all producers, consumers that
- * commit explicitly. Services read and write bytes and decode through a {@link Codec}, so nothing
+ * commit explicitly and read only committed records (dead-letter replays are transactional). Services read and write bytes and decode through a {@link Codec}, so nothing
  * fails inside {@code poll()}.
  */
 public final class KafkaClients {
@@ -43,6 +43,16 @@ public final class KafkaClients {
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /** A transactional producer: records sent between begin and commit become visible together. */
+    public KafkaProducer<byte[], byte[]> transactionalProducer(String clientId, String transactionalId) {
+        Map<String, Object> props = common(clientId);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
     public KafkaConsumer<byte[], byte[]> consumer(String groupId, String clientId) {
         Map<String, Object> props = common(clientId);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -53,6 +63,7 @@ public final class KafkaClients {
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -61,6 +72,7 @@ public final class KafkaClients {
         Map<String, Object> props = common(clientId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 

@@ -33,12 +33,14 @@ public final class TopicBootstrap {
     public static void ensureTopics(Admin admin, Collection<String> providers, int partitions, short replication) {
         List<NewTopic> wanted = new ArrayList<>();
         for (Topic<?> topic : List.of(Topics.REQUESTS, Topics.PLANS, Topics.REPLIES, Topics.ATTEMPTS,
-                Topics.DLQ, Topics.FEEDBACK)) {
+                Topics.DLQ, Topics.FEEDBACK, Topics.AUDIT, Topics.DLQ_PARKED)) {
             wanted.add(new NewTopic(topic.name(), partitions, replication));
         }
         for (String provider : providers) {
             wanted.add(new NewTopic(Topics.tasks(provider).name(), partitions, replication));
         }
+        wanted.add(new NewTopic(Topics.DLQ_REPLAYS, partitions, replication)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         try {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
@@ -79,12 +81,17 @@ public final class TopicBootstrap {
         }
     }
 
-    /** Sets {@code share.auto.offset.reset=earliest} on a share group. */
+    /**
+     * Sets a share group to start at the earliest offset ({@code share.auto.offset.reset}) and to
+     * deliver only committed records ({@code share.isolation.level}), as the group consumers do.
+     */
     public static void shareGroupFromEarliest(Admin admin, String groupId) {
         ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
-        AlterConfigOp op = new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET);
+        List<AlterConfigOp> ops = List.of(
+                new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET),
+                new AlterConfigOp(new ConfigEntry("share.isolation.level", "read_committed"), AlterConfigOp.OpType.SET));
         try {
-            admin.incrementalAlterConfigs(Map.of(group, List.of(op))).all().get();
+            admin.incrementalAlterConfigs(Map.of(group, ops)).all().get();
         } catch (ExecutionException e) {
             throw new IllegalStateException("Cannot configure share group " + groupId + ": " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {

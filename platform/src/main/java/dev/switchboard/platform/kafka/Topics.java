@@ -1,6 +1,7 @@
 package dev.switchboard.platform.kafka;
 
 import dev.switchboard.avro.AttemptOutcome;
+import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.DeadLetter;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.Feedback;
@@ -17,6 +18,11 @@ public final class Topics {
     public static final Topic<AttemptOutcome> ATTEMPTS = new Topic<>("llm.attempts", AttemptOutcome.class);
     public static final Topic<DeadLetter> DLQ = new Topic<>("llm.dlq", DeadLetter.class);
     public static final Topic<Feedback> FEEDBACK = new Topic<>("llm.feedback", Feedback.class);
+    public static final Topic<AuditEvent> AUDIT = new Topic<>("llm.audit", AuditEvent.class);
+    /** Dead letters refused for replay because they were replayed too often. */
+    public static final Topic<DeadLetter> DLQ_PARKED = new Topic<>("llm.dlq.parked", DeadLetter.class);
+    /** Compacted: one record per dead letter replayed, keyed by its llm.dlq coordinates. */
+    public static final String DLQ_REPLAYS = "llm.dlq.replays";
 
     private static final String TASKS_PREFIX = "llm.tasks.";
 

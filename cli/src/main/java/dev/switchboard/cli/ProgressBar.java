@@ -1,0 +1,35 @@
+package dev.switchboard.cli;
+
+import java.io.PrintStream;
+
+/** A one-line progress bar with counts, rate and ETA, redrawn in place. */
+final class ProgressBar {
+
+    private static final int WIDTH = 30;
+    private final PrintStream out;
+    private final long started = System.nanoTime();
+    private long lastDraw;
+
+    ProgressBar(PrintStream out) {
+        this.out = out;
+    }
+
+    void update(int done, int total) {
+        long now = System.nanoTime();
+        if (done < total && now - lastDraw < 100_000_000L) {
+            return;
+        }
+        lastDraw = now;
+        double seconds = Math.max(1e-3, (now - started) / 1e9);
+        double rate = done / seconds;
+        long eta = rate > 0 ? Math.round((total - done) / rate) : 0;
+        int filled = total == 0 ? WIDTH : (int) ((long) WIDTH * done / total);
+        out.printf("\r[%s%s] %d/%d  %.1f/s  ETA %02d:%02d", "#".repeat(filled), ".".repeat(WIDTH - filled), done, total,
+                rate, eta / 60, eta % 60);
+        out.flush();
+    }
+
+    void finish() {
+        out.println();
+    }
+}

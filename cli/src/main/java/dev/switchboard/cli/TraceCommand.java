@@ -1,0 +1,147 @@
+package dev.switchboard.cli;
+
+import dev.switchboard.avro.AttemptOutcome;
+import dev.switchboard.avro.DeadLetter;
+import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.LlmReply;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.PlanStep;
+import dev.switchboard.avro.ProviderTask;
+import dev.switchboard.platform.kafka.ReplayHeaders;
+import dev.switchboard.platform.kafka.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+@Command(name = "trace", mixinStandardHelpOptions = true,
+        description = {"Show everything the log holds about one request, in time order: the request, its plan, "
+                + "each task and attempt, replies and dead letters, replays included.",
+                "Reads the topics from the beginning: meant for development stacks and investigations."})
+final class TraceCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "REQUEST_ID")
+    String requestId;
+
+    @Mixin
+    ConfigOptions config;
+
+    private record Event(long timestamp, String where, String what, String replay) {
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        DlqCommand.Connection c = new DlqCommand.Connection(config);
+        List<String> topics;
+        try (Admin admin = c.clients.admin("switchboard-trace")) {
+            topics = admin.listTopics().names().get().stream()
+                    .filter(t -> t.startsWith("llm.") && !t.equals(Topics.DLQ_REPLAYS) && !t.equals(Topics.AUDIT.name())
+                            && !t.equals(Topics.FEEDBACK.name()))
+                    .sorted().collect(Collectors.toCollection(ArrayList::new));
+        }
+        List<Event> events = new ArrayList<>();
+        String replyTo = null;
+        for (ConsumerRecord<byte[], byte[]> record : read(c, topics)) {
+            Event event = describe(c, record);
+            if (event != null) {
+                events.add(event);
+            }
+            if (record.topic().equals(Topics.REQUESTS.name()) && event != null) {
+                replyTo = c.codec.decode(Topics.REQUESTS, record.value()).getReplyTo();
+            }
+        }
+        if (replyTo != null && !topics.contains(replyTo)) {
+            for (ConsumerRecord<byte[], byte[]> record : read(c, List.of(replyTo))) {
+                Event event = describe(c, record);
+                if (event != null) {
+                    events.add(event);
+                }
+            }
+        }
+        if (events.isEmpty()) {
+            throw new CliException("nothing in the log for request " + requestId, 1);
+        }
+        events.sort(Comparator.comparingLong(Event::timestamp));
+        List<List<String>> rows = new ArrayList<>();
+        long first = events.getFirst().timestamp();
+        for (Event e : events) {
+            rows.add(List.of(DlqCommand.TIME.format(Instant.ofEpochMilli(e.timestamp())), "+" + (e.timestamp() - first) + " ms",
+                    e.where(), e.what(), e.replay()));
+        }
+        System.out.print(Table.of(List.of("TIME (UTC)", "SINCE", "RECORD", "WHAT", "REPLAY"), rows));
+        return 0;
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> read(DlqCommand.Connection c, List<String> topics) {
+        List<ConsumerRecord<byte[], byte[]>> matches = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = c.clients.reader("switchboard-trace")) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(10))
+                        .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.key() != null && requestId.equals(new String(record.key(), StandardCharsets.UTF_8))) {
+                        matches.add(record);
+                    }
+                }
+            }
+        }
+        return matches;
+    }
+
+    private Event describe(DlqCommand.Connection c, ConsumerRecord<byte[], byte[]> r) {
+        String where = r.topic() + " " + r.partition() + "/" + r.offset();
+        Header count = r.headers().lastHeader(ReplayHeaders.COUNT);
+        String replay = count == null ? "" : "#" + new String(count.value(), StandardCharsets.UTF_8);
+        String what;
+        try {
+            if (r.topic().equals(Topics.REQUESTS.name())) {
+                LlmRequest q = c.codec.decode(Topics.REQUESTS, r.value());
+                what = "request from tenant " + q.getTenantId() + ", " + q.getMessages().size() + " message(s)"
+                        + (q.getPreferredProviders().isEmpty() ? "" : ", preferred " + q.getPreferredProviders());
+            } else if (r.topic().equals(Topics.PLANS.name())) {
+                ExecutionPlan p = c.codec.decode(Topics.PLANS, r.value());
+                what = "plan (" + p.getStrategy() + "): " + p.getSteps().stream().map(PlanStep::getProvider).collect(Collectors.joining(" → "));
+            } else if (r.topic().startsWith("llm.tasks.")) {
+                ProviderTask t = c.codec.decode(Topics.tasks(r.topic().substring("llm.tasks.".length())), r.value());
+                what = "task: attempt " + t.getAttempt() + ", step " + (t.getStepIndex() + 1) + " of " + t.getSteps().size();
+            } else if (r.topic().equals(Topics.ATTEMPTS.name())) {
+                AttemptOutcome a = c.codec.decode(Topics.ATTEMPTS, r.value());
+                what = "attempt " + a.getAttempt() + " on " + a.getProvider() + ": " + a.getStatus()
+                        + (a.getError() == null ? "" : " " + a.getError().getErrorClass()) + " in " + a.getLatencyMs() + " ms";
+            } else if (r.topic().equals(Topics.DLQ.name())) {
+                DeadLetter d = c.codec.decode(Topics.DLQ, r.value());
+                what = "dead letter from " + d.getStage() + ": " + d.getErrorClass();
+            } else if (r.topic().equals(Topics.DLQ_PARKED.name())) {
+                what = "parked dead letter";
+            } else {
+                LlmReply reply = c.codec.decode(Topics.replies(r.topic()), r.value());
+                what = "reply " + reply.getStatus() + (reply.getProvider() == null ? "" : " from " + reply.getProvider())
+                        + ", attempts " + reply.getAttempts()
+                        + (reply.getError() == null ? "" : ", " + reply.getError().getErrorClass());
+            }
+        } catch (RuntimeException e) {
+            what = "undecodable record (" + e.getClass().getSimpleName() + ")";
+        }
+        return new Event(r.timestamp(), where, what, replay);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.switchboard.platform.dlq;
+
+import dev.switchboard.avro.AttemptSummary;
+import dev.switchboard.avro.DeadLetter;
+import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.ProviderTask;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.Topics;
+import dev.switchboard.schemas.serde.WireFormatException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Reads {@code llm.dlq} and the replay ledger up to their current ends. */
+public final class DeadLetterLog {
+
+    private static final String TASKS_PREFIX = "llm.tasks.";
+
+    private final KafkaClients clients;
+    private final Codec codec;
+
+    public DeadLetterLog(KafkaClients clients, Codec codec) {
+        this.clients = clients;
+        this.codec = codec;
+    }
+
+    /** Every dead letter now on {@code llm.dlq}, oldest first. */
+    public List<DeadLetterEntry> entries() {
+        List<DeadLetterEntry> entries = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> record : readAll(Topics.DLQ.name())) {
+            DeadLetter letter;
+            try {
+                letter = codec.decode(Topics.DLQ, record.value());
+            } catch (WireFormatException e) {
+                continue;
+            }
+            entries.add(entry(record.partition(), record.offset(), record.timestamp(), letter));
+        }
+        entries.sort(Comparator.comparingLong((DeadLetterEntry e) -> e.letter().getFailedAtMs())
+                .thenComparingInt(DeadLetterEntry::partition).thenComparingLong(DeadLetterEntry::offset));
+        return entries;
+    }
+
+    /** The ids ({@code partition/offset}) of the dead letters already replayed. */
+    public Set<String> replayed() {
+        Set<String> ids = new HashSet<>();
+        for (ConsumerRecord<byte[], byte[]> record : readAll(Topics.DLQ_REPLAYS)) {
+            if (record.key() != null && record.value() != null) {
+                ids.add(new String(record.key(), StandardCharsets.UTF_8));
+            }
+        }
+        return ids;
+    }
+
+    DeadLetterEntry entry(int partition, long offset, long timestamp, DeadLetter letter) {
+        String topic = letter.getOriginalTopic();
+        String provider = topic.startsWith(TASKS_PREFIX) ? topic.substring(TASKS_PREFIX.length()) : null;
+        String tenant = null;
+        List<AttemptSummary> history = List.of();
+        byte[] value = letter.getValue() == null ? null : bytes(letter.getValue());
+        if (value != null) {
+            try {
+                if (topic.equals(Topics.REQUESTS.name())) {
+                    LlmRequest request = codec.decode(Topics.REQUESTS, value);
+                    tenant = request.getTenantId();
+                } else if (topic.equals(Topics.PLANS.name())) {
+                    ExecutionPlan plan = codec.decode(Topics.PLANS, value);
+                    tenant = plan.getTenantId();
+                } else if (provider != null) {
+                    ProviderTask task = codec.decode(Topics.tasks(provider), value);
+                    tenant = task.getTenantId();
+                    history = task.getHistory();
+                }
+            } catch (RuntimeException e) {
+                // undecodable originals (the usual reason to be here) have no tenant
+            }
+        }
+        return new DeadLetterEntry(partition, offset, timestamp, letter, provider, tenant, history,
+                dev.switchboard.platform.kafka.ReplayHeaders.count(letter.getHeaders()));
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.reader("switchboard-dlq-reader")) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+            if (infos == null || infos.isEmpty()) {
+                return records;
+            }
+            List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Timed out reading " + topic + " to its end");
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (record.offset() < ends.get(new TopicPartition(topic, record.partition()))) {
+                        records.add(record);
+                    }
+                }
+            }
+        }
+        return records;
+    }
+
+    static byte[] bytes(ByteBuffer buffer) {
+        ByteBuffer copy = buffer.duplicate();
+        byte[] out = new byte[copy.remaining()];
+        copy.get(out);
+        return out;
+    }
+}

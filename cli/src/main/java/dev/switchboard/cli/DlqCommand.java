@@ -115,7 +115,8 @@ final class DlqCommand implements Runnable {
             Connection c = new Connection(config);
             DeadLetterLog log = new DeadLetterLog(c.clients, c.codec);
             java.util.Set<String> replayed = log.replayed();
-            List<DeadLetterEntry> entries = log.entries().stream().filter(filters.filter()).toList();
+            List<DeadLetterEntry> all = log.entries();
+            List<DeadLetterEntry> entries = all.stream().filter(filters.filter()).toList();
             List<DeadLetterEntry> shown = entries.subList(Math.max(0, entries.size() - limit), entries.size());
             List<List<String>> rows = new ArrayList<>();
             for (DeadLetterEntry e : shown) {
@@ -127,7 +128,7 @@ final class DlqCommand implements Runnable {
                         shorten(l.getErrorMessage(), 60)));
             }
             if (rows.isEmpty()) {
-                System.out.println("No dead letters" + (entries.isEmpty() ? "." : " match."));
+                System.out.println("No dead letters" + (all.isEmpty() ? "." : " match."));
                 return 0;
             }
             System.out.print(Table.of(List.of("OFFSET", "FAILED AT (UTC)", "STAGE", "ERROR CLASS", "ORIGINAL", "REQUEST",

@@ -45,7 +45,7 @@ public abstract class ProviderClient {
             long latencyMs = (System.nanoTime() - start) / 1_000_000;
             ErrorClass errorClass = ErrorClassifier.classify(e);
             String message = describe(e);
-            log.info("{} failed request {} after {} ms: {} ({})", spec.name(), requestId, latencyMs, errorClass, message);
+            log.debug("{} failed request {} after {} ms: {} ({})", spec.name(), requestId, latencyMs, errorClass, message);
             return new CallResult.Failure(errorClass, message, errorClass.retryable(), latencyMs);
         }
     }

@@ -20,7 +20,7 @@ public final class WorkersService implements AutoCloseable {
     public WorkersService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
         try (Admin admin = clients.admin("switchboard-workers-bootstrap")) {
             for (String name : config.workerProviders()) {
-                TopicBootstrap.shareGroupFromEarliest(admin, WorkerPool.groupId(name));
+                TopicBootstrap.configureShareGroup(admin, WorkerPool.groupId(name), config.workerRecordLockMs());
             }
         }
         for (String name : config.workerProviders()) {

@@ -41,7 +41,8 @@ public record SwitchboardConfig(
         int simulatorPort,
         long simulatorSeed,
         List<SimulatedProviderSpec> simulatedProviders,
-        int dlqMaxReplays) {
+        int dlqMaxReplays,
+        int workerRecordLockMs) {
 
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -61,6 +62,7 @@ public record SwitchboardConfig(
     public static final String SIMULATOR_SEED = "simulator.seed";
     public static final String SIMULATOR_PROVIDERS = "simulator.providers";
     public static final String DLQ_MAX_REPLAYS = "dlq.max.replays";
+    public static final String WORKER_RECORD_LOCK_MS = "workers.record.lock.ms";
 
     private static final ConfigDef.Validator NON_BLANK = new ConfigDef.NonEmptyString();
     private static final ConfigDef.Validator NON_EMPTY_LIST = (name, value) -> {
@@ -116,6 +118,9 @@ public record SwitchboardConfig(
                         "Share consumers per worker pool.")
                 .define(WORKER_MAX_IN_FLIGHT, Type.INT, 256, Range.between(1, 100_000), Importance.MEDIUM,
                         "Most provider calls in flight per pool, spread over its consumers.")
+                .define(WORKER_RECORD_LOCK_MS, Type.INT, 30_000, Range.atLeast(1_000), Importance.MEDIUM,
+                        "How long a worker holds a task before the broker hands it to another worker "
+                                + "(share.record.lock.duration.ms of the pools' share groups); longer than provider timeouts.")
                 .define(DATA_DIR, Type.STRING, ".switchboard", NON_BLANK, Importance.MEDIUM,
                         "Where the embedded stack keeps its data (broker log, registry state survive restarts).")
                 .define(KAFKA_PORT, Type.INT, 9092, Range.between(0, 65535), Importance.LOW, "Embedded broker port.")
@@ -222,7 +227,7 @@ public record SwitchboardConfig(
                 (Integer) v.get(WORKER_CONSUMERS), (Integer) v.get(WORKER_MAX_IN_FLIGHT),
                 Path.of((String) v.get(DATA_DIR)), (Integer) v.get(KAFKA_PORT), (Integer) v.get(KAFKA_CONTROLLER_PORT),
                 (Integer) v.get(REGISTRY_PORT), (Integer) v.get(SIMULATOR_PORT), (Long) v.get(SIMULATOR_SEED),
-                simulated, (Integer) v.get(DLQ_MAX_REPLAYS));
+                simulated, (Integer) v.get(DLQ_MAX_REPLAYS), (Integer) v.get(WORKER_RECORD_LOCK_MS));
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

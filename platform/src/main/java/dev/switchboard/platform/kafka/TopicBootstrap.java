@@ -86,10 +86,18 @@ public final class TopicBootstrap {
      * deliver only committed records ({@code share.isolation.level}), as the group consumers do.
      */
     public static void shareGroupFromEarliest(Admin admin, String groupId) {
+        configureShareGroup(admin, groupId, null);
+    }
+
+    /** As {@link #shareGroupFromEarliest}, and sets the group's record lock duration when {@code lockMs} is not null. */
+    public static void configureShareGroup(Admin admin, String groupId, Integer lockMs) {
         ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, groupId);
-        List<AlterConfigOp> ops = List.of(
+        List<AlterConfigOp> ops = new ArrayList<>(List.of(
                 new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET),
-                new AlterConfigOp(new ConfigEntry("share.isolation.level", "read_committed"), AlterConfigOp.OpType.SET));
+                new AlterConfigOp(new ConfigEntry("share.isolation.level", "read_committed"), AlterConfigOp.OpType.SET)));
+        if (lockMs != null) {
+            ops.add(new AlterConfigOp(new ConfigEntry("share.record.lock.duration.ms", lockMs.toString()), AlterConfigOp.OpType.SET));
+        }
         try {
             admin.incrementalAlterConfigs(Map.of(group, ops)).all().get();
         } catch (ExecutionException e) {

@@ -255,6 +255,38 @@ class EndToEndIT {
         assertThat(awaitReply(empty.getRequestId()).getError().getErrorClass()).isEqualTo("INVALID_REQUEST");
     }
 
+    @Test
+    void aRequestPastItsDeadlineIsAnsweredFailedWithoutACall() throws Exception {
+        LlmRequest request = request("What is 1+2?", List.of("sim-strong"));
+        request.setDeadlineMs(System.currentTimeMillis() - 1_000);
+        send(request);
+
+        LlmReply reply = awaitReply(request.getRequestId());
+
+        assertThat(reply.getStatus()).isEqualTo(ReplyStatus.FAILED);
+        assertThat(reply.getError().getErrorClass()).isEqualTo("DEADLINE_EXCEEDED");
+        assertThat(reply.getError().getMessage()).endsWith("before planning");
+        assertThat(reply.getAttempts()).isEqualTo(0);
+        assertThat(attempts.values(a -> a.getRequestId().equals(request.getRequestId()))).isEmpty();
+    }
+
+    @Test
+    void aDeadlineThatPassesDuringAFailedCallStopsTheFailover() throws Exception {
+        stack.simulator().setFaults("sim-fast", new Faults(1.0, 0, 800, 800, Map.of(503, 1.0)));
+        LlmRequest request = request("What is 2+3?", List.of("sim-fast", "sim-strong"));
+        request.setDeadlineMs(System.currentTimeMillis() + 400);
+        send(request);
+
+        LlmReply reply = awaitReply(request.getRequestId());
+
+        assertThat(reply.getStatus()).isEqualTo(ReplyStatus.FAILED);
+        assertThat(reply.getError().getErrorClass()).isEqualTo("DEADLINE_EXCEEDED");
+        assertThat(reply.getError().getMessage()).contains("failing over from sim-fast (SERVER_ERROR)");
+        assertThat(reply.getAttempts()).isEqualTo(1);
+        assertThat(await().atMost(WAIT).until(() -> attempts.values(a -> a.getRequestId().equals(request.getRequestId())),
+                l -> !l.isEmpty())).extracting(AttemptOutcome::getProvider).containsExactly("sim-fast");
+    }
+
     static byte[] bytes(ByteBuffer buffer) {
         ByteBuffer copy = buffer.duplicate();
         byte[] out = new byte[copy.remaining()];

@@ -1,15 +1,13 @@
 package dev.switchboard.planner;
 
-import dev.switchboard.avro.ErrorInfo;
 import dev.switchboard.avro.ExecutionPlan;
-import dev.switchboard.avro.LlmReply;
-import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.ConsumeTransformProduce;
 import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.RejectedRecordException;
+import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.Topics;
 
@@ -38,6 +36,10 @@ public final class PlannerService implements AutoCloseable {
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
             LlmRequest request = codec.decode(Topics.REQUESTS, record.value());
             long now = System.currentTimeMillis();
+            boolean replyToUsable = request.getReplyTo() == null || Planner.validReplyTo(request) != null;
+            if (Replies.expired(request, now) && replyToUsable) {
+                return List.of(Replies.deadlineExceeded(codec, request, "planning", 0, now));
+            }
             try {
                 ExecutionPlan plan = planner.plan(request, now);
                 return List.of(codec.record(Topics.PLANS, plan.getRequestId(), plan));
@@ -50,25 +52,9 @@ public final class PlannerService implements AutoCloseable {
                 return List.of(
                         DeadLetters.record(codec, DeadLetters.of(record, STAGE, e.errorClass(), e.getMessage(), e.requestId(), 0)),
                         codec.record(Topics.replies(Planner.validReplyTo(request)), e.requestId(),
-                                rejection(request, e, now)));
+                                Replies.failed(request, e.errorClass(), e.getMessage(), 0, now)));
             }
         });
-    }
-
-    private static LlmReply rejection(LlmRequest request, RejectedRecordException e, long now) {
-        return LlmReply.newBuilder()
-                .setRequestId(request.getRequestId())
-                .setTenantId(request.getTenantId())
-                .setSessionId(request.getSessionId())
-                .setStatus(ReplyStatus.FAILED)
-                .setAttempts(0)
-                .setInputTokens(0)
-                .setOutputTokens(0)
-                .setCostUsd(0.0)
-                .setLatencyMs(Math.max(0, now - request.getCreatedAtMs()))
-                .setError(new ErrorInfo(e.errorClass(), e.getMessage()))
-                .setCompletedAtMs(now)
-                .build();
     }
 
     public PlannerService start() {

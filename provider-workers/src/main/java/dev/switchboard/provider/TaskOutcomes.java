@@ -12,6 +12,7 @@ import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
+import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -28,6 +29,7 @@ import java.util.List;
 public final class TaskOutcomes {
 
     public static final String STAGE = "provider-worker";
+    public static final String DELIVERY_LIMIT_REACHED = "DELIVERY_LIMIT_REACHED";
 
     private final Codec codec;
 
@@ -72,7 +74,10 @@ public final class TaskOutcomes {
                         .setRetryable(f.retryable()).setInputTokens(0).setOutputTokens(0).setCostUsd(0.0)
                         .build()));
                 int next = task.getStepIndex() + 1;
-                if (f.retryable() && next < task.getSteps().size()) {
+                if (f.retryable() && next < task.getSteps().size() && Replies.expired(request, nowMs)) {
+                    out.add(Replies.deadlineExceeded(codec, request, "failing over from " + provider.name()
+                            + " (" + f.errorClass() + ")", task.getAttempt(), nowMs));
+                } else if (f.retryable() && next < task.getSteps().size()) {
                     List<AttemptSummary> history = new ArrayList<>(task.getHistory());
                     history.add(new AttemptSummary(task.getAttempt(), provider.name(), step.getModel(),
                             f.errorClass().name(), f.latencyMs()));
@@ -97,6 +102,26 @@ public final class TaskOutcomes {
                             requestId, task.getAttempt())));
                 }
             }
+        }
+        return out;
+    }
+
+    /** What a task whose deadline passed before its call publishes: only the FAILED reply. */
+    public List<ProducerRecord<byte[], byte[]>> expired(ProviderTask task, long nowMs) {
+        return List.of(Replies.deadlineExceeded(codec, task.getRequest(), "calling " + task.getSteps().get(task.getStepIndex())
+                .getProvider(), task.getAttempt() - 1, nowMs));
+    }
+
+    /** A task delivered {@code deliveries} times without an outcome: dead-lettered and answered FAILED. */
+    public List<ProducerRecord<byte[], byte[]>> deliveryLimitReached(ConsumerRecord<byte[], byte[]> source, ProviderTask task,
+                                                                     int deliveries, long nowMs) {
+        String why = "delivered " + deliveries + " times without an outcome (workers crashed or stalled on it)";
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(2);
+        out.add(DeadLetters.record(codec, DeadLetters.of(source, STAGE, DELIVERY_LIMIT_REACHED, why,
+                task == null ? null : task.getRequestId(), task == null ? 0 : task.getAttempt())));
+        if (task != null) {
+            out.add(codec.record(Topics.replies(task.getRequest().getReplyTo()), task.getRequestId(),
+                    Replies.failed(task.getRequest(), DELIVERY_LIMIT_REACHED, why, task.getAttempt(), nowMs)));
         }
         return out;
     }

@@ -5,6 +5,7 @@ import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.ReplayHeaders;
+import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.Topics;
 import dev.switchboard.schemas.serde.WireFormatException;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
@@ -46,6 +47,7 @@ public final class WorkerPool implements AutoCloseable {
     private final TaskOutcomes outcomes;
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaClients clients;
+    private final int deliveryLimit;
     private final int batchSize;
     private final AtomicReferenceArray<KafkaShareConsumer<byte[], byte[]>> consumers;
     private final List<Thread> threads = new ArrayList<>();
@@ -57,7 +59,13 @@ public final class WorkerPool implements AutoCloseable {
         return "switchboard-workers-" + provider;
     }
 
-    public WorkerPool(ProviderClient client, KafkaClients clients, Codec codec, int consumerCount, int maxInFlight) {
+    /**
+     * @param deliveryLimit the broker's {@code group.share.delivery.count.limit}: a task delivered that
+     *                      often is dead-lettered instead of run, before the broker would archive it
+     */
+    public WorkerPool(ProviderClient client, KafkaClients clients, Codec codec, int consumerCount, int maxInFlight,
+                      int deliveryLimit) {
+        this.deliveryLimit = deliveryLimit;
         this.client = client;
         this.provider = client.spec().name();
         this.topic = Topics.tasks(provider).name();
@@ -175,11 +183,23 @@ public final class WorkerPool implements AutoCloseable {
         List<ProducerRecord<byte[], byte[]>> outputs;
         String requestId = null;
         try {
-            ProviderTask task = codec.decode(Topics.tasks(provider), record.value());
-            requestId = task.getRequestId();
-            MDC.put("requestId", requestId);
-            CallResult result = client.complete(requestId, task.getRequest().getMessages());
-            outputs = outcomes.outputs(record, task, client.spec(), result, System.currentTimeMillis());
+            int deliveries = record.deliveryCount().map(Short::intValue).orElse(1);
+            if (deliveries >= deliveryLimit) {
+                ProviderTask task = decodeOrNull(record);
+                log.warn("Dead-lettering task {}-{}@{}: delivered {} times", record.topic(), record.partition(),
+                        record.offset(), deliveries);
+                outputs = outcomes.deliveryLimitReached(record, task, deliveries, System.currentTimeMillis());
+            } else {
+                ProviderTask task = codec.decode(Topics.tasks(provider), record.value());
+                requestId = task.getRequestId();
+                MDC.put("requestId", requestId);
+                if (Replies.expired(task.getRequest(), System.currentTimeMillis())) {
+                    outputs = outcomes.expired(task, System.currentTimeMillis());
+                } else {
+                    CallResult result = client.complete(requestId, task.getRequest().getMessages());
+                    outputs = outcomes.outputs(record, task, client.spec(), result, System.currentTimeMillis());
+                }
+            }
         } catch (WireFormatException e) {
             if (e.isTransient()) {
                 log.warn("Schema Registry unavailable; releasing {}-{}@{} for redelivery: {}", record.topic(),
@@ -200,6 +220,14 @@ public final class WorkerPool implements AutoCloseable {
         }
         outputs.forEach(out -> ReplayHeaders.carry(record, out));
         return publish(outputs);
+    }
+
+    private ProviderTask decodeOrNull(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            return codec.decode(Topics.tasks(provider), record.value());
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private AcknowledgeType publish(List<ProducerRecord<byte[], byte[]>> outputs) {

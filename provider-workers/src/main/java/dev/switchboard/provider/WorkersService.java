@@ -26,7 +26,7 @@ public final class WorkersService implements AutoCloseable {
         for (String name : config.workerProviders()) {
             ProviderSpec spec = config.provider(name);
             pools.add(new WorkerPool(new OpenAiCompatibleClient(spec), clients, codec,
-                    config.workerConsumersPerPool(), config.workerMaxInFlight()));
+                    config.workerConsumersPerPool(), config.workerMaxInFlight(), config.workerDeliveryLimit()));
         }
     }
 

@@ -7,6 +7,7 @@ import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.ConsumeTransformProduce;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.Topics;
 
 import java.time.Duration;
@@ -25,7 +26,11 @@ public final class RouterService implements AutoCloseable {
         Router router = new Router(config.providers().stream().map(ProviderSpec::name).collect(Collectors.toSet()));
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.PLANS.name(), clients, codec, record -> {
             ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
-            ProviderTask task = router.firstTask(plan, System.currentTimeMillis());
+            long now = System.currentTimeMillis();
+            if (Replies.expired(plan.getRequest(), now)) {
+                return List.of(Replies.deadlineExceeded(codec, plan.getRequest(), "dispatch", 0, now));
+            }
+            ProviderTask task = router.firstTask(plan, now);
             String provider = task.getSteps().get(task.getStepIndex()).getProvider();
             return List.of(codec.record(Topics.tasks(provider), task.getRequestId(), task));
         });

@@ -42,7 +42,8 @@ public record SwitchboardConfig(
         long simulatorSeed,
         List<SimulatedProviderSpec> simulatedProviders,
         int dlqMaxReplays,
-        int workerRecordLockMs) {
+        int workerRecordLockMs,
+        int workerDeliveryLimit) {
 
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -63,6 +64,7 @@ public record SwitchboardConfig(
     public static final String SIMULATOR_PROVIDERS = "simulator.providers";
     public static final String DLQ_MAX_REPLAYS = "dlq.max.replays";
     public static final String WORKER_RECORD_LOCK_MS = "workers.record.lock.ms";
+    public static final String WORKER_DELIVERY_LIMIT = "workers.delivery.limit";
 
     private static final ConfigDef.Validator NON_BLANK = new ConfigDef.NonEmptyString();
     private static final ConfigDef.Validator NON_EMPTY_LIST = (name, value) -> {
@@ -121,6 +123,9 @@ public record SwitchboardConfig(
                 .define(WORKER_RECORD_LOCK_MS, Type.INT, 30_000, Range.atLeast(1_000), Importance.MEDIUM,
                         "How long a worker holds a task before the broker hands it to another worker "
                                 + "(share.record.lock.duration.ms of the pools' share groups); longer than provider timeouts.")
+                .define(WORKER_DELIVERY_LIMIT, Type.INT, 5, Range.between(2, 10), Importance.MEDIUM,
+                        "The broker's group.share.delivery.count.limit: a task delivered this often is dead-lettered "
+                                + "instead of run, before the broker archives it.")
                 .define(DATA_DIR, Type.STRING, ".switchboard", NON_BLANK, Importance.MEDIUM,
                         "Where the embedded stack keeps its data (broker log, registry state survive restarts).")
                 .define(KAFKA_PORT, Type.INT, 9092, Range.between(0, 65535), Importance.LOW, "Embedded broker port.")
@@ -227,7 +232,8 @@ public record SwitchboardConfig(
                 (Integer) v.get(WORKER_CONSUMERS), (Integer) v.get(WORKER_MAX_IN_FLIGHT),
                 Path.of((String) v.get(DATA_DIR)), (Integer) v.get(KAFKA_PORT), (Integer) v.get(KAFKA_CONTROLLER_PORT),
                 (Integer) v.get(REGISTRY_PORT), (Integer) v.get(SIMULATOR_PORT), (Long) v.get(SIMULATOR_SEED),
-                simulated, (Integer) v.get(DLQ_MAX_REPLAYS), (Integer) v.get(WORKER_RECORD_LOCK_MS));
+                simulated, (Integer) v.get(DLQ_MAX_REPLAYS), (Integer) v.get(WORKER_RECORD_LOCK_MS),
+                (Integer) v.get(WORKER_DELIVERY_LIMIT));
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

@@ -50,6 +50,8 @@ class ChaosIT {
         s.put("provider.sim-flaky.timeout.ms", "1000");
         s.put(SwitchboardConfig.WORKER_RECORD_LOCK_MS, "3000");
         s.put(SwitchboardConfig.WORKER_MAX_IN_FLIGHT, "64");
+        // This suite is about loss, not circuits: keep sim-flaky's circuit closed at 40 % failures.
+        s.put(SwitchboardConfig.CIRCUIT_FAILURE_RATE, "95");
         return s;
     }
 
@@ -160,6 +162,7 @@ class ChaosIT {
                 "workers.providers=sim-flaky",
                 "workers.max.in.flight=64",
                 "workers.record.lock.ms=3000",
+                "workers.circuit.failure.rate.threshold=95",
                 "provider.sim-flaky.timeout.ms=1000",
                 "provider.sim-flaky.base.url=" + config.provider("sim-flaky").baseUrl(),
                 "provider.sim-fast.base.url=" + config.provider("sim-fast").baseUrl(),

@@ -179,7 +179,7 @@ class EndToEndIT {
     @Test
     void exhaustedPlanGivesAFailedReplyAndADeadLetter() throws Exception {
         stack.simulator().setFaults("sim-flaky", new Faults(1.0, 0, 2, 10, Map.of(503, 1.0)));
-        stack.simulator().setFaults("sim-fast", new Faults(1.0, 0, 2, 10, Map.of(429, 1.0)));
+        stack.simulator().setFaults("sim-fast", new Faults(1.0, 0, 2, 10, Map.of(429, 1.0), 0));
         LlmRequest request = request("Hello there", List.of("sim-flaky", "sim-fast"));
         send(request);
 

@@ -1,9 +1,9 @@
 package dev.switchboard.planner;
 
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanStep;
+import dev.switchboard.platform.Tokens;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.RejectedRecordException;
@@ -36,7 +36,7 @@ public final class Planner {
             providers = config.plannerRanking().subList(0, Math.min(config.plannerMaxSteps(), config.plannerRanking().size()));
             strategy = "static-ranking";
         }
-        long inputTokens = estimateInputTokens(request);
+        long inputTokens = Tokens.estimate(request.getMessages());
         List<PlanStep> steps = new ArrayList<>(providers.size());
         for (int i = 0; i < providers.size(); i++) {
             ProviderSpec spec = config.provider(providers.get(i));
@@ -57,15 +57,6 @@ public final class Planner {
                 .setStrategy(strategy)
                 .setPlannedAtMs(nowMs)
                 .build();
-    }
-
-    /** Rough token count of the prompt: one token per four characters, as the price estimates assume. */
-    static long estimateInputTokens(LlmRequest request) {
-        long chars = 0;
-        for (ChatMessage message : request.getMessages()) {
-            chars += message.getContent().length();
-        }
-        return (chars + 3) / 4;
     }
 
     /** The request's replyTo when it is a valid topic name, else null (the default reply topic). */

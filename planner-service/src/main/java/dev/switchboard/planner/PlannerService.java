@@ -5,7 +5,6 @@ import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.ConsumeTransformProduce;
-import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.RejectedRecordException;
 import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -49,10 +48,7 @@ public final class PlannerService implements AutoCloseable {
                 }
                 // The producer is waiting on its reply topic: answer FAILED, and dead-letter the request.
                 log.warn("{}: rejected request {} ({}): {}", STAGE, e.requestId(), e.errorClass(), e.getMessage());
-                return List.of(
-                        DeadLetters.record(codec, DeadLetters.of(record, STAGE, e.errorClass(), e.getMessage(), e.requestId(), 0)),
-                        codec.record(Topics.replies(Planner.validReplyTo(request)), e.requestId(),
-                                Replies.failed(request, e.errorClass(), e.getMessage(), 0, now)));
+                return Replies.rejected(codec, STAGE, record, request, Planner.validReplyTo(request), e, now);
             }
         });
     }

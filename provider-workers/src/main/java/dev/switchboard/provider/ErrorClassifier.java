@@ -15,7 +15,8 @@ import java.net.http.HttpTimeoutException;
 
 /**
  * The one place a provider failure is classified: HTTP status first (429 rate limited, 5xx server
- * error, 408 timeout, 401/403 authentication, 404 model not found, other 4xx invalid request), then
+ * error, 408 timeout, 401/403 authentication, 404 model not found, 400 with OpenAI's
+ * {@code context_length_exceeded} or a content-policy code, other 4xx invalid request), then
  * timeouts and connection errors anywhere in the cause chain, then langchain4j's typed exceptions.
  */
 public final class ErrorClassifier {
@@ -26,6 +27,14 @@ public final class ErrorClassifier {
     public static ErrorClass classify(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof HttpException http) {
+                if (http.statusCode() == 400 && http.getMessage() != null) {
+                    if (http.getMessage().contains("context_length_exceeded")) {
+                        return ErrorClass.CONTEXT_LENGTH_EXCEEDED;
+                    }
+                    if (http.getMessage().contains("content_policy_violation") || http.getMessage().contains("content_filter")) {
+                        return ErrorClass.CONTENT_FILTERED;
+                    }
+                }
                 return byStatus(http.statusCode());
             }
         }

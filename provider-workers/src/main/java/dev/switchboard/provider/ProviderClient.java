@@ -46,8 +46,17 @@ public abstract class ProviderClient {
             ErrorClass errorClass = ErrorClassifier.classify(e);
             String message = describe(e);
             log.debug("{} failed request {} after {} ms: {} ({})", spec.name(), requestId, latencyMs, errorClass, message);
-            return new CallResult.Failure(errorClass, message, errorClass.retryable(), latencyMs);
+            return new CallResult.Failure(errorClass, message, errorClass.retryable(), latencyMs, retryAfter(e));
         }
+    }
+
+    private static java.time.Duration retryAfter(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof dev.switchboard.provider.http.ProviderHttpException http) {
+                return http.retryAfter().orElse(null);
+            }
+        }
+        return null;
     }
 
     /** The exception's class and message, shortened: provider error bodies can be long. */

@@ -11,6 +11,7 @@ import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.health.StepSelector;
 import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.Topics;
@@ -19,12 +20,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Decides what one finished call publishes. Every call publishes an {@link AttemptOutcome}; then a
  * success publishes the SUCCEEDED reply; a retryable failure with a step left publishes the task for
- * the next step to that provider's topic; any other failure publishes a FAILED reply and a
- * {@link DeadLetter} holding the task's original bytes. Pure: it only builds records.
+ * the next step whose provider's circuit is not open (skipped steps are recorded in its history) to
+ * that provider's topic; any other failure publishes a FAILED reply and a {@link DeadLetter} holding
+ * the task's original bytes. Pure: it only builds records.
  */
 public final class TaskOutcomes {
 
@@ -32,9 +35,27 @@ public final class TaskOutcomes {
     public static final String DELIVERY_LIMIT_REACHED = "DELIVERY_LIMIT_REACHED";
 
     private final Codec codec;
+    private final Predicate<String> circuitOpen;
+    private final boolean contentFilteredTriesNext;
 
-    public TaskOutcomes(Codec codec) {
+    /**
+     * @param circuitOpen              whether a provider's circuit is open: its steps are skipped
+     * @param contentFilteredTriesNext whether a content-policy refusal tries the next step instead of failing
+     */
+    public TaskOutcomes(Codec codec, Predicate<String> circuitOpen, boolean contentFilteredTriesNext) {
         this.codec = codec;
+        this.circuitOpen = circuitOpen;
+        this.contentFilteredTriesNext = contentFilteredTriesNext;
+    }
+
+    /** History entries for the steps {@code choice} skipped. */
+    static List<AttemptSummary> skips(ProviderTask task, StepSelector.Choice choice) {
+        List<AttemptSummary> skipped = new ArrayList<>();
+        for (int i : choice.skipped()) {
+            PlanStep s = task.getSteps().get(i);
+            skipped.add(new AttemptSummary(0, s.getProvider(), s.getModel(), ErrorClass.CIRCUIT_OPEN.name(), 0L, true));
+        }
+        return skipped;
     }
 
     public List<ProducerRecord<byte[], byte[]>> outputs(ConsumerRecord<byte[], byte[]> source, ProviderTask task,
@@ -73,25 +94,34 @@ public final class TaskOutcomes {
                         .setModel(step.getModel()).setStatus(ReplyStatus.FAILED).setError(error)
                         .setRetryable(f.retryable()).setInputTokens(0).setOutputTokens(0).setCostUsd(0.0)
                         .build()));
-                int next = task.getStepIndex() + 1;
-                if (f.retryable() && next < task.getSteps().size() && Replies.expired(request, nowMs)) {
+                boolean tryNext = f.retryable() || (f.errorClass() == ErrorClass.CONTENT_FILTERED && contentFilteredTriesNext);
+                StepSelector.Choice next = StepSelector.next(task.getSteps(), task.getStepIndex() + 1, circuitOpen);
+                if (tryNext && next.found() && Replies.expired(request, nowMs)) {
                     out.add(Replies.deadlineExceeded(codec, request, "failing over from " + provider.name()
                             + " (" + f.errorClass() + ")", task.getAttempt(), nowMs));
-                } else if (f.retryable() && next < task.getSteps().size()) {
+                } else if (tryNext && next.found()) {
                     List<AttemptSummary> history = new ArrayList<>(task.getHistory());
                     history.add(new AttemptSummary(task.getAttempt(), provider.name(), step.getModel(),
-                            f.errorClass().name(), f.latencyMs()));
+                            f.errorClass().name(), f.latencyMs(), false));
+                    history.addAll(skips(task, next));
                     ProviderTask nextTask = ProviderTask.newBuilder(task)
-                            .setStepIndex(next)
+                            .setStepIndex(next.index())
                             .setAttempt(task.getAttempt() + 1)
                             .setHistory(history)
                             .setDispatchedAtMs(nowMs)
                             .build();
-                    out.add(codec.record(Topics.tasks(task.getSteps().get(next).getProvider()), requestId, nextTask));
+                    out.add(codec.record(Topics.tasks(task.getSteps().get(next.index()).getProvider()), requestId, nextTask));
                 } else {
-                    String why = f.retryable()
-                            ? "all " + task.getSteps().size() + " steps of the plan failed; last: " + provider.name() + ": " + f.message()
-                            : provider.name() + " refused the request (not retryable): " + f.message();
+                    String why;
+                    if (!tryNext) {
+                        why = provider.name() + " refused the request (not retryable): " + f.message();
+                    } else if (!next.skipped().isEmpty()) {
+                        why = "no step of the plan left to try: circuits open for "
+                                + next.skipped().stream().map(i -> task.getSteps().get(i).getProvider()).toList()
+                                + "; last: " + provider.name() + ": " + f.message();
+                    } else {
+                        why = "all " + task.getSteps().size() + " steps of the plan failed; last: " + provider.name() + ": " + f.message();
+                    }
                     ErrorInfo finalError = new ErrorInfo(f.errorClass().name(), why);
                     out.add(codec.record(Topics.replies(request.getReplyTo()), requestId, reply(task, nowMs)
                             .setStatus(ReplyStatus.FAILED).setContent(null).setProvider(provider.name())

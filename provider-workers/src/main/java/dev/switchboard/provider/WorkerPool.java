@@ -1,6 +1,10 @@
 package dev.switchboard.provider;
 
+import dev.switchboard.avro.ProviderHealth;
 import dev.switchboard.avro.ProviderTask;
+import dev.switchboard.platform.Tokens;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -30,6 +34,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Predicate;
 
 /** The worker pool of one provider; see the package documentation for how it runs. */
 public final class WorkerPool implements AutoCloseable {
@@ -38,6 +43,15 @@ public final class WorkerPool implements AutoCloseable {
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
     private static final long REGISTRY_RETRY_DELAY_MS = 1_000;
     private static final long RECOVERY_DELAY_MS = 1_000;
+    private static final String REPORTER = ProcessHandle.current().pid() + "@" + hostName();
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
 
     private final ProviderClient client;
     private final String provider;
@@ -48,6 +62,7 @@ public final class WorkerPool implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaClients clients;
     private final int deliveryLimit;
+    private final ProviderGuard guard;
     private final int batchSize;
     private final AtomicReferenceArray<KafkaShareConsumer<byte[], byte[]>> consumers;
     private final List<Thread> threads = new ArrayList<>();
@@ -60,18 +75,35 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
+     * How a pool runs.
+     *
+     * @param consumers     share consumers in the pool
+     * @param maxInFlight   most calls in flight, spread over the consumers
      * @param deliveryLimit the broker's {@code group.share.delivery.count.limit}: a task delivered that
      *                      often is dead-lettered instead of run, before the broker would archive it
+     * @param circuitOpen   whether another provider's circuit is open (from {@code llm.provider-health})
      */
-    public WorkerPool(ProviderClient client, KafkaClients clients, Codec codec, int consumerCount, int maxInFlight,
-                      int deliveryLimit) {
-        this.deliveryLimit = deliveryLimit;
+    public record Options(int consumers, int maxInFlight, int deliveryLimit, SwitchboardConfig.CircuitSettings circuit,
+                          Predicate<String> circuitOpen) {
+    }
+
+    public WorkerPool(ProviderClient client, KafkaClients clients, Codec codec, Options options) {
+        this.deliveryLimit = options.deliveryLimit();
+        int consumerCount = options.consumers();
+        int maxInFlight = options.maxInFlight();
+        SwitchboardConfig.CircuitSettings circuit = options.circuit();
+        int maxConcurrent = client.spec().maxConcurrent() > 0 ? client.spec().maxConcurrent() : maxInFlight;
+        this.guard = new ProviderGuard(client.spec(), new ProviderGuard.Settings(circuit.failureRateThreshold(),
+                circuit.slidingWindow(), circuit.minimumCalls(), circuit.openFor(), circuit.permitWait()),
+                maxConcurrent, this::publishHealth);
         this.client = client;
         this.provider = client.spec().name();
         this.topic = Topics.tasks(provider).name();
         this.groupId = groupId(provider);
         this.codec = codec;
-        this.outcomes = new TaskOutcomes(codec);
+        this.outcomes = new TaskOutcomes(codec,
+                p -> (p.equals(provider) && guard.state() == CircuitBreaker.State.OPEN) || options.circuitOpen().test(p),
+                "next".equals(circuit.contentFilteredPolicy()));
         this.producer = clients.producer("switchboard-worker-" + provider);
         this.clients = clients;
         this.subscribed = new CountDownLatch(consumerCount);
@@ -196,7 +228,9 @@ public final class WorkerPool implements AutoCloseable {
                 if (Replies.expired(task.getRequest(), System.currentTimeMillis())) {
                     outputs = outcomes.expired(task, System.currentTimeMillis());
                 } else {
-                    CallResult result = client.complete(requestId, task.getRequest().getMessages());
+                    String id = requestId;
+                    CallResult result = guard.call(Tokens.estimate(task.getRequest().getMessages()),
+                            () -> client.complete(id, task.getRequest().getMessages()));
                     outputs = outcomes.outputs(record, task, client.spec(), result, System.currentTimeMillis());
                 }
             }
@@ -220,6 +254,23 @@ public final class WorkerPool implements AutoCloseable {
         }
         outputs.forEach(out -> ReplayHeaders.carry(record, out));
         return publish(outputs);
+    }
+
+    /** Tells every service that this provider's circuit changed state, on the compacted llm.provider-health. */
+    private void publishHealth(CircuitBreaker.StateTransition transition) {
+        log.warn("Circuit of {} went {}", provider, transition);
+        ProviderHealth health = new ProviderHealth(provider, transition.getToState().name(), guard == null ? -1f : guard.failureRate(),
+                REPORTER, System.currentTimeMillis());
+        producer.send(codec.record(Topics.PROVIDER_HEALTH, provider, health), (metadata, error) -> {
+            if (error != null) {
+                log.error("Cannot publish the health of {}: {}", provider, error.toString());
+            }
+        });
+    }
+
+    /** The guard's circuit state, for readiness. */
+    public CircuitBreaker.State circuitState() {
+        return guard.state();
     }
 
     private ProviderTask decodeOrNull(ConsumerRecord<byte[], byte[]> record) {

@@ -2,6 +2,7 @@ package dev.switchboard.provider;
 
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.ProviderHealthView;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.TopicBootstrap;
@@ -16,6 +17,7 @@ import java.util.List;
 public final class WorkersService implements AutoCloseable {
 
     private final List<WorkerPool> pools = new ArrayList<>();
+    private final ProviderHealthView health;
 
     public WorkersService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
         try (Admin admin = clients.admin("switchboard-workers-bootstrap")) {
@@ -23,10 +25,12 @@ public final class WorkersService implements AutoCloseable {
                 TopicBootstrap.configureShareGroup(admin, WorkerPool.groupId(name), config.workerRecordLockMs());
             }
         }
+        this.health = new ProviderHealthView(clients, codec);
+        WorkerPool.Options options = new WorkerPool.Options(config.workerConsumersPerPool(), config.workerMaxInFlight(),
+                config.workerDeliveryLimit(), config.circuit(), health::isOpen);
         for (String name : config.workerProviders()) {
             ProviderSpec spec = config.provider(name);
-            pools.add(new WorkerPool(new OpenAiCompatibleClient(spec), clients, codec,
-                    config.workerConsumersPerPool(), config.workerMaxInFlight(), config.workerDeliveryLimit()));
+            pools.add(new WorkerPool(new OpenAiCompatibleClient(spec), clients, codec, options));
         }
     }
 
@@ -48,8 +52,16 @@ public final class WorkersService implements AutoCloseable {
         return pools.stream().map(WorkerPool::provider).toList();
     }
 
+    /** Each pool's provider and its circuit state. */
+    public java.util.Map<String, String> circuits() {
+        java.util.Map<String, String> states = new java.util.TreeMap<>();
+        pools.forEach(pool -> states.put(pool.provider(), pool.circuitState().name()));
+        return states;
+    }
+
     @Override
     public void close() {
         pools.parallelStream().forEach(WorkerPool::close);
+        health.close();
     }
 }

@@ -1,20 +1,30 @@
 package dev.switchboard.router;
 
+import dev.switchboard.avro.AttemptSummary;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderTask;
+import dev.switchboard.platform.health.StepSelector;
 import dev.switchboard.platform.kafka.RejectedRecordException;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Predicate;
 
-/** Turns a plan into the task for its first step. Pure: no I/O. */
+/**
+ * Turns a plan into the task for its first step whose provider's circuit is not open; the steps
+ * passed over are recorded in the task's history. Pure: no I/O.
+ */
 public final class Router {
 
     private final Set<String> knownProviders;
+    private final Predicate<String> circuitOpen;
 
-    public Router(Set<String> knownProviders) {
+    /** @param circuitOpen whether a provider's circuit is open: its steps are skipped */
+    public Router(Set<String> knownProviders, Predicate<String> circuitOpen) {
         this.knownProviders = Set.copyOf(knownProviders);
+        this.circuitOpen = circuitOpen;
     }
 
     public ProviderTask firstTask(ExecutionPlan plan, long nowMs) {
@@ -22,19 +32,30 @@ public final class Router {
         if (steps.isEmpty()) {
             throw new RejectedRecordException("EMPTY_PLAN", "plan has no steps", plan.getRequestId());
         }
-        String provider = steps.getFirst().getProvider();
-        if (!knownProviders.contains(provider)) {
-            throw new RejectedRecordException("UNKNOWN_PROVIDER",
-                    "plan step 0 names provider '" + provider + "', which is not configured", plan.getRequestId());
+        for (PlanStep step : steps) {
+            if (!knownProviders.contains(step.getProvider())) {
+                throw new RejectedRecordException("UNKNOWN_PROVIDER",
+                        "plan names provider '" + step.getProvider() + "', which is not configured", plan.getRequestId());
+            }
+        }
+        StepSelector.Choice choice = StepSelector.next(steps, 0, circuitOpen);
+        if (!choice.found()) {
+            throw new RejectedRecordException("CIRCUIT_OPEN", "every provider of the plan has an open circuit: "
+                    + steps.stream().map(PlanStep::getProvider).toList(), plan.getRequestId());
+        }
+        List<AttemptSummary> skipped = new ArrayList<>();
+        for (int i : choice.skipped()) {
+            PlanStep s = steps.get(i);
+            skipped.add(new AttemptSummary(0, s.getProvider(), s.getModel(), "CIRCUIT_OPEN", 0L, true));
         }
         return ProviderTask.newBuilder()
                 .setRequestId(plan.getRequestId())
                 .setTenantId(plan.getTenantId())
                 .setRequest(plan.getRequest())
                 .setSteps(steps)
-                .setStepIndex(0)
+                .setStepIndex(choice.index())
                 .setAttempt(1)
-                .setHistory(List.of())
+                .setHistory(skipped)
                 .setDispatchedAtMs(nowMs)
                 .build();
     }

@@ -4,9 +4,11 @@ import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.ProviderHealthView;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.ConsumeTransformProduce;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.RejectedRecordException;
 import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.Topics;
 
@@ -14,23 +16,38 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** Runs the {@link Router} over {@code llm.plans}, publishing to {@code llm.tasks.<provider>}. */
+/**
+ * Runs the {@link Router} over {@code llm.plans}, publishing to {@code llm.tasks.<provider>}, and
+ * follows {@code llm.provider-health} to skip providers whose circuit is open. A plan it cannot
+ * dispatch is dead-lettered and its request answered FAILED.
+ */
 public final class RouterService implements AutoCloseable {
 
     public static final String GROUP_ID = "switchboard-router";
     public static final String STAGE = "router";
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RouterService.class);
+
     private final ConsumeTransformProduce loop;
+    private final ProviderHealthView health;
 
     public RouterService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
-        Router router = new Router(config.providers().stream().map(ProviderSpec::name).collect(Collectors.toSet()));
+        this.health = new ProviderHealthView(clients, codec);
+        Router router = new Router(config.providers().stream().map(ProviderSpec::name).collect(Collectors.toSet()),
+                health::isOpen);
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.PLANS.name(), clients, codec, record -> {
             ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
             long now = System.currentTimeMillis();
             if (Replies.expired(plan.getRequest(), now)) {
                 return List.of(Replies.deadlineExceeded(codec, plan.getRequest(), "dispatch", 0, now));
             }
-            ProviderTask task = router.firstTask(plan, now);
+            ProviderTask task;
+            try {
+                task = router.firstTask(plan, now);
+            } catch (RejectedRecordException e) {
+                log.warn("{}: rejected plan of request {} ({}): {}", STAGE, e.requestId(), e.errorClass(), e.getMessage());
+                return Replies.rejected(codec, STAGE, record, plan.getRequest(), plan.getRequest().getReplyTo(), e, now);
+            }
             String provider = task.getSteps().get(task.getStepIndex()).getProvider();
             return List.of(codec.record(Topics.tasks(provider), task.getRequestId(), task));
         });
@@ -48,5 +65,6 @@ public final class RouterService implements AutoCloseable {
     @Override
     public void close() {
         loop.close();
+        health.close();
     }
 }

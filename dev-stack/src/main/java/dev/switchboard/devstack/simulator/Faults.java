@@ -4,13 +4,21 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A simulated provider's behaviour: latency p50/p99 in ms, error and timeout rates in [0, 1] and the
- * HTTP statuses of its errors with weights.
+ * A simulated provider's behaviour: latency p50/p99 in ms, error and timeout rates in [0, 1], the
+ * HTTP statuses of its errors with weights, and the Retry-After its 429s send.
  */
 public record Faults(double errorRate, double timeoutRate, double latencyP50Ms, double latencyP99Ms,
-                     Map<Integer, Double> errorMix) {
+                     Map<Integer, Double> errorMix, int retryAfterSeconds) {
+
+    /** Faults whose 429s ask for a one-second wait. */
+    public Faults(double errorRate, double timeoutRate, double latencyP50Ms, double latencyP99Ms, Map<Integer, Double> errorMix) {
+        this(errorRate, timeoutRate, latencyP50Ms, latencyP99Ms, errorMix, 1);
+    }
 
     public Faults {
+        if (retryAfterSeconds < 0) {
+            throw new IllegalArgumentException("retryAfterSeconds must be >= 0, got " + retryAfterSeconds);
+        }
         requireRate("errorRate", errorRate);
         requireRate("timeoutRate", timeoutRate);
         if (errorRate + timeoutRate > 1.0) {

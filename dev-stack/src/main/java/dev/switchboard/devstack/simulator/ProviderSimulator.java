@@ -150,7 +150,7 @@ public final class ProviderSimulator implements AutoCloseable {
             try {
                 if (draw.errorStatus() > 0) {
                     if (draw.errorStatus() == 429) {
-                        ctx.header("Retry-After", "1");
+                        ctx.header("Retry-After", Integer.toString(simulated.faults.retryAfterSeconds()));
                     }
                     send(ctx, draw.errorStatus(), openAiError("Simulated " + draw.errorStatus() + " from " + simulated.name,
                             draw.errorStatus() == 429 ? "rate_limit_exceeded" : "server_error", null));
@@ -274,7 +274,7 @@ public final class ProviderSimulator implements AutoCloseable {
                     number(body, "timeoutRate", current.timeoutRate()),
                     number(latency, "p50", current.latencyP50Ms()),
                     number(latency, "p99", Math.max(current.latencyP99Ms(), number(latency, "p50", current.latencyP50Ms()))),
-                    mix);
+                    mix, (int) number(body, "retryAfterSeconds", current.retryAfterSeconds()));
             simulated.faults = updated;
             send(ctx, 200, faultsBody(updated));
         } catch (IllegalArgumentException e) {
@@ -300,6 +300,7 @@ public final class ProviderSimulator implements AutoCloseable {
         body.putObject("latencyMs").put("p50", faults.latencyP50Ms()).put("p99", faults.latencyP99Ms());
         ObjectNode mix = body.putObject("errorMix");
         new java.util.TreeMap<>(faults.errorMix()).forEach((status, weight) -> mix.put(Integer.toString(status), weight));
+        body.put("retryAfterSeconds", faults.retryAfterSeconds());
         return body;
     }
 

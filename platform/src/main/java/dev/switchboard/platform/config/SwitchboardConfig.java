@@ -43,7 +43,20 @@ public record SwitchboardConfig(
         List<SimulatedProviderSpec> simulatedProviders,
         int dlqMaxReplays,
         int workerRecordLockMs,
-        int workerDeliveryLimit) {
+        int workerDeliveryLimit,
+        CircuitSettings circuit) {
+
+    /** How every provider's circuit breaker judges it. */
+    public record CircuitSettings(float failureRateThreshold, int slidingWindow, int minimumCalls, Duration openFor,
+                                  Duration permitWait, String contentFilteredPolicy) {
+    }
+
+    public static final String CIRCUIT_FAILURE_RATE = "workers.circuit.failure.rate.threshold";
+    public static final String CIRCUIT_WINDOW = "workers.circuit.sliding.window";
+    public static final String CIRCUIT_MINIMUM_CALLS = "workers.circuit.minimum.calls";
+    public static final String CIRCUIT_OPEN_MS = "workers.circuit.open.ms";
+    public static final String PERMIT_WAIT_MS = "workers.permit.wait.ms";
+    public static final String CONTENT_FILTERED = "workers.content.filtered";
 
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -126,6 +139,17 @@ public record SwitchboardConfig(
                 .define(WORKER_DELIVERY_LIMIT, Type.INT, 5, Range.between(2, 10), Importance.MEDIUM,
                         "The broker's group.share.delivery.count.limit: a task delivered this often is dead-lettered "
                                 + "instead of run, before the broker archives it.")
+                .define(CIRCUIT_FAILURE_RATE, Type.DOUBLE, 50.0, Range.between(1.0, 100.0), Importance.MEDIUM,
+                        "Failure rate in percent (timeouts, connection errors, 429, 5xx) that opens a provider's circuit.")
+                .define(CIRCUIT_WINDOW, Type.INT, 20, Range.atLeast(1), Importance.LOW, "Calls the failure rate is taken over.")
+                .define(CIRCUIT_MINIMUM_CALLS, Type.INT, 10, Range.atLeast(1), Importance.LOW,
+                        "Calls needed before the failure rate can open a circuit.")
+                .define(CIRCUIT_OPEN_MS, Type.LONG, 10_000L, Range.atLeast(1), Importance.MEDIUM,
+                        "How long an open circuit stays open before trial calls are let through.")
+                .define(PERMIT_WAIT_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
+                        "How long a call may wait for a rate-limit or concurrency permit before it fails over.")
+                .define(CONTENT_FILTERED, Type.STRING, "fail", ConfigDef.ValidString.in("fail", "next"), Importance.MEDIUM,
+                        "On a provider's content-policy refusal: fail the request, or try the next step of the plan.")
                 .define(DATA_DIR, Type.STRING, ".switchboard", NON_BLANK, Importance.MEDIUM,
                         "Where the embedded stack keeps its data (broker log, registry state survive restarts).")
                 .define(KAFKA_PORT, Type.INT, 9092, Range.between(0, 65535), Importance.LOW, "Embedded broker port.")
@@ -151,8 +175,14 @@ public record SwitchboardConfig(
                             "USD per million input tokens.")
                     .define(p + "output.price.per.mtok", Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
                             "USD per million output tokens.")
-                    .define(p + "timeout.ms", Type.LONG, 30_000L, Range.atLeast(1), Importance.MEDIUM,
-                            "Timeout of one call to " + name + ".");
+                    .define(p + "timeout.ms", Type.LONG, 20_000L, Range.atLeast(1), Importance.MEDIUM,
+                            "Timeout of one call to " + name + "; keep it below workers.record.lock.ms.")
+                    .define(p + "requests.per.minute", Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+                            "Most calls a worker process makes to " + name + " a minute; 0: no limit.")
+                    .define(p + "tokens.per.minute", Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+                            "Most estimated prompt tokens a worker process sends to " + name + " a minute; 0: no limit.")
+                    .define(p + "max.concurrent", Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+                            "Most calls in flight to " + name + " from one worker process; 0: workers.max.in.flight.");
         }
         for (String name : simulatedNames) {
             String s = "simulator." + name + ".";
@@ -205,7 +235,8 @@ public record SwitchboardConfig(
             providers.add(new ProviderSpec(name, (String) v.get(p + "base.url"), (String) v.get(p + "model"),
                     ((org.apache.kafka.common.config.types.Password) v.get(p + "api.key")).value(),
                     (Double) v.get(p + "input.price.per.mtok"), (Double) v.get(p + "output.price.per.mtok"),
-                    Duration.ofMillis((Long) v.get(p + "timeout.ms"))));
+                    Duration.ofMillis((Long) v.get(p + "timeout.ms")), (Integer) v.get(p + "requests.per.minute"),
+                    (Integer) v.get(p + "tokens.per.minute"), (Integer) v.get(p + "max.concurrent")));
         }
         List<String> ranking = strings(v.get(PLANNER_RANKING));
         checkSubset(PLANNER_RANKING, ranking, providerNames);
@@ -233,7 +264,10 @@ public record SwitchboardConfig(
                 Path.of((String) v.get(DATA_DIR)), (Integer) v.get(KAFKA_PORT), (Integer) v.get(KAFKA_CONTROLLER_PORT),
                 (Integer) v.get(REGISTRY_PORT), (Integer) v.get(SIMULATOR_PORT), (Long) v.get(SIMULATOR_SEED),
                 simulated, (Integer) v.get(DLQ_MAX_REPLAYS), (Integer) v.get(WORKER_RECORD_LOCK_MS),
-                (Integer) v.get(WORKER_DELIVERY_LIMIT));
+                (Integer) v.get(WORKER_DELIVERY_LIMIT),
+                new CircuitSettings(((Double) v.get(CIRCUIT_FAILURE_RATE)).floatValue(), (Integer) v.get(CIRCUIT_WINDOW),
+                        (Integer) v.get(CIRCUIT_MINIMUM_CALLS), Duration.ofMillis((Long) v.get(CIRCUIT_OPEN_MS)),
+                        Duration.ofMillis((Long) v.get(PERMIT_WAIT_MS)), (String) v.get(CONTENT_FILTERED)));
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

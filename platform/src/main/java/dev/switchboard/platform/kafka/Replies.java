@@ -36,6 +36,18 @@ public final class Replies {
                 .build();
     }
 
+    /**
+     * What a stage publishes for a request it rejects: the dead letter with the record's original
+     * bytes, and a FAILED reply so that the producer waiting for it hears why at once.
+     */
+    public static java.util.List<org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>> rejected(
+            Codec codec, String stage, org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record,
+            LlmRequest request, String replyTo, RejectedRecordException e, long nowMs) {
+        return java.util.List.of(
+                DeadLetters.record(codec, DeadLetters.of(record, stage, e.errorClass(), e.getMessage(), e.requestId(), 0)),
+                codec.record(Topics.replies(replyTo), request.getRequestId(), failed(request, e.errorClass(), e.getMessage(), 0, nowMs)));
+    }
+
     /** The FAILED reply for a request past its deadline, as a record for its reply topic. */
     public static org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> deadlineExceeded(
             Codec codec, LlmRequest request, String where, int attempts, long nowMs) {

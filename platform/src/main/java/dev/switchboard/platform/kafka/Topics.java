@@ -7,6 +7,7 @@ import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.ProviderHealth;
 import dev.switchboard.avro.ProviderTask;
 
 /** The topic catalogue: every topic Switchboard reads or writes, named once. */
@@ -18,6 +19,8 @@ public final class Topics {
     public static final Topic<AttemptOutcome> ATTEMPTS = new Topic<>("llm.attempts", AttemptOutcome.class);
     public static final Topic<DeadLetter> DLQ = new Topic<>("llm.dlq", DeadLetter.class);
     public static final Topic<Feedback> FEEDBACK = new Topic<>("llm.feedback", Feedback.class);
+    /** Compacted: the latest circuit state of each provider, keyed by provider. */
+    public static final Topic<ProviderHealth> PROVIDER_HEALTH = new Topic<>("llm.provider-health", ProviderHealth.class);
     public static final Topic<AuditEvent> AUDIT = new Topic<>("llm.audit", AuditEvent.class);
     /** Dead letters refused for replay because they were replayed too often. */
     public static final Topic<DeadLetter> DLQ_PARKED = new Topic<>("llm.dlq.parked", DeadLetter.class);

@@ -3,7 +3,6 @@ package dev.switchboard.provider.openai;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.http.client.jdk.JdkHttpClientBuilder;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -12,8 +11,8 @@ import dev.langchain4j.model.output.TokenUsage;
 import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.provider.ProviderClient;
+import dev.switchboard.provider.http.ProviderHttpClient;
 
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,8 +35,7 @@ public final class OpenAiCompatibleClient extends ProviderClient {
                 .modelName(spec.model())
                 .timeout(spec.timeout())
                 .maxRetries(0)
-                .httpClientBuilder(new JdkHttpClientBuilder()
-                        .httpClientBuilder(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1))
+                .httpClientBuilder(new ProviderHttpClient.Builder()
                         .connectTimeout(connectTimeout)
                         .readTimeout(spec.timeout()))
                 .build();

@@ -1,7 +1,10 @@
 package dev.switchboard.cli;
 
 import dev.switchboard.planner.PlannerMain;
+import dev.switchboard.platform.Service;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.HealthCheck;
+import dev.switchboard.platform.health.HealthServer;
 import dev.switchboard.provider.WorkersMain;
 import dev.switchboard.router.RouterMain;
 import picocli.CommandLine.Command;
@@ -21,10 +24,10 @@ import java.util.concurrent.CountDownLatch;
                 "Several 'run workers --provider P' processes share P's queue (a Kafka share group)."})
 final class RunCommand implements Callable<Integer> {
 
-    enum Service { planner, router, workers }
+    enum Kind { planner, router, workers }
 
     @Parameters(index = "0", paramLabel = "SERVICE", description = "One of: ${COMPLETION-CANDIDATES}.")
-    Service service;
+    Kind service;
 
     @Option(names = {"-p", "--provider"}, paramLabel = "P", split = ",",
             description = "For workers: the providers to run pools for (default: all configured).")
@@ -35,7 +38,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        if (!providers.isEmpty() && service != Service.workers) {
+        if (!providers.isEmpty() && service != Kind.workers) {
             throw new CliException("--provider applies to 'run workers' only", 2);
         }
         Map<String, String> overrides = new HashMap<>();
@@ -43,7 +46,7 @@ final class RunCommand implements Callable<Integer> {
             overrides.put(SwitchboardConfig.WORKER_PROVIDERS, String.join(",", providers));
         }
         SwitchboardConfig cfg = config.load(overrides);
-        AutoCloseable running;
+        Service running;
         try {
             running = switch (service) {
                 case planner -> PlannerMain.start(cfg);
@@ -53,17 +56,21 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage(), 3);
         }
+        List<HealthCheck> checks = running.healthChecks();
+        HealthServer health = HealthServer.onPortOrFree(cfg.healthPort(), checks).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                health.close();
                 running.close();
             } catch (Exception e) {
                 System.err.println("error while stopping: " + e);
             }
             stopped.countDown();
         }, "switchboard-run-shutdown"));
-        System.out.println(service + (service == Service.workers ? " for " + cfg.workerProviders() : "")
-                + " running against " + cfg.bootstrapServers() + ". Press Ctrl-C to stop.");
+        System.out.println(service + (service == Kind.workers ? " for " + cfg.workerProviders() : "")
+                + " running against " + cfg.bootstrapServers() + "; health at http://localhost:" + health.port()
+                + "/health/ready. Press Ctrl-C to stop.");
         stopped.await();
         return 0;
     }

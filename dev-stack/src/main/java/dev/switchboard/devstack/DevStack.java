@@ -7,6 +7,8 @@ import dev.switchboard.devstack.simulator.ProviderSimulator;
 import dev.switchboard.planner.PlannerService;
 import dev.switchboard.platform.ServiceContext;
 import dev.switchboard.platform.config.ProviderSpec;
+import dev.switchboard.platform.health.HealthCheck;
+import dev.switchboard.platform.health.HealthServer;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -19,8 +21,10 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Starts the embedded stack in dependency order and stops it in reverse. */
@@ -34,6 +38,7 @@ public final class DevStack implements AutoCloseable {
     private ProviderSimulator simulator;
     private SchemaRegistryServer registry;
     private WorkersService workers;
+    private HealthServer health;
 
     private DevStack(SwitchboardConfig config) {
         this.config = config;
@@ -72,6 +77,10 @@ public final class DevStack implements AutoCloseable {
         PlannerService planner = track(new PlannerService(config, clients, codec).start());
         RouterService router = track(new RouterService(config, clients, codec).start());
         workers = track(new WorkersService(config, clients, codec).start());
+        List<HealthCheck> checks = new ArrayList<>(planner.healthChecks());
+        checks.addAll(router.healthChecks());
+        checks.addAll(workers.healthChecks());
+        health = track(HealthServer.onPortOrFree(config.healthPort(), checks).start());
         try {
             Duration wait = Duration.ofSeconds(60);
             if (!planner.awaitAssignment(wait) || !router.awaitAssignment(wait) || !workers.awaitStarted(wait)) {
@@ -96,6 +105,11 @@ public final class DevStack implements AutoCloseable {
         return simulator;
     }
 
+    /** The health server's port, or -1 when only the infrastructure runs. */
+    public int healthPort() {
+        return health == null ? -1 : health.port();
+    }
+
     public EmbeddedKafka kafka() {
         return kafka;
     }
@@ -108,6 +122,7 @@ public final class DevStack implements AutoCloseable {
         endpoints.put("Provider simulator", "http://localhost:" + simulator.port() + "/<provider>/v1 (faults: /<provider>/admin/faults)");
         if (workers != null) {
             endpoints.put("Worker pools", String.join(", ", workers.providers()));
+            endpoints.put("Health", "http://localhost:" + health.port() + "/health/ready (and /health/live)");
         }
         endpoints.put("Data", config.dataDir().toAbsolutePath().toString());
         return endpoints;

@@ -287,6 +287,27 @@ class EndToEndIT {
                 l -> !l.isEmpty())).extracting(AttemptOutcome::getProvider).containsExactly("sim-fast");
     }
 
+    @Test
+    void healthSaysEveryServiceIsReadyWithItsCircuits() throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        String base = "http://localhost:" + stack.healthPort();
+
+        var live = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/health/live")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        var ready = await().atMost(WAIT).until(() -> http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(base + "/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()),
+                r -> r.statusCode() == 200);
+
+        assertThat(live.statusCode()).isEqualTo(200);
+        var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ready.body());
+        assertThat(body.get("status").asText()).isEqualTo("UP");
+        assertThat(body.get("components").fieldNames()).toIterable()
+                .containsExactly("planner", "router", "workers.sim-fast", "workers.sim-strong", "workers.sim-flaky");
+        assertThat(body.at("/components/planner/topic").asText()).isEqualTo("llm.requests");
+        assertThat(body.at("/components/planner/assignment").size()).isEqualTo(3);
+        assertThat(body.at("/components/workers.sim-fast/circuit").asText()).isEqualTo("CLOSED");
+    }
+
     static byte[] bytes(ByteBuffer buffer) {
         ByteBuffer copy = buffer.duplicate();
         byte[] out = new byte[copy.remaining()];

@@ -39,6 +39,7 @@ public final class TestStack {
         o.put(SwitchboardConfig.KAFKA_CONTROLLER_PORT, Integer.toString(controller));
         o.put(SwitchboardConfig.REGISTRY_PORT, Integer.toString(registry));
         o.put(SwitchboardConfig.SIMULATOR_PORT, Integer.toString(simulator));
+        o.put(SwitchboardConfig.HEALTH_PORT, "0");
         o.put(SwitchboardConfig.BOOTSTRAP_SERVERS, "localhost:" + kafka);
         o.put(SwitchboardConfig.SCHEMA_REGISTRY_URL, "http://localhost:" + registry);
         for (String p : new String[] {"sim-fast", "sim-strong", "sim-flaky"}) {

@@ -2,7 +2,9 @@ package dev.switchboard.planner;
 
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.platform.Service;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.ConsumeTransformProduce;
 import dev.switchboard.platform.kafka.RejectedRecordException;
@@ -21,7 +23,7 @@ import java.util.List;
  * rejects is dead-lettered and, when its requestId is known, answered with a FAILED reply so that
  * the producer waiting for it hears why at once.
  */
-public final class PlannerService implements AutoCloseable {
+public final class PlannerService implements Service {
 
     private static final Logger log = LoggerFactory.getLogger(PlannerService.class);
 
@@ -60,6 +62,11 @@ public final class PlannerService implements AutoCloseable {
 
     public boolean awaitAssignment(Duration timeout) throws InterruptedException {
         return loop.awaitAssignment(timeout);
+    }
+
+    @Override
+    public List<HealthCheck> healthChecks() {
+        return List.of(loop);
     }
 
     @Override

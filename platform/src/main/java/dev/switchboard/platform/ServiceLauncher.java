@@ -2,6 +2,7 @@ package dev.switchboard.platform;
 
 import dev.switchboard.platform.config.ConfigLoader;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.HealthServer;
 import org.apache.kafka.common.config.ConfigException;
 
 import java.nio.file.Path;
@@ -11,14 +12,15 @@ import java.util.function.Function;
 
 /**
  * The {@code main} of every service: {@code [--config FILE]}, settings from the file and
- * {@code SWITCHBOARD_*} environment variables, run until SIGINT/SIGTERM, close cleanly.
+ * {@code SWITCHBOARD_*} environment variables, health endpoints on {@code health.port}, run until
+ * SIGINT/SIGTERM, close cleanly.
  */
 public final class ServiceLauncher {
 
     private ServiceLauncher() {
     }
 
-    public static void run(String name, String[] args, Function<SwitchboardConfig, AutoCloseable> start) {
+    public static void run(String name, String[] args, Function<SwitchboardConfig, ? extends Service> start) {
         Path configFile = null;
         for (int i = 0; i < args.length; i++) {
             if (("--config".equals(args[i]) || "-c".equals(args[i])) && i + 1 < args.length) {
@@ -40,17 +42,22 @@ public final class ServiceLauncher {
             System.exit(2);
             return;
         }
-        AutoCloseable service;
+        Service service;
+        HealthServer health;
         try {
             service = start.apply(config);
+            health = HealthServer.onPortOrFree(config.healthPort(), service.healthChecks()).start();
         } catch (RuntimeException e) {
             System.err.println(name + ": cannot start: " + e.getMessage());
             System.exit(1);
             return;
         }
+        System.out.println(name + " running against " + config.bootstrapServers() + "; health at http://localhost:"
+                + health.port() + "/health/ready");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                health.close();
                 service.close();
             } catch (Exception e) {
                 System.err.println(name + ": error while stopping: " + e);

@@ -4,6 +4,8 @@ import dev.switchboard.avro.ProviderHealth;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.Tokens;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.Health;
+import dev.switchboard.platform.health.HealthCheck;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
@@ -37,7 +39,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Predicate;
 
 /** The worker pool of one provider; see the package documentation for how it runs. */
-public final class WorkerPool implements AutoCloseable {
+public final class WorkerPool implements AutoCloseable, HealthCheck {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
@@ -69,6 +71,7 @@ public final class WorkerPool implements AutoCloseable {
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private final CountDownLatch subscribed;
     private volatile boolean running = true;
+    private final java.util.concurrent.atomic.AtomicLongArray lastPollMs;
 
     public static String groupId(String provider) {
         return "switchboard-workers-" + provider;
@@ -109,6 +112,7 @@ public final class WorkerPool implements AutoCloseable {
         this.subscribed = new CountDownLatch(consumerCount);
         this.batchSize = Math.max(1, maxInFlight / consumerCount);
         this.consumers = new AtomicReferenceArray<>(consumerCount);
+        this.lastPollMs = new java.util.concurrent.atomic.AtomicLongArray(consumerCount);
         for (int i = 0; i < consumerCount; i++) {
             int slot = i;
             consumers.set(slot, newConsumer(slot));
@@ -145,6 +149,7 @@ public final class WorkerPool implements AutoCloseable {
                     consumer.subscribe(List.of(topic));
                     while (running) {
                         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+                        lastPollMs.set(slot, System.currentTimeMillis());
                         if (first) {
                             subscribed.countDown();
                             first = false;
@@ -266,6 +271,28 @@ public final class WorkerPool implements AutoCloseable {
                 log.error("Cannot publish the health of {}: {}", provider, error.toString());
             }
         });
+    }
+
+    @Override
+    public String name() {
+        return "workers." + provider;
+    }
+
+    /**
+     * Up while every consumer slot has polled its share group within the record lock's reach (a slot
+     * busy with a batch polls again when the batch is done); details give the circuit state.
+     */
+    @Override
+    public Health check() {
+        long now = System.currentTimeMillis();
+        long oldest = Long.MAX_VALUE;
+        for (int i = 0; i < lastPollMs.length(); i++) {
+            oldest = Math.min(oldest, lastPollMs.get(i));
+        }
+        long sincePoll = oldest == 0 ? -1 : now - oldest;
+        boolean up = oldest > 0 && sincePoll < client.spec().timeout().toMillis() + 10_000;
+        return new Health(up, java.util.Map.of("topic", topic, "consumers", lastPollMs.length(),
+                "oldestPollMsAgo", sincePoll, "circuit", guard.state().name(), "failureRate", guard.failureRate()));
     }
 
     /** The guard's circuit state, for readiness. */

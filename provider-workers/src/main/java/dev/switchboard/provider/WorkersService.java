@@ -1,7 +1,9 @@
 package dev.switchboard.provider;
 
 import dev.switchboard.platform.config.ProviderSpec;
+import dev.switchboard.platform.Service;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.health.ProviderHealthView;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -14,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The worker pools of the providers in {@code workers.providers}, started and stopped together. */
-public final class WorkersService implements AutoCloseable {
+public final class WorkersService implements Service {
 
     private final List<WorkerPool> pools = new ArrayList<>();
     private final ProviderHealthView health;
@@ -57,6 +59,11 @@ public final class WorkersService implements AutoCloseable {
         java.util.Map<String, String> states = new java.util.TreeMap<>();
         pools.forEach(pool -> states.put(pool.provider(), pool.circuitState().name()));
         return states;
+    }
+
+    @Override
+    public List<HealthCheck> healthChecks() {
+        return List.copyOf(pools);
     }
 
     @Override

@@ -3,7 +3,9 @@ package dev.switchboard.router;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.config.ProviderSpec;
+import dev.switchboard.platform.Service;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.health.ProviderHealthView;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.ConsumeTransformProduce;
@@ -21,7 +23,7 @@ import java.util.stream.Collectors;
  * follows {@code llm.provider-health} to skip providers whose circuit is open. A plan it cannot
  * dispatch is dead-lettered and its request answered FAILED.
  */
-public final class RouterService implements AutoCloseable {
+public final class RouterService implements Service {
 
     public static final String GROUP_ID = "switchboard-router";
     public static final String STAGE = "router";
@@ -60,6 +62,11 @@ public final class RouterService implements AutoCloseable {
 
     public boolean awaitAssignment(Duration timeout) throws InterruptedException {
         return loop.awaitAssignment(timeout);
+    }
+
+    @Override
+    public List<HealthCheck> healthChecks() {
+        return List.of(loop);
     }
 
     @Override

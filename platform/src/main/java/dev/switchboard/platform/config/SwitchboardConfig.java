@@ -44,7 +44,8 @@ public record SwitchboardConfig(
         int dlqMaxReplays,
         int workerRecordLockMs,
         int workerDeliveryLimit,
-        CircuitSettings circuit) {
+        CircuitSettings circuit,
+        int healthPort) {
 
     /** How every provider's circuit breaker judges it. */
     public record CircuitSettings(float failureRateThreshold, int slidingWindow, int minimumCalls, Duration openFor,
@@ -57,6 +58,7 @@ public record SwitchboardConfig(
     public static final String CIRCUIT_OPEN_MS = "workers.circuit.open.ms";
     public static final String PERMIT_WAIT_MS = "workers.permit.wait.ms";
     public static final String CONTENT_FILTERED = "workers.content.filtered";
+    public static final String HEALTH_PORT = "health.port";
 
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -150,6 +152,8 @@ public record SwitchboardConfig(
                         "How long a call may wait for a rate-limit or concurrency permit before it fails over.")
                 .define(CONTENT_FILTERED, Type.STRING, "fail", ConfigDef.ValidString.in("fail", "next"), Importance.MEDIUM,
                         "On a provider's content-policy refusal: fail the request, or try the next step of the plan.")
+                .define(HEALTH_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
+                        "Port of /health/live and /health/ready; a service started when it is taken uses a free port and says which.")
                 .define(DATA_DIR, Type.STRING, ".switchboard", NON_BLANK, Importance.MEDIUM,
                         "Where the embedded stack keeps its data (broker log, registry state survive restarts).")
                 .define(KAFKA_PORT, Type.INT, 9092, Range.between(0, 65535), Importance.LOW, "Embedded broker port.")
@@ -267,7 +271,8 @@ public record SwitchboardConfig(
                 (Integer) v.get(WORKER_DELIVERY_LIMIT),
                 new CircuitSettings(((Double) v.get(CIRCUIT_FAILURE_RATE)).floatValue(), (Integer) v.get(CIRCUIT_WINDOW),
                         (Integer) v.get(CIRCUIT_MINIMUM_CALLS), Duration.ofMillis((Long) v.get(CIRCUIT_OPEN_MS)),
-                        Duration.ofMillis((Long) v.get(PERMIT_WAIT_MS)), (String) v.get(CONTENT_FILTERED)));
+                        Duration.ofMillis((Long) v.get(PERMIT_WAIT_MS)), (String) v.get(CONTENT_FILTERED)),
+                (Integer) v.get(HEALTH_PORT));
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

@@ -1,5 +1,7 @@
 package dev.switchboard.platform.kafka;
 
+import dev.switchboard.platform.health.Health;
+import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.schemas.serde.WireFormatException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -32,7 +34,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * unreachable the partition is rewound to that record and retried after a back-off: the bytes may be
  * fine, so they are not dead-lettered.
  */
-public final class ConsumeTransformProduce implements AutoCloseable {
+public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck {
 
     private static final Logger log = LoggerFactory.getLogger(ConsumeTransformProduce.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
@@ -47,6 +49,8 @@ public final class ConsumeTransformProduce implements AutoCloseable {
     private final Thread thread;
     private final CountDownLatch assigned = new CountDownLatch(1);
     private volatile boolean running = true;
+    private volatile long lastPollMs;
+    private volatile List<String> assignment = List.of();
 
     public ConsumeTransformProduce(String stage, String groupId, String topic, KafkaClients clients, Codec codec,
                                    RecordHandler handler) {
@@ -74,9 +78,11 @@ public final class ConsumeTransformProduce implements AutoCloseable {
             consumer.subscribe(List.of(topic));
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+                lastPollMs = System.currentTimeMillis();
                 if (!consumer.assignment().isEmpty()) {
                     assigned.countDown();
                 }
+                assignment = consumer.assignment().stream().map(Object::toString).sorted().toList();
                 if (!records.isEmpty()) {
                     try {
                         processBatch(records);
@@ -188,6 +194,23 @@ public final class ConsumeTransformProduce implements AutoCloseable {
             log.warn("{}: error closing consumer: {}", stage, e.toString());
         }
         producer.close(Duration.ofSeconds(5));
+    }
+
+    @Override
+    public String name() {
+        return stage;
+    }
+
+    /**
+     * Up while the loop runs, has polled within the last 10 s (so it reaches the broker) and holds
+     * partitions of its topic.
+     */
+    @Override
+    public Health check() {
+        long sincePoll = System.currentTimeMillis() - lastPollMs;
+        boolean up = thread.isAlive() && lastPollMs > 0 && sincePoll < 10_000 && !assignment.isEmpty();
+        return new Health(up, java.util.Map.of("topic", topic, "assignment", assignment,
+                "lastPollMsAgo", lastPollMs == 0 ? -1 : sincePoll));
     }
 
     @Override

@@ -288,6 +288,20 @@ class EndToEndIT {
     }
 
     @Test
+    void aContentPolicyRefusalFailsTheRequestWithoutFailover() throws Exception {
+        stack.simulator().setFaults("sim-flaky", new Faults(1.0, 0, 2, 10, Map.of(400, 1.0), 1, "content_policy_violation"));
+        LlmRequest request = request("Something the provider refuses", List.of("sim-flaky", "sim-fast"));
+        send(request);
+
+        LlmReply reply = awaitReply(request.getRequestId());
+
+        assertThat(reply.getStatus()).isEqualTo(ReplyStatus.FAILED);
+        assertThat(reply.getAttempts()).isEqualTo(1);
+        assertThat(reply.getError().getErrorClass()).isEqualTo("CONTENT_FILTERED");
+        assertThat(reply.getError().getMessage()).startsWith("sim-flaky refused the request (not retryable)");
+    }
+
+    @Test
     void healthSaysEveryServiceIsReadyWithItsCircuits() throws Exception {
         var http = java.net.http.HttpClient.newHttpClient();
         String base = "http://localhost:" + stack.healthPort();

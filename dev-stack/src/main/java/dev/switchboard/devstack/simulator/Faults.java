@@ -5,14 +5,21 @@ import java.util.Map;
 
 /**
  * A simulated provider's behaviour: latency p50/p99 in ms, error and timeout rates in [0, 1], the
- * HTTP statuses of its errors with weights, and the Retry-After its 429s send.
+ * HTTP statuses of its errors with weights, the Retry-After its 429s send and the OpenAI error
+ * {@code code} its 4xx errors carry (such as {@code context_length_exceeded}), if any.
  */
 public record Faults(double errorRate, double timeoutRate, double latencyP50Ms, double latencyP99Ms,
-                     Map<Integer, Double> errorMix, int retryAfterSeconds) {
+                     Map<Integer, Double> errorMix, int retryAfterSeconds, String errorCode) {
 
     /** Faults whose 429s ask for a one-second wait. */
     public Faults(double errorRate, double timeoutRate, double latencyP50Ms, double latencyP99Ms, Map<Integer, Double> errorMix) {
-        this(errorRate, timeoutRate, latencyP50Ms, latencyP99Ms, errorMix, 1);
+        this(errorRate, timeoutRate, latencyP50Ms, latencyP99Ms, errorMix, 1, null);
+    }
+
+    /** Faults without an OpenAI error code on 4xx errors. */
+    public Faults(double errorRate, double timeoutRate, double latencyP50Ms, double latencyP99Ms, Map<Integer, Double> errorMix,
+                  int retryAfterSeconds) {
+        this(errorRate, timeoutRate, latencyP50Ms, latencyP99Ms, errorMix, retryAfterSeconds, null);
     }
 
     public Faults {

@@ -152,8 +152,10 @@ public final class ProviderSimulator implements AutoCloseable {
                     if (draw.errorStatus() == 429) {
                         ctx.header("Retry-After", Integer.toString(simulated.faults.retryAfterSeconds()));
                     }
+                    String code = draw.errorStatus() < 500 && draw.errorStatus() != 429 ? simulated.faults.errorCode() : null;
                     send(ctx, draw.errorStatus(), openAiError("Simulated " + draw.errorStatus() + " from " + simulated.name,
-                            draw.errorStatus() == 429 ? "rate_limit_exceeded" : "server_error", null));
+                            draw.errorStatus() == 429 ? "rate_limit_exceeded"
+                                    : draw.errorStatus() < 500 ? "invalid_request_error" : "server_error", code));
                 } else {
                     send(ctx, 200, completion(simulated, request, messages));
                     completions.incrementAndGet();
@@ -274,7 +276,8 @@ public final class ProviderSimulator implements AutoCloseable {
                     number(body, "timeoutRate", current.timeoutRate()),
                     number(latency, "p50", current.latencyP50Ms()),
                     number(latency, "p99", Math.max(current.latencyP99Ms(), number(latency, "p50", current.latencyP50Ms()))),
-                    mix, (int) number(body, "retryAfterSeconds", current.retryAfterSeconds()));
+                    mix, (int) number(body, "retryAfterSeconds", current.retryAfterSeconds()),
+                    body.has("errorCode") ? (body.get("errorCode").isNull() ? null : body.get("errorCode").asText()) : current.errorCode());
             simulated.faults = updated;
             send(ctx, 200, faultsBody(updated));
         } catch (IllegalArgumentException e) {
@@ -301,6 +304,11 @@ public final class ProviderSimulator implements AutoCloseable {
         ObjectNode mix = body.putObject("errorMix");
         new java.util.TreeMap<>(faults.errorMix()).forEach((status, weight) -> mix.put(Integer.toString(status), weight));
         body.put("retryAfterSeconds", faults.retryAfterSeconds());
+        if (faults.errorCode() == null) {
+            body.putNull("errorCode");
+        } else {
+            body.put("errorCode", faults.errorCode());
+        }
         return body;
     }
 

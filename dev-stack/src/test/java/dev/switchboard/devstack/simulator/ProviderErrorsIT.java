@@ -71,6 +71,29 @@ class ProviderErrorsIT {
         });
     }
 
+    @ParameterizedTest(name = "HTTP 400 {0} → {1}, retryable {2}")
+    @CsvSource({
+            "context_length_exceeded, CONTEXT_LENGTH_EXCEEDED, true",
+            "content_policy_violation, CONTENT_FILTERED, false",
+            "invalid_value, INVALID_REQUEST, false",
+    })
+    void openAiErrorCodesRefineA400(String code, ErrorClass expected, boolean retryable) {
+        simulator.setFaults("sim-a", new Faults(1.0, 0, 1, 2, Map.of(400, 1.0), 1, code));
+
+        assertThat(call(client("sim-a", Duration.ofSeconds(5)))).isInstanceOfSatisfying(CallResult.Failure.class, f -> {
+            assertThat(f.errorClass()).isEqualTo(expected);
+            assertThat(f.retryable()).isEqualTo(retryable);
+        });
+    }
+
+    @Test
+    void a429CarriesTheWaitItAskedFor() {
+        simulator.setFaults("sim-a", new Faults(1.0, 0, 1, 2, Map.of(429, 1.0), 7));
+
+        assertThat(call(client("sim-a", Duration.ofSeconds(5)))).isInstanceOfSatisfying(CallResult.Failure.class,
+                f -> assertThat(f.retryAfter()).isEqualTo(Duration.ofSeconds(7)));
+    }
+
     @Test
     void aCallThatHangsPastTheTimeoutIsATimeout() {
         simulator.setFaults("sim-a", new Faults(0, 1.0, 1, 2, Map.of(500, 1.0)));

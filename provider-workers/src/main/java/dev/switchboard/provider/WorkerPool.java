@@ -28,7 +28,9 @@ import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -64,6 +66,8 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaClients clients;
     private final int deliveryLimit;
+    private final int recordLockMs;
+    private final long renewIntervalMs;
     private final ProviderGuard guard;
     private final int batchSize;
     private final AtomicReferenceArray<KafkaShareConsumer<byte[], byte[]>> consumers;
@@ -84,14 +88,17 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
      * @param maxInFlight   most calls in flight, spread over the consumers
      * @param deliveryLimit the broker's {@code group.share.delivery.count.limit}: a task delivered that
      *                      often is dead-lettered instead of run, before the broker would archive it
+     * @param recordLockMs  the share group's record lock duration; running calls renew their lock at half of it
      * @param circuitOpen   whether another provider's circuit is open (from {@code llm.provider-health})
      */
-    public record Options(int consumers, int maxInFlight, int deliveryLimit, SwitchboardConfig.CircuitSettings circuit,
-                          Predicate<String> circuitOpen) {
+    public record Options(int consumers, int maxInFlight, int deliveryLimit, int recordLockMs,
+                          SwitchboardConfig.CircuitSettings circuit, Predicate<String> circuitOpen) {
     }
 
     public WorkerPool(ProviderClient client, KafkaClients clients, Codec codec, Options options) {
         this.deliveryLimit = options.deliveryLimit();
+        this.recordLockMs = options.recordLockMs();
+        this.renewIntervalMs = Math.max(200, options.recordLockMs() / 2);
         int consumerCount = options.consumers();
         int maxInFlight = options.maxInFlight();
         SwitchboardConfig.CircuitSettings circuit = options.circuit();
@@ -145,6 +152,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
         try {
             while (running) {
                 KafkaShareConsumer<byte[], byte[]> consumer = consumers.get(slot);
+                Map<String, Pending> pending = new HashMap<>();
                 try {
                     consumer.subscribe(List.of(topic));
                     while (running) {
@@ -155,8 +163,9 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
                             first = false;
                         }
                         if (!records.isEmpty()) {
-                            processBatch(consumer, records);
+                            processBatch(consumer, records, pending);
                         }
+                        forgetLost(pending);
                     }
                 } catch (WakeupException e) {
                     if (running) {
@@ -179,16 +188,65 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
         }
     }
 
-    private void processBatch(KafkaShareConsumer<byte[], byte[]> consumer, ConsumerRecords<byte[], byte[]> records) {
+    /** A call under way for a record, by {@code partition/offset}, kept across polls while its lock is renewed. */
+    private record Pending(Future<AcknowledgeType> result, long startedMs) {
+    }
+
+    /**
+     * Runs the calls of a batch (each record once, however often a renewal hands it back) and
+     * acknowledges every record before the next poll, as explicit acknowledgement requires: a
+     * finished call with its outcome, one still running with RENEW, which extends its lock. Waits for
+     * the batch at most half the lock duration at a time, so no lock runs out under a long call.
+     */
+    private void processBatch(KafkaShareConsumer<byte[], byte[]> consumer, ConsumerRecords<byte[], byte[]> records,
+                              Map<String, Pending> pending) {
         List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
-        List<Future<AcknowledgeType>> results = new ArrayList<>(records.count());
+        long now = System.currentTimeMillis();
         for (ConsumerRecord<byte[], byte[]> record : records) {
             batch.add(record);
-            results.add(calls.submit(() -> process(record)));
+            pending.computeIfAbsent(key(record), k -> new Pending(calls.submit(() -> process(record)), now));
         }
-        for (int i = 0; i < batch.size(); i++) {
-            consumer.acknowledge(batch.get(i), await(results.get(i)));
+        long deadline = now + renewIntervalMs;
+        for (ConsumerRecord<byte[], byte[]> record : batch) {
+            long left = deadline - System.currentTimeMillis();
+            if (left <= 0) {
+                break;
+            }
+            try {
+                pending.get(key(record)).result().get(left, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                // still running (renewed below) or failed (released below)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
+        for (ConsumerRecord<byte[], byte[]> record : batch) {
+            Pending call = pending.get(key(record));
+            if (call.result().isDone()) {
+                consumer.acknowledge(record, await(call.result()));
+                pending.remove(key(record));
+            } else {
+                log.debug("Renewing the lock on {} after {} ms", key(record), System.currentTimeMillis() - call.startedMs());
+                consumer.acknowledge(record, AcknowledgeType.RENEW);
+            }
+        }
+    }
+
+    /**
+     * Drops finished calls whose records never came back from a renewal (it failed, so the broker
+     * hands them to another worker once their lock runs out; their outputs are already published).
+     */
+    private void forgetLost(Map<String, Pending> pending) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        long cutoff = System.currentTimeMillis() - 2L * recordLockMs - client.spec().timeout().toMillis();
+        pending.values().removeIf(call -> call.result().isDone() && call.startedMs() < cutoff);
+    }
+
+    private static String key(ConsumerRecord<byte[], byte[]> record) {
+        return record.partition() + "/" + record.offset();
     }
 
     private KafkaShareConsumer<byte[], byte[]> newConsumer(int slot) {

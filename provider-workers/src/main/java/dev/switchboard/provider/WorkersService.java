@@ -29,7 +29,7 @@ public final class WorkersService implements Service {
         }
         this.health = new ProviderHealthView(clients, codec);
         WorkerPool.Options options = new WorkerPool.Options(config.workerConsumersPerPool(), config.workerMaxInFlight(),
-                config.workerDeliveryLimit(), config.circuit(), health::isOpen);
+                config.workerDeliveryLimit(), config.workerRecordLockMs(), config.circuit(), health::isOpen);
         for (String name : config.workerProviders()) {
             ProviderSpec spec = config.provider(name);
             pools.add(new WorkerPool(new OpenAiCompatibleClient(spec), clients, codec, options));

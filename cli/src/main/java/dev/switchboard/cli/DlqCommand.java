@@ -255,7 +255,26 @@ final class DlqCommand implements Runnable {
                 return 0;
             }
             ProgressBar bar = new ProgressBar(System.err);
-            Replayer.Result result = replayer.run(plan, to, rate, System.getProperty("user.name", "unknown"), bar::update);
+            Thread replaying = Thread.currentThread();
+            java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread onCtrlC = new Thread(() -> {
+                if (!finished.get()) {
+                    // Ctrl-C: stop after the record in hand and commit what was replayed, so a re-run resumes.
+                    replayer.cancel();
+                    try {
+                        replaying.join(15_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }, "switchboard-replay-stop");
+            Runtime.getRuntime().addShutdownHook(onCtrlC);
+            Replayer.Result result;
+            try {
+                result = replayer.run(plan, to, rate, System.getProperty("user.name", "unknown"), bar::update);
+            } finally {
+                finished.set(true);
+            }
             bar.finish();
             System.out.println("Replayed " + result.replayed() + ", parked " + result.parked()
                     + (result.interrupted() ? " (interrupted; run again to resume)" : "") + ". Audit record written to llm.audit.");

@@ -38,6 +38,7 @@ public final class Replayer {
     private final Codec codec;
     private final DeadLetterLog log;
     private final int maxReplays;
+    private volatile boolean cancelled;
 
     /** @param maxReplays how often one request may be replayed before its dead letter is parked */
     public Replayer(KafkaClients clients, Codec codec, int maxReplays) {
@@ -88,7 +89,7 @@ public final class Replayer {
             int inTransaction = 0;
             producer.beginTransaction();
             for (DeadLetterEntry entry : all) {
-                if (Thread.currentThread().isInterrupted()) {
+                if (cancelled || Thread.currentThread().isInterrupted()) {
                     interrupted = true;
                     break;
                 }
@@ -115,6 +116,11 @@ public final class Replayer {
         }
         audit(plan, to, actor, replayed, parked, interrupted);
         return new Result(replayed, parked, interrupted);
+    }
+
+    /** Stops a running replay after the record in hand; what was replayed is committed, the rest left for a re-run. */
+    public void cancel() {
+        cancelled = true;
     }
 
     private static String target(DeadLetterEntry entry, String to) {

@@ -2,9 +2,8 @@ package dev.switchboard.cli;
 
 import dev.switchboard.planner.PlannerMain;
 import dev.switchboard.platform.Service;
+import dev.switchboard.platform.ServiceLauncher;
 import dev.switchboard.platform.config.SwitchboardConfig;
-import dev.switchboard.platform.health.HealthCheck;
-import dev.switchboard.platform.health.HealthServer;
 import dev.switchboard.provider.WorkersMain;
 import dev.switchboard.router.RouterMain;
 import picocli.CommandLine.Command;
@@ -17,7 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run one service as its own process against a running stack, as it would be deployed.",
@@ -37,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
     ConfigOptions config;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() {
         if (!providers.isEmpty() && service != Kind.workers) {
             throw new CliException("--provider applies to 'run workers' only", 2);
         }
@@ -56,22 +54,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage(), 3);
         }
-        List<HealthCheck> checks = running.healthChecks();
-        HealthServer health = HealthServer.onPortOrFree(cfg.healthPort(), checks).start();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                health.close();
-                running.close();
-            } catch (Exception e) {
-                System.err.println("error while stopping: " + e);
-            }
-            stopped.countDown();
-        }, "switchboard-run-shutdown"));
-        System.out.println(service + (service == Kind.workers ? " for " + cfg.workerProviders() : "")
-                + " running against " + cfg.bootstrapServers() + "; health at http://localhost:" + health.port()
-                + "/health/ready. Press Ctrl-C to stop.");
-        stopped.await();
+        ServiceLauncher.runUntilStopped(service + (service == Kind.workers ? " for " + cfg.workerProviders() : ""), cfg, running);
         return 0;
     }
 }

@@ -8,23 +8,20 @@ import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.kafka.ReplayHeaders;
+import dev.switchboard.platform.kafka.TopicReader;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -87,25 +84,8 @@ final class TraceCommand implements Callable<Integer> {
     }
 
     private List<ConsumerRecord<byte[], byte[]>> read(DlqCommand.Connection c, List<String> topics) {
-        List<ConsumerRecord<byte[], byte[]>> matches = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = c.clients.reader("switchboard-trace")) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : topics) {
-                consumer.partitionsFor(topic, Duration.ofSeconds(10))
-                        .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.key() != null && requestId.equals(new String(record.key(), StandardCharsets.UTF_8))) {
-                        matches.add(record);
-                    }
-                }
-            }
-        }
-        return matches;
+        return TopicReader.readToEnd(c.clients, topics,
+                r -> r.key() != null && requestId.equals(new String(r.key(), StandardCharsets.UTF_8)));
     }
 
     private Event describe(DlqCommand.Connection c, ConsumerRecord<byte[], byte[]> r) {

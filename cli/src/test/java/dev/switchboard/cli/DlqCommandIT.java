@@ -7,13 +7,11 @@ import dev.switchboard.devstack.simulator.Faults;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.TopicReader;
 import dev.switchboard.platform.kafka.Topics;
 import dev.switchboard.schemas.registry.SchemaRegistryClient;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -25,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -68,22 +65,9 @@ class DlqCommandIT {
     }
 
     static List<LlmReply> replies(String requestId) {
-        List<LlmReply> found = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> reader = clients.reader("it-replies")) {
-            List<TopicPartition> partitions = reader.partitionsFor(Topics.REPLIES.name()).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            reader.assign(partitions);
-            reader.seekToBeginning(partitions);
-            var ends = reader.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> reader.position(p) < ends.get(p))) {
-                for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(100))) {
-                    if (requestId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-                        found.add(codec.decode(Topics.REPLIES, r.value()));
-                    }
-                }
-            }
-        }
-        return found;
+        return TopicReader.readToEnd(clients, List.of(Topics.REPLIES.name()),
+                        r -> requestId.equals(new String(r.key(), StandardCharsets.UTF_8)))
+                .stream().map(r -> codec.decode(Topics.REPLIES, r.value())).toList();
     }
 
     @Test
@@ -186,17 +170,8 @@ class DlqCommandIT {
     @Test
     @Order(6)
     void everyReplayRunIsAudited() {
-        List<AuditEvent> events = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> reader = clients.reader("it-audit")) {
-            List<TopicPartition> partitions = reader.partitionsFor(Topics.AUDIT.name()).stream()
-                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-            reader.assign(partitions);
-            reader.seekToBeginning(partitions);
-            var ends = reader.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> reader.position(p) < ends.get(p))) {
-                reader.poll(Duration.ofMillis(100)).forEach(r -> events.add(codec.decode(Topics.AUDIT, r.value())));
-            }
-        }
+        List<AuditEvent> events = TopicReader.readToEnd(clients, List.of(Topics.AUDIT.name()), r -> true).stream()
+                .map(r -> codec.decode(Topics.AUDIT, r.value())).toList();
         // Replays that published something: sim-flaky, sim-strong, sim-strong parked (a dry run and an empty run write none).
         assertThat(events).extracting(AuditEvent::getAction).containsOnly("dlq.replay");
         assertThat(events).hasSize(3);

@@ -77,6 +77,7 @@ class DeliveryLimitIT {
                  TopicCollector<LlmReply> replies = new TopicCollector<>(Topics.REPLIES, context.clients(), context.codec());
                  WorkerPool pool = new WorkerPool(new OpenAiCompatibleClient(config.provider("sim-fast")), context.clients(),
                          context.codec(), new WorkerPool.Options(1, 10, 5, 30_000, config.circuit(), p -> false)).start()) {
+                assertThat(pool.provider()).isEqualTo("sim-fast");
                 DeadLetter letter = await().atMost(Duration.ofSeconds(30)).until(() -> dlq.values(d -> true), l -> !l.isEmpty()).getFirst();
                 assertThat(letter.getErrorClass()).isEqualTo("DELIVERY_LIMIT_REACHED");
                 assertThat(letter.getErrorMessage()).startsWith("delivered 5 times");

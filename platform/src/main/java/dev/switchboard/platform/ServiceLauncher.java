@@ -43,23 +43,27 @@ public final class ServiceLauncher {
             return;
         }
         Service service;
-        HealthServer health;
         try {
             service = start.apply(config);
-            health = HealthServer.onPortOrFree(config.healthPort(), service.healthChecks()).start();
         } catch (RuntimeException e) {
             System.err.println(name + ": cannot start: " + e.getMessage());
             System.exit(1);
             return;
         }
+        runUntilStopped(name, config, service);
+    }
+
+    /** Serves {@code service}'s health, says where, and blocks until SIGINT/SIGTERM has closed it. */
+    public static void runUntilStopped(String name, SwitchboardConfig config, Service service) {
+        HealthServer health = HealthServer.onPortOrFree(config.healthPort(), service.healthChecks()).start();
         System.out.println(name + " running against " + config.bootstrapServers() + "; health at http://localhost:"
-                + health.port() + "/health/ready");
+                + health.port() + "/health/ready. Press Ctrl-C to stop.");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 health.close();
                 service.close();
-            } catch (Exception e) {
+            } catch (RuntimeException e) {
                 System.err.println(name + ": error while stopping: " + e);
             } finally {
                 stopped.countDown();

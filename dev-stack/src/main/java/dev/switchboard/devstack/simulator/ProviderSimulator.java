@@ -262,7 +262,7 @@ public final class ProviderSimulator implements AutoCloseable {
             Map<Integer, Double> mix = current.errorMix();
             if (body.has("errorMix")) {
                 Map<Integer, Double> parsed = new java.util.LinkedHashMap<>();
-                body.get("errorMix").fields().forEachRemaining(e -> {
+                body.get("errorMix").properties().forEach(e -> {
                     try {
                         parsed.put(Integer.parseInt(e.getKey()), e.getValue().asDouble());
                     } catch (NumberFormatException ex) {

@@ -43,7 +43,9 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     private final String stage;
     private final String topic;
     private final Codec codec;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaClients clients;
+    private final String groupId;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> producer;
     private final RecordHandler handler;
     private final Thread thread;
@@ -58,6 +60,8 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         this.topic = topic;
         this.codec = codec;
         this.handler = handler;
+        this.clients = clients;
+        this.groupId = groupId;
         this.consumer = clients.consumer(groupId, "switchboard-" + stage);
         this.producer = clients.producer("switchboard-" + stage);
         this.thread = new Thread(this::run, "switchboard-" + stage);
@@ -72,39 +76,44 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Polls and processes until closed. A fault of the stage itself (not a bad record: those are
+     * dead-lettered) closes the consumer and opens a new one after a back-off; the new one resumes
+     * from the committed offsets, so the batch in hand is processed again, not skipped.
+     */
     private void run() {
         MDC.put("stage", stage);
         try {
-            consumer.subscribe(List.of(topic));
             while (running) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
-                lastPollMs = System.currentTimeMillis();
-                if (!consumer.assignment().isEmpty()) {
-                    assigned.countDown();
-                }
-                assignment = consumer.assignment().stream().map(Object::toString).sorted().toList();
-                if (!records.isEmpty()) {
-                    try {
-                        processBatch(records);
-                    } catch (WakeupException e) {
-                        throw e;
-                    } catch (RuntimeException e) {
-                        // Not a bad record (those are dead-lettered) but a fault of the stage itself:
-                        // rewind to what was committed and try the batch again after a back-off.
-                        log.error("{}: batch failed; rewinding and retrying in {} ms", stage, RETRY_BACKOFF_MS, e);
-                        rewindToCommitted(records);
-                        backOff(RETRY_BACKOFF_MS);
+                try {
+                    consumer.subscribe(List.of(topic));
+                    while (running) {
+                        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+                        lastPollMs = System.currentTimeMillis();
+                        if (!consumer.assignment().isEmpty()) {
+                            assigned.countDown();
+                        }
+                        assignment = consumer.assignment().stream().map(Object::toString).sorted().toList();
+                        if (!records.isEmpty()) {
+                            processBatch(records);
+                        }
+                    }
+                } catch (WakeupException e) {
+                    if (running) {
+                        log.warn("{} woken up unexpectedly; carrying on", stage);
+                    }
+                } catch (RuntimeException e) {
+                    log.error("{}: failed; reopening its consumer in {} ms", stage, RETRY_BACKOFF_MS, e);
+                    closeConsumer();
+                    backOff(RETRY_BACKOFF_MS);
+                    if (running) {
+                        consumer = clients.consumer(groupId, "switchboard-" + stage);
                     }
                 }
             }
-        } catch (WakeupException e) {
-            if (running) {
-                log.error("{} woken up unexpectedly", stage, e);
-            }
-        } catch (RuntimeException e) {
-            log.error("{} stopped on an unexpected error", stage, e);
         } finally {
-            closeClients();
+            closeConsumer();
+            producer.close(Duration.ofSeconds(5));
             MDC.remove("stage");
         }
     }
@@ -187,13 +196,12 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         }
     }
 
-    private void closeClients() {
+    private void closeConsumer() {
         try {
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
         } catch (RuntimeException e) {
             log.warn("{}: error closing consumer: {}", stage, e.toString());
         }
-        producer.close(Duration.ofSeconds(5));
     }
 
     @Override

@@ -33,13 +33,15 @@ public final class TopicBootstrap {
     public static void ensureTopics(Admin admin, Collection<String> providers, int partitions, short replication) {
         List<NewTopic> wanted = new ArrayList<>();
         for (Topic<?> topic : List.of(Topics.REQUESTS, Topics.PLANS, Topics.REPLIES, Topics.ATTEMPTS,
-                Topics.DLQ, Topics.FEEDBACK, Topics.AUDIT, Topics.DLQ_PARKED)) {
+                Topics.DLQ, Topics.FEEDBACK, Topics.AUDIT, Topics.DLQ_PARKED, Topics.PROVIDER_STATS)) {
             wanted.add(new NewTopic(topic.name(), partitions, replication));
         }
         for (String provider : providers) {
             wanted.add(new NewTopic(Topics.tasks(provider).name(), partitions, replication));
         }
         wanted.add(new NewTopic(Topics.DLQ_REPLAYS, partitions, replication)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        wanted.add(new NewTopic(Topics.PROVIDER_SCORES.name(), partitions, replication)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         wanted.add(new NewTopic(Topics.PROVIDER_HEALTH.name(), 1, replication)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));

@@ -8,6 +8,8 @@ import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ProviderHealth;
+import dev.switchboard.avro.ProviderScore;
+import dev.switchboard.avro.ProviderStats;
 import dev.switchboard.avro.ProviderTask;
 
 /** The topic catalogue: every topic Switchboard reads or writes, named once. */
@@ -21,6 +23,10 @@ public final class Topics {
     public static final Topic<Feedback> FEEDBACK = new Topic<>("llm.feedback", Feedback.class);
     /** Compacted: the latest circuit state of each provider, keyed by provider. */
     public static final Topic<ProviderHealth> PROVIDER_HEALTH = new Topic<>("llm.provider-health", ProviderHealth.class);
+    /** Per provider and model, 1-minute windows of attempts, latency, cost and feedback (analytics-streams). */
+    public static final Topic<ProviderStats> PROVIDER_STATS = new Topic<>("llm.provider-stats", ProviderStats.class);
+    /** Compacted: the rolling score of each provider, model and task type (analytics-streams). */
+    public static final Topic<ProviderScore> PROVIDER_SCORES = new Topic<>("llm.provider-scores", ProviderScore.class);
     public static final Topic<AuditEvent> AUDIT = new Topic<>("llm.audit", AuditEvent.class);
     /** Dead letters refused for replay because they were replayed too often. */
     public static final Topic<DeadLetter> DLQ_PARKED = new Topic<>("llm.dlq.parked", DeadLetter.class);

@@ -1,0 +1,130 @@
+package dev.switchboard.devstack.analytics;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
+import dev.switchboard.analytics.clickhouse.ClickHouseSink;
+import dev.switchboard.analytics.clickhouse.Migrations;
+import dev.switchboard.avro.AttemptOutcome;
+import dev.switchboard.avro.ErrorInfo;
+import dev.switchboard.avro.Feedback;
+import dev.switchboard.avro.FeedbackKind;
+import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.devstack.InfraFixture;
+import dev.switchboard.devstack.TestStack;
+import dev.switchboard.devstack.clickhouse.LocalClickHouse;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.TopicBootstrap;
+import dev.switchboard.platform.kafka.Topics;
+import dev.switchboard.schemas.registry.SchemaRegistryClient;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The ClickHouse sink against a real clickhouse-server process: rows, idempotence, outage and recovery. */
+class ClickHouseSinkIT {
+
+    @TempDir
+    static Path dir;
+    static InfraFixture infra;
+    static LocalClickHouse server;
+    static ClickHouseConnection clickhouse;
+    static Codec codec;
+    static KafkaProducer<byte[], byte[]> producer;
+
+    @BeforeAll
+    static void start() {
+        assertThat(LocalClickHouse.command()).as(LocalClickHouse.INSTALL_HINT).isPresent();
+        infra = new InfraFixture(dir.resolve("stack"));
+        try (Admin admin = infra.clients.admin("it")) {
+            TopicBootstrap.ensureTopics(admin, List.of(), 3, (short) 1);
+        }
+        server = new LocalClickHouse(dir.resolve("clickhouse"), TestStack.freePort(), TestStack.freePort()).start();
+        clickhouse = new ClickHouseConnection(server.url(), "default", "");
+        codec = new Codec(new SchemaRegistryClient(infra.registryUrl()));
+        producer = infra.clients.producer("it");
+    }
+
+    @AfterAll
+    static void stop() {
+        producer.close();
+        clickhouse.close();
+        server.close();
+        infra.close();
+    }
+
+    static AttemptOutcome attempt(String requestId, int attempt, String provider, boolean ok, long latency) {
+        return AttemptOutcome.newBuilder().setRequestId(requestId).setTenantId("acme").setAttempt(attempt)
+                .setProvider(provider).setModel(provider + "-m").setStatus(ok ? ReplyStatus.SUCCEEDED : ReplyStatus.FAILED)
+                .setError(ok ? null : new ErrorInfo("SERVER_ERROR", "500")).setRetryable(!ok)
+                .setInputTokens(10).setOutputTokens(ok ? 20 : 0).setCostUsd(ok ? 0.001 : 0.0).setLatencyMs(latency)
+                .setStartedAtMs(1_795_546_800_000L).setCompletedAtMs(1_795_546_800_000L + latency).build();
+    }
+
+    static void publish(AttemptOutcome a) throws Exception {
+        producer.send(codec.record(Topics.ATTEMPTS, a.getRequestId(), a)).get();
+    }
+
+    static long count(String sql) {
+        List<JsonNode> rows = clickhouse.query(sql);
+        return rows.isEmpty() ? -1 : rows.getFirst().elements().next().asLong();
+    }
+
+    @Test
+    void migrationsAreIdempotentAndRowsArriveOncePerNaturalKey() throws Exception {
+        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2);
+        assertThat(Migrations.apply(clickhouse)).isEmpty();
+
+        try (ClickHouseSink sink = new ClickHouseSink(clickhouse, infra.clients, codec, 100, 200).start()) {
+            for (int i = 0; i < 10; i++) {
+                publish(attempt("idem-" + i, 1, "alpha", true, 100 + i));
+            }
+            producer.send(codec.record(Topics.FEEDBACK, "idem-1",
+                    new Feedback("idem-1", "acme", FeedbackKind.USER_SATISFACTION, 0.8, "good", 1_795_546_900_000L))).get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count() FROM switchboard.attempts") == 10);
+
+            // The same records again (a replay, or a restart between insert and commit): still 10 rows.
+            for (int i = 0; i < 10; i++) {
+                publish(attempt("idem-" + i, 1, "alpha", true, 100 + i));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> sink.written() >= 21);
+            assertThat(count("SELECT count() FROM switchboard.attempts FINAL WHERE provider = 'alpha'")).isEqualTo(10);
+            assertThat(count("SELECT count() FROM switchboard.feedback FINAL")).isEqualTo(1);
+            JsonNode leader = clickhouse.query("SELECT * FROM switchboard.provider_leaderboard WHERE provider = 'alpha'").getFirst();
+            assertThat(leader.get("attempts").asLong()).isEqualTo(10);
+            assertThat(leader.get("success_rate").asDouble()).isEqualTo(1.0);
+            assertThat(leader.get("satisfaction").asDouble()).isEqualTo(0.8);
+            assertThat(leader.get("rated_requests").asLong()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void rowsWaitOutAnOutageAndArriveWhenClickHouseIsBack() throws Exception {
+        Migrations.apply(clickhouse);
+        try (ClickHouseSink sink = new ClickHouseSink(clickhouse, infra.clients, codec, 100, 200).start()) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> sink.check().details().get("rowsHeld").equals(0)
+                    && ((Long) sink.check().details().get("rowsWritten")) >= 0);
+            server.close();
+            for (int i = 0; i < 5; i++) {
+                publish(attempt("outage-" + i, 1, "beta", i % 2 == 0, 200));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> !sink.check().up()
+                    && sink.check().details().get("lastError").toString().contains("ClickHouse at"));
+
+            server.start();
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> count("SELECT count() FROM switchboard.attempts FINAL WHERE provider = 'beta'") == 5);
+            await().atMost(Duration.ofSeconds(30)).until(() -> sink.check().up());
+            assertThat(count("SELECT countIf(status = 'FAILED') FROM switchboard.attempts FINAL WHERE provider = 'beta'")).isEqualTo(2);
+        }
+    }
+}

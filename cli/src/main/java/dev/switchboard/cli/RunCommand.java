@@ -1,5 +1,6 @@
 package dev.switchboard.cli;
 
+import dev.switchboard.analytics.AnalyticsMain;
 import dev.switchboard.planner.PlannerMain;
 import dev.switchboard.platform.Service;
 import dev.switchboard.platform.ServiceLauncher;
@@ -22,7 +23,7 @@ import java.util.concurrent.Callable;
                 "Several 'run workers --provider P' processes share P's queue (a Kafka share group)."})
 final class RunCommand implements Callable<Integer> {
 
-    enum Kind { planner, router, workers }
+    enum Kind { planner, router, workers, analytics }
 
     @Parameters(index = "0", paramLabel = "SERVICE", description = "One of: ${COMPLETION-CANDIDATES}.")
     Kind service;
@@ -50,6 +51,7 @@ final class RunCommand implements Callable<Integer> {
                 case planner -> PlannerMain.start(cfg);
                 case router -> RouterMain.start(cfg);
                 case workers -> WorkersMain.start(cfg);
+                case analytics -> AnalyticsMain.start(cfg);
             };
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage(), 3);

@@ -46,6 +46,7 @@ final class CliStack implements AutoCloseable {
         settings.put(SwitchboardConfig.REGISTRY_PORT, Integer.toString(registry));
         settings.put(SwitchboardConfig.SIMULATOR_PORT, Integer.toString(simulator));
         settings.put(SwitchboardConfig.HEALTH_PORT, "0");
+        settings.put(SwitchboardConfig.ANALYTICS_ENABLED, "false");
         settings.put(SwitchboardConfig.BOOTSTRAP_SERVERS, "localhost:" + kafka);
         settings.put(SwitchboardConfig.SCHEMA_REGISTRY_URL, "http://localhost:" + registry);
         for (String p : List.of("sim-fast", "sim-strong", "sim-flaky")) {

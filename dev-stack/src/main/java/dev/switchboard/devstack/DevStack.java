@@ -1,5 +1,7 @@
 package dev.switchboard.devstack;
 
+import dev.switchboard.analytics.AnalyticsService;
+import dev.switchboard.devstack.clickhouse.LocalClickHouse;
 import dev.switchboard.devstack.kafka.EmbeddedKafka;
 import dev.switchboard.devstack.registry.SchemaRegistryServer;
 import dev.switchboard.devstack.registry.SchemaStore;
@@ -39,6 +41,9 @@ public final class DevStack implements AutoCloseable {
     private SchemaRegistryServer registry;
     private WorkersService workers;
     private HealthServer health;
+    private LocalClickHouse clickhouse;
+    private AnalyticsService analytics;
+    private boolean clickhouseMissing;
 
     private DevStack(SwitchboardConfig config) {
         this.config = config;
@@ -80,6 +85,21 @@ public final class DevStack implements AutoCloseable {
         List<HealthCheck> checks = new ArrayList<>(planner.healthChecks());
         checks.addAll(router.healthChecks());
         checks.addAll(workers.healthChecks());
+        if (config.analytics().enabled()) {
+            SwitchboardConfig analyticsConfig = config;
+            if (config.analytics().clickhouseEnabled()) {
+                if (LocalClickHouse.command().isPresent()) {
+                    clickhouse = track(new LocalClickHouse(config.dataDir().resolve("clickhouse"),
+                            config.analytics().devClickhousePort(), config.analytics().devClickhouseTcpPort()).start());
+                } else {
+                    clickhouseMissing = true;
+                    log.warn("{}. Analytics runs without it.", LocalClickHouse.INSTALL_HINT);
+                    analyticsConfig = config.withClickHouse(false);
+                }
+            }
+            analytics = track(new AnalyticsService(analyticsConfig, clients, codec).start());
+            checks.addAll(analytics.healthChecks());
+        }
         health = track(HealthServer.onPortOrFree(config.healthPort(), checks).start());
         try {
             Duration wait = Duration.ofSeconds(60);
@@ -123,6 +143,11 @@ public final class DevStack implements AutoCloseable {
         if (workers != null) {
             endpoints.put("Worker pools", String.join(", ", workers.providers()));
             endpoints.put("Health", "http://localhost:" + health.port() + "/health/ready (and /health/live)");
+            if (clickhouse != null) {
+                endpoints.put("ClickHouse", clickhouse.url() + " (database switchboard; try SELECT * FROM switchboard.provider_leaderboard)");
+            } else if (clickhouseMissing) {
+                endpoints.put("ClickHouse", "not installed: apt-get install clickhouse-server (analytics runs without it)");
+            }
         }
         endpoints.put("Data", config.dataDir().toAbsolutePath().toString());
         return endpoints;

@@ -40,6 +40,12 @@ public final class TestStack {
         o.put(SwitchboardConfig.REGISTRY_PORT, Integer.toString(registry));
         o.put(SwitchboardConfig.SIMULATOR_PORT, Integer.toString(simulator));
         o.put(SwitchboardConfig.HEALTH_PORT, "0");
+        // Analytics only where a test asks for it: it adds a Streams app and a ClickHouse process.
+        o.put(SwitchboardConfig.ANALYTICS_ENABLED, "false");
+        int clickhouse = freePort();
+        o.put(SwitchboardConfig.DEV_CLICKHOUSE_PORT, Integer.toString(clickhouse));
+        o.put(SwitchboardConfig.CLICKHOUSE_URL, "http://localhost:" + clickhouse);
+        o.put(SwitchboardConfig.DEV_CLICKHOUSE_TCP_PORT, Integer.toString(freePort()));
         o.put(SwitchboardConfig.BOOTSTRAP_SERVERS, "localhost:" + kafka);
         o.put(SwitchboardConfig.SCHEMA_REGISTRY_URL, "http://localhost:" + registry);
         for (String p : new String[] {"sim-fast", "sim-strong", "sim-flaky"}) {

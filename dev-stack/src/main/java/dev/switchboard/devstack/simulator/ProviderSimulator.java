@@ -43,12 +43,14 @@ public final class ProviderSimulator implements AutoCloseable {
         final String name;
         final String model;
         final Random random;
+        final LatencySequence latencies;
         volatile Faults faults;
 
         Simulated(String name, String model, long seed, Faults faults) {
             this.name = name;
             this.model = model;
             this.random = new Random(seed ^ name.hashCode());
+            this.latencies = new LatencySequence(seed ^ name.hashCode());
             this.faults = faults;
         }
     }
@@ -63,8 +65,16 @@ public final class ProviderSimulator implements AutoCloseable {
                     spec.timeoutRate(), spec.latencyP50Ms(), spec.latencyP99Ms(), spec.errorMix())));
         }
         this.app = Javalin.create(config -> {
-            config.jetty.port = port;
-            config.jetty.host = "0.0.0.0";
+            // A deep accept queue: a burst of new connections (hundreds of calls at once) must not
+            // overflow the default backlog of 50 and wait out a 1 s SYN retransmit.
+            config.jetty.addConnector((server, http) -> {
+                org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(
+                        server, new org.eclipse.jetty.server.HttpConnectionFactory(http));
+                connector.setHost("0.0.0.0");
+                connector.setPort(port);
+                connector.setAcceptQueueSize(4096);
+                return connector;
+            });
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.concurrency.useVirtualThreads = true;
@@ -171,7 +181,7 @@ public final class ProviderSimulator implements AutoCloseable {
         synchronized (simulated.random) {
             double fate = simulated.random.nextDouble();
             double statusDraw = simulated.random.nextDouble();
-            long latency = faults.latencyMs(simulated.random.nextGaussian());
+            long latency = faults.latencyMs(simulated.latencies.next());
             if (fate < faults.timeoutRate()) {
                 return new Draw(latency, true, 0);
             }

@@ -27,6 +27,23 @@ class FaultsTest {
     }
 
     @Test
+    void theLatencySequenceHitsTheConfiguredQuantilesWithinAFewHundredCalls() {
+        Faults faults = new Faults(0, 0, 500, 1_500, Map.of(500, 1.0));
+        LatencySequence sequence = new LatencySequence(42L ^ "sim-strong".hashCode());
+        long[] draws = new long[600];
+        for (int i = 0; i < draws.length; i++) {
+            draws[i] = faults.latencyMs(sequence.next());
+        }
+        Arrays.sort(draws);
+        double sigma = Math.log(1_500 / 500.0) / 2.3263478740408408;
+
+        assertThat((double) draws[300]).isCloseTo(500, within(500 * 0.01));
+        assertThat((double) draws[570]).isCloseTo(500 * Math.exp(sigma * 1.6448536269514722), within(1087 * 0.01));
+        assertThat(LatencySequence.inverseNormal(0.975)).isCloseTo(1.959963984540054, within(1e-8));
+        assertThat(LatencySequence.inverseNormal(0.01)).isCloseTo(-2.3263478740408408, within(1e-8));
+    }
+
+    @Test
     void errorStatusesFollowTheMixWeights() {
         Faults faults = new Faults(1, 0, 1, 1, Map.of(500, 0.5, 503, 0.3, 429, 0.2));
 

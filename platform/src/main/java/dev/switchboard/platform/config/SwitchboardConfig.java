@@ -45,7 +45,26 @@ public record SwitchboardConfig(
         int workerRecordLockMs,
         int workerDeliveryLimit,
         CircuitSettings circuit,
-        int healthPort) {
+        int healthPort,
+        AnalyticsSettings analytics) {
+
+    /** Where analytics-streams writes, and how. */
+    public record AnalyticsSettings(boolean enabled, boolean clickhouseEnabled, String clickhouseUrl, String clickhouseUser,
+                                    String clickhousePassword, Duration windowGrace, int sinkBatchSize, Duration sinkFlush,
+                                    Path stateDir, int devClickhousePort, int devClickhouseTcpPort) {
+    }
+
+    public static final String ANALYTICS_ENABLED = "analytics.enabled";
+    public static final String CLICKHOUSE_ENABLED = "analytics.clickhouse.enabled";
+    public static final String CLICKHOUSE_URL = "analytics.clickhouse.url";
+    public static final String CLICKHOUSE_USER = "analytics.clickhouse.user";
+    public static final String CLICKHOUSE_PASSWORD = "analytics.clickhouse.password";
+    public static final String WINDOW_GRACE_MS = "analytics.window.grace.ms";
+    public static final String SINK_BATCH_SIZE = "analytics.sink.batch.size";
+    public static final String SINK_FLUSH_MS = "analytics.sink.flush.ms";
+    public static final String STREAMS_STATE_DIR = "analytics.state.dir";
+    public static final String DEV_CLICKHOUSE_PORT = "dev.clickhouse.port";
+    public static final String DEV_CLICKHOUSE_TCP_PORT = "dev.clickhouse.tcp.port";
 
     /** How every provider's circuit breaker judges it. */
     public record CircuitSettings(float failureRateThreshold, int slidingWindow, int minimumCalls, Duration openFor,
@@ -108,6 +127,18 @@ public record SwitchboardConfig(
         return providers.stream().anyMatch(p -> p.name().equals(name));
     }
 
+    /** This configuration with analytics writing to ClickHouse or not. */
+    public SwitchboardConfig withClickHouse(boolean enabled) {
+        AnalyticsSettings a = analytics;
+        return new SwitchboardConfig(bootstrapServers, schemaRegistryUrl, topicPartitions, topicReplicationFactor, providers,
+                plannerRanking, plannerMaxSteps, workerProviders, workerConsumersPerPool, workerMaxInFlight, dataDir, kafkaPort,
+                kafkaControllerPort, registryPort, simulatorPort, simulatorSeed, simulatedProviders, dlqMaxReplays,
+                workerRecordLockMs, workerDeliveryLimit, circuit, healthPort,
+                new AnalyticsSettings(a.enabled(), enabled, a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword(),
+                        a.windowGrace(), a.sinkBatchSize(), a.sinkFlush(), a.stateDir(), a.devClickhousePort(),
+                        a.devClickhouseTcpPort()));
+    }
+
     /** A copy with other values for some keys, re-validated: for tests and the CLI's flags. */
     public static SwitchboardConfig withOverrides(Map<String, String> overrides) {
         return parse(ConfigLoader.defaults(), overrides);
@@ -154,6 +185,25 @@ public record SwitchboardConfig(
                         "On a provider's content-policy refusal: fail the request, or try the next step of the plan.")
                 .define(HEALTH_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
                         "Port of /health/live and /health/ready; a service started when it is taken uses a free port and says which.")
+                .define(ANALYTICS_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                        "Whether the dev stack runs analytics (scoring and the ClickHouse sink).")
+                .define(CLICKHOUSE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                        "Whether analytics writes to ClickHouse; scoring runs either way.")
+                .define(CLICKHOUSE_URL, Type.STRING, "http://localhost:8123", NON_BLANK, Importance.MEDIUM,
+                        "ClickHouse HTTP endpoint.")
+                .define(CLICKHOUSE_USER, Type.STRING, "default", NON_BLANK, Importance.LOW, "ClickHouse user.")
+                .define(CLICKHOUSE_PASSWORD, Type.PASSWORD, "", Importance.LOW, "ClickHouse password.")
+                .define(WINDOW_GRACE_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.MEDIUM,
+                        "How late an attempt or feedback may arrive and still count in its 1-minute window.")
+                .define(SINK_BATCH_SIZE, Type.INT, 500, Range.atLeast(1), Importance.LOW, "Rows per ClickHouse insert at most.")
+                .define(SINK_FLUSH_MS, Type.LONG, 1_000L, Range.atLeast(10), Importance.LOW,
+                        "Longest a row waits for its batch before it is written.")
+                .define(STREAMS_STATE_DIR, Type.STRING, "", Importance.LOW,
+                        "Kafka Streams state folder of the scoring app; empty: <dev.data.dir>/streams.")
+                .define(DEV_CLICKHOUSE_PORT, Type.INT, 8123, Range.between(0, 65535), Importance.LOW,
+                        "HTTP port of the ClickHouse the dev stack starts.")
+                .define(DEV_CLICKHOUSE_TCP_PORT, Type.INT, 9400, Range.between(0, 65535), Importance.LOW,
+                        "Native port of the ClickHouse the dev stack starts.")
                 .define(DATA_DIR, Type.STRING, ".switchboard", NON_BLANK, Importance.MEDIUM,
                         "Where the embedded stack keeps its data (broker log, registry state survive restarts).")
                 .define(KAFKA_PORT, Type.INT, 9092, Range.between(0, 65535), Importance.LOW, "Embedded broker port.")
@@ -272,7 +322,15 @@ public record SwitchboardConfig(
                 new CircuitSettings(((Double) v.get(CIRCUIT_FAILURE_RATE)).floatValue(), (Integer) v.get(CIRCUIT_WINDOW),
                         (Integer) v.get(CIRCUIT_MINIMUM_CALLS), Duration.ofMillis((Long) v.get(CIRCUIT_OPEN_MS)),
                         Duration.ofMillis((Long) v.get(PERMIT_WAIT_MS)), (String) v.get(CONTENT_FILTERED)),
-                (Integer) v.get(HEALTH_PORT));
+                (Integer) v.get(HEALTH_PORT),
+                new AnalyticsSettings((Boolean) v.get(ANALYTICS_ENABLED), (Boolean) v.get(CLICKHOUSE_ENABLED), (String) v.get(CLICKHOUSE_URL),
+                        (String) v.get(CLICKHOUSE_USER),
+                        ((org.apache.kafka.common.config.types.Password) v.get(CLICKHOUSE_PASSWORD)).value(),
+                        Duration.ofMillis((Long) v.get(WINDOW_GRACE_MS)), (Integer) v.get(SINK_BATCH_SIZE),
+                        Duration.ofMillis((Long) v.get(SINK_FLUSH_MS)),
+                        ((String) v.get(STREAMS_STATE_DIR)).isBlank() ? Path.of((String) v.get(DATA_DIR)).resolve("streams")
+                                : Path.of((String) v.get(STREAMS_STATE_DIR)),
+                        (Integer) v.get(DEV_CLICKHOUSE_PORT), (Integer) v.get(DEV_CLICKHOUSE_TCP_PORT)));
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

@@ -1,0 +1,52 @@
+package dev.switchboard.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "stats", mixinStandardHelpOptions = true,
+        description = "Print the provider leaderboard from ClickHouse (view switchboard.provider_leaderboard).")
+final class StatsCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions config;
+
+    @Override
+    public Integer call() {
+        SwitchboardConfig cfg = config.load(Map.of());
+        SwitchboardConfig.AnalyticsSettings a = cfg.analytics();
+        List<JsonNode> rows;
+        try (ClickHouseConnection clickhouse = new ClickHouseConnection(a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword())) {
+            if (!clickhouse.ping()) {
+                throw new CliException("ClickHouse does not answer at " + a.clickhouseUrl()
+                        + ". Is the stack running with ClickHouse installed? (apt-get install clickhouse-server)", 3);
+            }
+            rows = clickhouse.query("SELECT * FROM switchboard.provider_leaderboard");
+        } catch (ClickHouseConnection.ClickHouseException e) {
+            throw new CliException(e.getMessage(), 3);
+        }
+        if (rows.isEmpty()) {
+            System.out.println("No attempts in ClickHouse yet. Send a request: bin/switchboard send \"What is 2+2?\"");
+            return 0;
+        }
+        List<List<String>> table = new ArrayList<>();
+        for (JsonNode r : rows) {
+            table.add(List.of(r.get("provider").asText(), r.get("attempts").asText(),
+                    String.format(Locale.ROOT, "%.1f %%", 100 * r.get("success_rate").asDouble()),
+                    String.format(Locale.ROOT, "%.0f ms", r.get("p95_latency_ms").asDouble()),
+                    String.format(Locale.ROOT, "$%.6f", r.get("cost_per_success_usd").asDouble()),
+                    r.get("rated_requests").asLong() == 0 ? "-"
+                            : String.format(Locale.ROOT, "%.2f (%d)", r.get("satisfaction").asDouble(), r.get("rated_requests").asLong())));
+        }
+        System.out.print(Table.of(List.of("PROVIDER", "ATTEMPTS", "SUCCESS", "P95 LATENCY", "COST/SUCCESS", "SATISFACTION (N)"), table));
+        return 0;
+    }
+}

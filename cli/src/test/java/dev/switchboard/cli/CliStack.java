@@ -36,6 +36,11 @@ final class CliStack implements AutoCloseable {
     }
 
     CliStack(Path dataDir) {
+        this(dataDir, false);
+    }
+
+    /** With {@code analytics}, the stack also runs scoring, a clickhouse-server and the sink. */
+    CliStack(Path dataDir, boolean analytics) {
         int kafka = freePort();
         int registry = freePort();
         int simulator = freePort();
@@ -46,7 +51,11 @@ final class CliStack implements AutoCloseable {
         settings.put(SwitchboardConfig.REGISTRY_PORT, Integer.toString(registry));
         settings.put(SwitchboardConfig.SIMULATOR_PORT, Integer.toString(simulator));
         settings.put(SwitchboardConfig.HEALTH_PORT, "0");
-        settings.put(SwitchboardConfig.ANALYTICS_ENABLED, "false");
+        settings.put(SwitchboardConfig.ANALYTICS_ENABLED, Boolean.toString(analytics));
+        int clickhouse = freePort();
+        settings.put(SwitchboardConfig.DEV_CLICKHOUSE_PORT, Integer.toString(clickhouse));
+        settings.put(SwitchboardConfig.DEV_CLICKHOUSE_TCP_PORT, Integer.toString(freePort()));
+        settings.put(SwitchboardConfig.CLICKHOUSE_URL, "http://localhost:" + clickhouse);
         settings.put(SwitchboardConfig.BOOTSTRAP_SERVERS, "localhost:" + kafka);
         settings.put(SwitchboardConfig.SCHEMA_REGISTRY_URL, "http://localhost:" + registry);
         for (String p : List.of("sim-fast", "sim-strong", "sim-flaky")) {

@@ -42,6 +42,11 @@ final class DevCommand implements Callable<Integer> {
         ports.put("KRaft controller", cfg.kafkaControllerPort());
         ports.put("Schema Registry", cfg.registryPort());
         ports.put("provider simulator", cfg.simulatorPort());
+        if (!infraOnly && cfg.analytics().enabled() && cfg.analytics().clickhouseEnabled()
+                && dev.switchboard.devstack.clickhouse.LocalClickHouse.command().isPresent()) {
+            ports.put("ClickHouse", cfg.analytics().devClickhousePort());
+            ports.put("ClickHouse native protocol", cfg.analytics().devClickhouseTcpPort());
+        }
         ports.forEach(DevCommand::requireFree);
 
         System.out.println("Starting Switchboard" + (infraOnly ? " infrastructure" : "") + " ...");

@@ -20,6 +20,8 @@ class ModuleBoundariesTest {
                 {"..planner..", "..router.."}, {"..planner..", "..provider.."},
                 {"..router..", "..planner.."}, {"..router..", "..provider.."},
                 {"..provider..", "..planner.."}, {"..provider..", "..router.."},
+                {"..analytics..", "..planner.."}, {"..analytics..", "..router.."}, {"..analytics..", "..provider.."},
+                {"..planner..", "..analytics.."}, {"..router..", "..analytics.."}, {"..provider..", "..analytics.."},
         };
         for (String[] pair : pairs) {
             noClasses().that().resideInAPackage(pair[0]).should().dependOnClassesThat().resideInAPackage(pair[1])
@@ -34,7 +36,7 @@ class ModuleBoundariesTest {
                 .should().dependOnClassesThat().resideInAnyPackage("..planner..", "..router..", "..provider..", "..devstack..", "..cli..")
                 .because("schemas and platform are the contracts every service builds on; they must not know the services")
                 .check(CLASSES);
-        noClasses().that().resideInAnyPackage("..planner..", "..router..", "..provider..")
+        noClasses().that().resideInAnyPackage("..planner..", "..router..", "..provider..", "..analytics..")
                 .should().dependOnClassesThat().resideInAnyPackage("..devstack..", "..cli..")
                 .because("services run against any Kafka; the embedded stack is for development and tests")
                 .check(CLASSES);

@@ -108,6 +108,41 @@ class ClickHouseSinkIT {
     }
 
     @Test
+    void theAnalyticsViewsAnswerWithTheExpectedFigures() throws Exception {
+        Migrations.apply(clickhouse);
+        try (ClickHouseSink sink = new ClickHouseSink(clickhouse, infra.clients, codec, 100, 200).start()) {
+            // gamma: 3 successes (100, 200, 900 ms) and 2 failures (SERVER_ERROR, TIMEOUT) in one hour.
+            publish(attempt("view-1", 1, "gamma", true, 100));
+            publish(attempt("view-2", 1, "gamma", true, 200));
+            publish(attempt("view-3", 1, "gamma", true, 900));
+            AttemptOutcome timeout = attempt("view-4", 1, "gamma", false, 50);
+            timeout.getError().setErrorClass("TIMEOUT");
+            publish(timeout);
+            publish(attempt("view-5", 1, "gamma", false, 50));
+            await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count() FROM switchboard.attempts WHERE provider = 'gamma'") == 5);
+
+            JsonNode leader = clickhouse.query("SELECT * FROM switchboard.provider_leaderboard WHERE provider = 'gamma'").getFirst();
+            assertThat(leader.get("attempts").asLong()).isEqualTo(5);
+            assertThat(leader.get("success_rate").asDouble()).isEqualTo(0.6);
+            assertThat(leader.get("cost_per_success_usd").asDouble()).isEqualTo(0.001);
+            assertThat(leader.get("rated_requests").asLong()).isZero();
+
+            List<JsonNode> errors = clickhouse.query("SELECT error_class, failures FROM switchboard.error_patterns WHERE provider = 'gamma'");
+            assertThat(errors).extracting(r -> r.get("error_class").asText() + "=" + r.get("failures").asLong())
+                    .containsExactlyInAnyOrder("SERVER_ERROR=1", "TIMEOUT=1");
+
+            JsonNode slowest = clickhouse.query("SELECT request_id, latency_ms FROM switchboard.slowest_requests WHERE provider = 'gamma' LIMIT 1").getFirst();
+            assertThat(slowest.get("request_id").asText()).isEqualTo("view-3");
+            assertThat(slowest.get("latency_ms").asLong()).isEqualTo(900);
+
+            JsonNode spend = clickhouse.query("SELECT sum(cost_usd) AS cost, sum(answered) AS answered FROM switchboard.cost_per_tenant_per_day "
+                    + "WHERE tenant_id = 'acme' AND day = toDate(toDateTime(1795546800))").getFirst();
+            assertThat(spend.get("answered").asLong()).isGreaterThanOrEqualTo(3);
+            assertThat(sink.written()).isGreaterThanOrEqualTo(5);
+        }
+    }
+
+    @Test
     void rowsWaitOutAnOutageAndArriveWhenClickHouseIsBack() throws Exception {
         Migrations.apply(clickhouse);
         try (ClickHouseSink sink = new ClickHouseSink(clickhouse, infra.clients, codec, 100, 200).start()) {

@@ -3,6 +3,7 @@ package dev.switchboard.planner;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanStep;
+import dev.switchboard.avro.ProviderScore;
 import dev.switchboard.platform.Tokens;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
@@ -12,6 +13,7 @@ import org.apache.kafka.common.internals.Topic;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** Validates a request and decides which providers to try, in which order. Pure: no I/O. */
 public final class Planner {
@@ -19,10 +21,27 @@ public final class Planner {
     /** Output tokens assumed when estimating a step's cost before the call. */
     static final int ESTIMATED_OUTPUT_TOKENS = 256;
 
+    /** Where the live scores come from: the provider, model and task type's, if analytics has one. */
+    @FunctionalInterface
+    public interface ScoreLookup {
+        Optional<ProviderScore> score(String provider, String model, String taskType);
+
+        ScoreLookup NONE = (provider, model, taskType) -> Optional.empty();
+    }
+
+    /** The score a provider without one ranks with: the middle of [0, 1]. */
+    static final double UNSCORED = 0.5;
+
     private final SwitchboardConfig config;
+    private final ScoreLookup scores;
 
     public Planner(SwitchboardConfig config) {
+        this(config, ScoreLookup.NONE);
+    }
+
+    public Planner(SwitchboardConfig config, ScoreLookup scores) {
         this.config = config;
+        this.scores = scores;
     }
 
     public ExecutionPlan plan(LlmRequest request, long nowMs) {
@@ -32,6 +51,9 @@ public final class Planner {
         if (!request.getPreferredProviders().isEmpty()) {
             providers = request.getPreferredProviders();
             strategy = "preferred";
+        } else if ("score".equals(config.plannerStrategy())) {
+            providers = byScore(request.getTaskHint());
+            strategy = "score";
         } else {
             providers = config.plannerRanking().subList(0, Math.min(config.plannerMaxSteps(), config.plannerRanking().size()));
             strategy = "static-ranking";
@@ -44,8 +66,7 @@ public final class Planner {
                     .setProvider(spec.name())
                     .setModel(spec.model())
                     .setEstimatedCostUsd(spec.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
-                    .setReason(strategy.equals("preferred") ? "preferred by the request, #" + (i + 1)
-                            : "static ranking, #" + (i + 1))
+                    .setReason(reason(strategy, i, spec, request.getTaskHint()))
                     .build());
         }
         return ExecutionPlan.newBuilder()
@@ -57,6 +78,31 @@ public final class Planner {
                 .setStrategy(strategy)
                 .setPlannedAtMs(nowMs)
                 .build();
+    }
+
+    /** The ranking ordered by live score, best first (a stable sort: ties keep the static order). */
+    private List<String> byScore(String taskHint) {
+        List<String> ranked = new ArrayList<>(config.plannerRanking());
+        ranked.sort(java.util.Comparator.comparingDouble((String name) -> -scoreOf(name, taskHint)));
+        return ranked.subList(0, Math.min(config.plannerMaxSteps(), ranked.size()));
+    }
+
+    private double scoreOf(String provider, String taskHint) {
+        ProviderSpec spec = config.provider(provider);
+        return scores.score(provider, spec.model(), taskHint).map(ProviderScore::getScore).orElse(UNSCORED);
+    }
+
+    private String reason(String strategy, int index, ProviderSpec spec, String taskHint) {
+        return switch (strategy) {
+            case "preferred" -> "preferred by the request, #" + (index + 1);
+            case "score" -> scores.score(spec.name(), spec.model(), taskHint)
+                    .map(s -> String.format(java.util.Locale.ROOT,
+                            "#%d by score %.3f (%s: success %.2f, quality %.2f, %.0f ms, $%.6f a success, %d attempts)",
+                            index + 1, s.getScore(), s.getTaskType(), s.getSuccessRate(), s.getQuality(), s.getLatencyMs(),
+                            s.getCostPerSuccessUsd(), s.getAttempts()))
+                    .orElse("#" + (index + 1) + " unscored (ranked at " + UNSCORED + ")");
+            default -> "static ranking, #" + (index + 1);
+        };
     }
 
     /** The request's replyTo when it is a valid topic name, else null (the default reply topic). */

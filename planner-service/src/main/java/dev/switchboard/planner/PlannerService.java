@@ -5,6 +5,7 @@ import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.platform.Service;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.health.HealthCheck;
+import dev.switchboard.platform.health.ProviderScoreView;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.ConsumeTransformProduce;
 import dev.switchboard.platform.kafka.RejectedRecordException;
@@ -31,9 +32,11 @@ public final class PlannerService implements Service {
     public static final String STAGE = "planner";
 
     private final ConsumeTransformProduce loop;
+    private final ProviderScoreView scores;
 
     public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
-        Planner planner = new Planner(config);
+        this.scores = "score".equals(config.plannerStrategy()) ? new ProviderScoreView(clients, codec) : null;
+        Planner planner = new Planner(config, scores == null ? Planner.ScoreLookup.NONE : scores::score);
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
             LlmRequest request = codec.decode(Topics.REQUESTS, record.value());
             long now = System.currentTimeMillis();
@@ -72,5 +75,8 @@ public final class PlannerService implements Service {
     @Override
     public void close() {
         loop.close();
+        if (scores != null) {
+            scores.close();
+        }
     }
 }

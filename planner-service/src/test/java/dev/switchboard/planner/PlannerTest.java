@@ -5,6 +5,7 @@ import dev.switchboard.avro.ChatRole;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanStep;
+import dev.switchboard.avro.ProviderScore;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.RejectedRecordException;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,32 @@ class PlannerTest {
 
         assertThat(plan.getSteps()).extracting(PlanStep::getProvider).containsExactly("sim-flaky", "sim-fast");
         assertThat(plan.getStrategy()).isEqualTo("preferred");
+    }
+
+    static ProviderScore score(String provider, String model, String task, double value) {
+        return ProviderScore.newBuilder().setProvider(provider).setModel(model).setTaskType(task).setScore(value)
+                .setSuccessRate(0.99).setLatencyMs(40).setCostPerSuccessUsd(0.000002).setQuality(0.5).setAttempts(100)
+                .setFeedbackCount(0).setUpdatedAtMs(1L).build();
+    }
+
+    @Test
+    void theScoreStrategyRanksByLiveScoresForTheTaskType() {
+        Map<String, ProviderScore> live = Map.of(
+                "sim-fast|*", score("sim-fast", "sim-fast-small", "*", 0.60),
+                "sim-strong|*", score("sim-strong", "sim-strong-large", "*", 0.55),
+                "sim-strong|math", score("sim-strong", "sim-strong-large", "math", 0.90));
+        Planner scored = new Planner(SwitchboardConfig.withOverrides(Map.of("planner.strategy", "score")),
+                (provider, model, task) -> java.util.Optional.ofNullable(live.getOrDefault(provider + "|" + task, live.get(provider + "|*"))));
+
+        ExecutionPlan general = scored.plan(request().build(), 1L);
+        ExecutionPlan math = scored.plan(request().setTaskHint("math").build(), 1L);
+
+        // sim-flaky has no score yet and ranks at 0.5, below both.
+        assertThat(general.getSteps()).extracting(PlanStep::getProvider).containsExactly("sim-fast", "sim-strong", "sim-flaky");
+        assertThat(math.getSteps()).extracting(PlanStep::getProvider).containsExactly("sim-strong", "sim-fast", "sim-flaky");
+        assertThat(math.getStrategy()).isEqualTo("score");
+        assertThat(math.getSteps().get(0).getReason()).startsWith("#1 by score 0.900 (math: success 0.99");
+        assertThat(math.getSteps().get(2).getReason()).isEqualTo("#3 unscored (ranked at 0.5)");
     }
 
     @Test

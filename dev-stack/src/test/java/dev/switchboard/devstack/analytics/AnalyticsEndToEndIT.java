@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
 import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderScore;
 import dev.switchboard.devstack.DevStack;
 import dev.switchboard.devstack.TestStack;
@@ -56,6 +58,7 @@ class AnalyticsEndToEndIT {
         assertThat(LocalClickHouse.command()).as(LocalClickHouse.INSTALL_HINT).isPresent();
         SwitchboardConfig config = TestStack.config(dataDir, Map.of(
                 SwitchboardConfig.ANALYTICS_ENABLED, "true",
+                SwitchboardConfig.PLANNER_STRATEGY, "score",
                 "simulator.sim-fast.latency.p50.ms", "300", "simulator.sim-fast.latency.p99.ms", "1000",
                 "simulator.sim-strong.latency.p50.ms", "500", "simulator.sim-strong.latency.p99.ms", "1500"));
         try (DevStack stack = DevStack.start(config, false)) {
@@ -117,6 +120,21 @@ class AnalyticsEndToEndIT {
                         s -> s.getProvider().equals("sim-fast") && s.getTaskType().equals("*") && s.getFeedbackCount() == 1), l -> !l.isEmpty())
                         .getLast();
                 assertThat(score.getQuality()).isCloseTo(0.5 + 0.2 * (0.25 - 0.5), within(1e-9));
+
+                // The planner reads the scores: a request without preferences is planned by them.
+                try (TopicCollector<ExecutionPlan> plans = new TopicCollector<>(Topics.PLANS, clients, codec)) {
+                    LlmRequest open = LlmRequest.newBuilder().setRequestId("by-score").setTenantId("analytics")
+                            .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 1+1?")))
+                            .setCreatedAtMs(System.currentTimeMillis()).build();
+                    producer.send(codec.record(Topics.REQUESTS, "by-score", open)).get();
+                    ExecutionPlan plan = await().atMost(Duration.ofSeconds(20)).until(
+                            () -> plans.values(p -> p.getRequestId().equals("by-score")), l -> !l.isEmpty()).getFirst();
+                    assertThat(plan.getStrategy()).isEqualTo("score");
+                    assertThat(plan.getSteps()).extracting(PlanStep::getProvider).containsExactlyInAnyOrder("sim-fast", "sim-strong", "sim-flaky");
+                    // sim-flaky served nothing in this run: unscored, it ranks last.
+                    assertThat(plan.getSteps().get(2).getProvider()).isEqualTo("sim-flaky");
+                    assertThat(plan.getSteps().get(0).getReason()).startsWith("#1 by score 0.");
+                }
             }
         }
     }

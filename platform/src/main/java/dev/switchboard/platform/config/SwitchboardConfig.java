@@ -31,6 +31,7 @@ public record SwitchboardConfig(
         List<ProviderSpec> providers,
         List<String> plannerRanking,
         int plannerMaxSteps,
+        String plannerStrategy,
         List<String> workerProviders,
         int workerConsumersPerPool,
         int workerMaxInFlight,
@@ -86,6 +87,7 @@ public record SwitchboardConfig(
     public static final String PROVIDERS = "providers";
     public static final String PLANNER_RANKING = "planner.ranking";
     public static final String PLANNER_MAX_STEPS = "planner.max.steps";
+    public static final String PLANNER_STRATEGY = "planner.strategy";
     public static final String WORKER_PROVIDERS = "workers.providers";
     public static final String WORKER_CONSUMERS = "workers.consumers.per.pool";
     public static final String WORKER_MAX_IN_FLIGHT = "workers.max.in.flight";
@@ -131,7 +133,7 @@ public record SwitchboardConfig(
     public SwitchboardConfig withClickHouse(boolean enabled) {
         AnalyticsSettings a = analytics;
         return new SwitchboardConfig(bootstrapServers, schemaRegistryUrl, topicPartitions, topicReplicationFactor, providers,
-                plannerRanking, plannerMaxSteps, workerProviders, workerConsumersPerPool, workerMaxInFlight, dataDir, kafkaPort,
+                plannerRanking, plannerMaxSteps, plannerStrategy, workerProviders, workerConsumersPerPool, workerMaxInFlight, dataDir, kafkaPort,
                 kafkaControllerPort, registryPort, simulatorPort, simulatorSeed, simulatedProviders, dlqMaxReplays,
                 workerRecordLockMs, workerDeliveryLimit, circuit, healthPort,
                 new AnalyticsSettings(a.enabled(), enabled, a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword(),
@@ -160,6 +162,8 @@ public record SwitchboardConfig(
                         "Static provider order for requests without preferredProviders; empty means the order of 'providers'.")
                 .define(PLANNER_MAX_STEPS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
                         "Most providers a plan tries before the request fails.")
+                .define(PLANNER_STRATEGY, Type.STRING, "static", ConfigDef.ValidString.in("static", "score"), Importance.MEDIUM,
+                        "static: planner.ranking as given; score: planner.ranking ordered by the live llm.provider-scores.")
                 .define(WORKER_PROVIDERS, Type.LIST, List.of(), Importance.MEDIUM,
                         "Providers this process runs worker pools for; empty means all.")
                 .define(WORKER_CONSUMERS, Type.INT, 2, Range.between(1, 64), Importance.MEDIUM,
@@ -313,6 +317,7 @@ public record SwitchboardConfig(
                 (String) v.get(BOOTSTRAP_SERVERS), (String) v.get(SCHEMA_REGISTRY_URL),
                 (Integer) v.get(TOPIC_PARTITIONS), (Short) v.get(TOPIC_REPLICATION_FACTOR),
                 providers, ranking.isEmpty() ? providerNames : ranking, (Integer) v.get(PLANNER_MAX_STEPS),
+                (String) v.get(PLANNER_STRATEGY),
                 workerProviders.isEmpty() ? providerNames : workerProviders,
                 (Integer) v.get(WORKER_CONSUMERS), (Integer) v.get(WORKER_MAX_IN_FLIGHT),
                 Path.of((String) v.get(DATA_DIR)), (Integer) v.get(KAFKA_PORT), (Integer) v.get(KAFKA_CONTROLLER_PORT),

@@ -80,9 +80,23 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
                     Topics.PROVIDER_STATS.name()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    // Uncommitted rows of revoked partitions are read again by their next owner.
+                    // Held rows are dropped, uncommitted: revoked partitions are read again by their next
+                    // owner, and the partitions this sink keeps are rewound to their committed offsets.
                     if (!partitions.isEmpty() && buffered > 0) {
                         discardBuffer();
+                        java.util.Set<TopicPartition> kept = new java.util.HashSet<>(consumer.assignment());
+                        kept.removeAll(partitions);
+                        if (!kept.isEmpty()) {
+                            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(kept);
+                            for (TopicPartition partition : kept) {
+                                OffsetAndMetadata offset = committed.get(partition);
+                                if (offset != null) {
+                                    consumer.seek(partition, offset);
+                                } else {
+                                    consumer.seekToBeginning(List.of(partition));
+                                }
+                            }
+                        }
                     }
                 }
 

@@ -80,6 +80,20 @@ class SendCommandIT {
     }
 
     @Test
+    void topicsListsTheCatalogueWithRecordsAndLag() {
+        assertThat(cli.run("send", "What is 1+2?").exitCode()).isEqualTo(0);
+
+        CliStack.Run topics = cli.run("topics");
+
+        assertThat(topics.exitCode()).isEqualTo(0);
+        assertThat(topics.out()).containsPattern("^TOPIC\\s+PARTITIONS\\s+RECORDS\\s+GROUP LAG\n");
+        assertThat(topics.out()).containsPattern("llm.requests\\s+3\\s+[1-9]\\d*\\s+switchboard-planner=\\d+\n");
+        assertThat(topics.out()).containsPattern("llm.plans\\s+3\\s+[1-9]\\d*\\s+switchboard-router=\\d+\n");
+        assertThat(topics.out()).containsPattern("llm.tasks.sim-fast\\s+3\\s+[1-9]");
+        assertThat(topics.out()).doesNotContain("__consumer_offsets");
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         assertThat(run(Map.of(), "send", "x", "--timeout", "soon").err()).contains("'soon' is not a duration");
         assertThat(run(Map.of(), "send", "x", "--set", "topics.partitions=0").exitCode()).isEqualTo(2);

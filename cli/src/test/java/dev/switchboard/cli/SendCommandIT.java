@@ -94,6 +94,18 @@ class SendCommandIT {
     }
 
     @Test
+    void benchPipelineMeasuresEveryRequestItSends() {
+        CliStack.Run bench = cli.run("bench", "pipeline", "--rate", "20/s", "--duration", "2s", "--warmup", "1s",
+                "--set", "dev.simulator.port=" + cli.stack.simulator().port());
+
+        assertThat(bench.exitCode()).isEqualTo(0);
+        assertThat(bench.out()).containsPattern("sent\\s+60\n").containsPattern("answered\\s+60\n")
+                .containsPattern("latency p99\\s+\\d+\\.\\d\\d ms\n").containsPattern("measured\\s+40 replies\n");
+        // The provider's faults are put back as they were.
+        assertThat(cli.stack.simulator().faults("sim-fast").latencyP50Ms()).isEqualTo(40.0);
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         assertThat(run(Map.of(), "send", "x", "--timeout", "soon").err()).contains("'soon' is not a duration");
         assertThat(run(Map.of(), "send", "x", "--set", "topics.partitions=0").exitCode()).isEqualTo(2);

@@ -1,0 +1,167 @@
+package dev.switchboard.cli;
+
+import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.avro.ChatRole;
+import dev.switchboard.avro.LlmReply;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.platform.kafka.Topics;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks against a running stack.",
+        subcommands = {BenchCommand.Pipeline.class})
+final class BenchCommand implements Runnable {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "pipeline", mixinStandardHelpOptions = true,
+            description = {"Pipeline overhead: requests published at a fixed rate to one simulated provider answering in 0 ms; "
+                    + "latency from publish to the reply consumed (request → plan → task → reply: four hops).",
+                    "Sets the provider's simulated latency to 0 for the run and puts it back after."})
+    static final class Pipeline implements Callable<Integer> {
+        @Option(names = "--rate", paramLabel = "N/s", defaultValue = "200", converter = DlqCommand.RateConverter.class,
+                description = "Requests a second (default: ${DEFAULT-VALUE}).")
+        double rate;
+        @Option(names = "--duration", paramLabel = "D", defaultValue = "20s", converter = DurationConverter.class,
+                description = "Measured time, after the warm-up (default: ${DEFAULT-VALUE}).")
+        Duration duration;
+        @Option(names = "--warmup", paramLabel = "D", defaultValue = "5s", converter = DurationConverter.class,
+                description = "Time at the same rate before measuring (default: ${DEFAULT-VALUE}).")
+        Duration warmup;
+        @Option(names = "--provider", paramLabel = "P", defaultValue = "sim-fast", description = "Simulated provider (default: ${DEFAULT-VALUE}).")
+        String provider;
+        @Mixin
+        ConfigOptions config;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rate <= 0) {
+                throw new CliException("--rate must be above 0", 2);
+            }
+            DlqCommand.Connection c = new DlqCommand.Connection(config);
+            String simulator = "http://localhost:" + c.config.simulatorPort() + "/" + provider + "/admin/faults";
+            HttpClient http = HttpClient.newHttpClient();
+            String before = http.send(HttpRequest.newBuilder(URI.create(simulator)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            put(http, simulator, "{\"errorRate\":0,\"timeoutRate\":0,\"latencyMs\":{\"p50\":0,\"p99\":0}}");
+            String replyTopic = "bench.replies." + UUID.randomUUID();
+            try (Admin admin = c.clients.admin("switchboard-bench")) {
+                admin.createTopics(List.of(new NewTopic(replyTopic, c.config.topicPartitions(), c.config.topicReplicationFactor())))
+                        .all().get();
+            }
+            Histogram latency = new Histogram(60_000_000L, 3); // microseconds, up to 60 s
+            AtomicLong answered = new AtomicLong();
+            AtomicLong failed = new AtomicLong();
+            AtomicBoolean reading = new AtomicBoolean(true);
+            long measureFromNanos = System.nanoTime() + warmup.toNanos();
+            Thread reader = Thread.ofPlatform().name("bench-reader").start(() -> {
+                try (KafkaConsumer<byte[], byte[]> consumer = c.clients.reader("switchboard-bench")) {
+                    List<TopicPartition> partitions = consumer.partitionsFor(replyTopic, Duration.ofSeconds(10)).stream()
+                            .map(i -> new TopicPartition(replyTopic, i.partition())).toList();
+                    consumer.assign(partitions);
+                    consumer.seekToBeginning(partitions);
+                    while (reading.get()) {
+                        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(50))) {
+                            long receivedNanos = System.nanoTime();
+                            LlmReply reply = c.codec.decode(Topics.replies(replyTopic), record.value());
+                            Long sentNanos = SENT_AT.remove(reply.getRequestId());
+                            if (reply.getStatus() != ReplyStatus.SUCCEEDED) {
+                                failed.incrementAndGet();
+                            } else if (sentNanos != null && sentNanos >= measureFromNanos) {
+                                latency.recordValue(Math.max(0, (receivedNanos - sentNanos) / 1_000));
+                            }
+                            answered.incrementAndGet();
+                        }
+                    }
+                }
+            });
+            long total = (long) (rate * (warmup.toMillis() + duration.toMillis()) / 1000.0);
+            ProgressBar bar = new ProgressBar(System.err);
+            long start = System.nanoTime();
+            try (KafkaProducer<byte[], byte[]> producer = c.clients.producer("switchboard-bench")) {
+                for (long i = 0; i < total; i++) {
+                    long due = start + (long) (i / rate * 1e9);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    LlmRequest request = LlmRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setTenantId("bench")
+                            .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 1+1?")))
+                            .setPreferredProviders(List.of(provider)).setReplyTo(replyTopic)
+                            .setCreatedAtMs(System.currentTimeMillis()).build();
+                    SENT_AT.put(request.getRequestId(), System.nanoTime());
+                    producer.send(c.codec.record(Topics.REQUESTS, request.getRequestId(), request));
+                    bar.update((int) i + 1, (int) total);
+                }
+            }
+            long sendSeconds = Math.max(1, (System.nanoTime() - start) / 1_000_000_000L);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (answered.get() < total && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(50_000_000L);
+            }
+            reading.set(false);
+            reader.join(5_000);
+            bar.finish();
+            put(http, simulator, before);
+
+            Map<String, String> rows = new LinkedHashMap<>();
+            rows.put("machine", Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version() + ", "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+            rows.put("method", String.format(Locale.ROOT, "%.0f requests/s to %s (0 ms) for %d s after %d s warm-up; "
+                    + "publish → reply consumed, one client JVM", rate, provider, duration.toSeconds(), warmup.toSeconds()));
+            rows.put("sent", Long.toString(total));
+            rows.put("answered", answered.get() + (failed.get() > 0 ? " (" + failed.get() + " FAILED)" : ""));
+            rows.put("achieved send rate", String.format(Locale.ROOT, "%.0f/s", total / (double) sendSeconds));
+            rows.put("latency p50", ms(latency.getValueAtPercentile(50)));
+            rows.put("latency p90", ms(latency.getValueAtPercentile(90)));
+            rows.put("latency p99", ms(latency.getValueAtPercentile(99)));
+            rows.put("latency max", ms(latency.getMaxValue()));
+            rows.put("measured", latency.getTotalCount() + " replies");
+            System.out.print(Table.of(rows));
+            return answered.get() == total && failed.get() == 0 ? 0 : 1;
+        }
+
+        /** Send time (System.nanoTime) by requestId, for the replies still to come. */
+        private final Map<String, Long> SENT_AT = new java.util.concurrent.ConcurrentHashMap<>();
+
+        private static String ms(long micros) {
+            return String.format(Locale.ROOT, "%.2f ms", micros / 1000.0);
+        }
+
+        private static void put(HttpClient http, String url, String body) throws Exception {
+            http.send(HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
+    }
+}

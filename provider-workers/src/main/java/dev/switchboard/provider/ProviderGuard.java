@@ -38,12 +38,10 @@ public final class ProviderGuard {
     private final Bulkhead bulkhead;
     private final RateLimiter requests;
     private final RateLimiter tokens;
-    private final Duration permitWait;
     private final AtomicLong coolDownUntilMs = new AtomicLong();
 
     public ProviderGuard(ProviderSpec spec, Settings settings, int maxConcurrent, Consumer<CircuitBreaker.StateTransition> onTransition) {
         this.spec = spec;
-        this.permitWait = settings.permitWait();
         this.breaker = CircuitBreaker.of(spec.name(), CircuitBreakerConfig.custom()
                 .failureRateThreshold(settings.failureRateThreshold())
                 .slidingWindowSize(settings.slidingWindow())
@@ -112,9 +110,5 @@ public final class ProviderGuard {
         } finally {
             bulkhead.onComplete();
         }
-    }
-
-    Duration permitWait() {
-        return permitWait;
     }
 }

@@ -113,8 +113,4 @@ public final class ClickHouseConnection implements AutoCloseable {
             super(message, cause);
         }
     }
-
-    static String readAll(java.io.InputStream in) throws IOException {
-        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    }
 }

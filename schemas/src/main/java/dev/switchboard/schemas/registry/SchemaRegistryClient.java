@@ -85,11 +85,6 @@ public final class SchemaRegistryClient {
         return schema;
     }
 
-    /** The latest version of {@code subject} as {@code {subject, id, version, schema}}. */
-    public JsonNode latest(String subject) {
-        return call("GET", "subjects/" + encode(subject) + "/versions/latest", null);
-    }
-
     private JsonNode call(String method, String path, JsonNode body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(baseUri.resolve(path))
                 .timeout(timeout)

@@ -26,16 +26,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
     public SchemaRegistryServer(SchemaStore store, int port) {
         this.store = store;
         this.app = Javalin.create(config -> {
-            // A deep accept queue: a burst of new connections (hundreds of calls at once) must not
-            // overflow the default backlog of 50 and wait out a 1 s SYN retransmit.
-            config.jetty.addConnector((server, http) -> {
-                org.eclipse.jetty.server.ServerConnector connector = new org.eclipse.jetty.server.ServerConnector(
-                        server, new org.eclipse.jetty.server.HttpConnectionFactory(http));
-                connector.setHost("0.0.0.0");
-                connector.setPort(port);
-                connector.setAcceptQueueSize(4096);
-                return connector;
-            });
+            dev.switchboard.devstack.Connectors.listen(config, port);
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.routes.get("/", ctx -> send(ctx, JSON.createObjectNode()));

@@ -10,6 +10,7 @@ import dev.switchboard.platform.dlq.DeadLetterLog;
 import dev.switchboard.platform.dlq.ReplayPlan;
 import dev.switchboard.platform.dlq.Replayer;
 import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.KafkaProbe;
 import dev.switchboard.platform.kafka.Topic;
@@ -22,7 +23,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -92,13 +92,6 @@ final class DlqCommand implements Runnable {
     static String shorten(String s, int max) {
         String flat = s == null ? "" : s.replaceAll("\\s+", " ");
         return flat.length() <= max ? flat : flat.substring(0, max - 1) + "…";
-    }
-
-    static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] out = new byte[copy.remaining()];
-        copy.get(out);
-        return out;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List dead letters, oldest first.")
@@ -173,8 +166,8 @@ final class DlqCommand implements Runnable {
             rows.put("tenant", String.valueOf(e.tenantId()));
             rows.put("attempts", Integer.toString(l.getAttempts()));
             rows.put("replayed before", e.replayCount() + " time(s)");
-            rows.put("key", l.getKey() == null ? "null" : printable(bytes(l.getKey())));
-            rows.put("value", l.getValue() == null ? "null" : bytes(l.getValue()).length + " bytes");
+            rows.put("key", l.getKey() == null ? "null" : printable(DeadLetters.bytes(l.getKey())));
+            rows.put("value", l.getValue() == null ? "null" : DeadLetters.bytes(l.getValue()).length + " bytes");
             System.out.print(Table.of(rows));
             if (!e.history().isEmpty()) {
                 System.out.println("\nAttempts before this one:");
@@ -189,7 +182,7 @@ final class DlqCommand implements Runnable {
                 System.out.println("\nHeaders:");
                 List<List<String>> headers = new ArrayList<>();
                 for (Header h : l.getHeaders()) {
-                    headers.add(List.of(h.getKey(), h.getValue() == null ? "null" : printable(bytes(h.getValue()))));
+                    headers.add(List.of(h.getKey(), h.getValue() == null ? "null" : printable(DeadLetters.bytes(h.getValue()))));
                 }
                 System.out.print(Table.of(List.of("KEY", "VALUE"), headers));
             }
@@ -202,7 +195,7 @@ final class DlqCommand implements Runnable {
             if (l.getValue() == null) {
                 return "  (null)";
             }
-            byte[] value = bytes(l.getValue());
+            byte[] value = DeadLetters.bytes(l.getValue());
             try {
                 Object record = AvroDeserializer.generic(c.codec.registry()).deserialize(l.getOriginalTopic(), value);
                 String text = record.toString();

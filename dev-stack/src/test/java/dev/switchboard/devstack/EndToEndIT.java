@@ -10,6 +10,7 @@ import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.devstack.simulator.Faults;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -323,9 +324,6 @@ class EndToEndIT {
     }
 
     static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] out = new byte[copy.remaining()];
-        copy.get(out);
-        return out;
+        return DeadLetters.bytes(buffer);
     }
 }

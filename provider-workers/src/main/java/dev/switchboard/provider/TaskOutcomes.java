@@ -48,16 +48,6 @@ public final class TaskOutcomes {
         this.contentFilteredTriesNext = contentFilteredTriesNext;
     }
 
-    /** History entries for the steps {@code choice} skipped. */
-    static List<AttemptSummary> skips(ProviderTask task, StepSelector.Choice choice) {
-        List<AttemptSummary> skipped = new ArrayList<>();
-        for (int i : choice.skipped()) {
-            PlanStep s = task.getSteps().get(i);
-            skipped.add(new AttemptSummary(0, s.getProvider(), s.getModel(), ErrorClass.CIRCUIT_OPEN.name(), 0L, true));
-        }
-        return skipped;
-    }
-
     public List<ProducerRecord<byte[], byte[]>> outputs(ConsumerRecord<byte[], byte[]> source, ProviderTask task,
                                                         ProviderSpec provider, CallResult result, long nowMs) {
         LlmRequest request = task.getRequest();
@@ -103,7 +93,7 @@ public final class TaskOutcomes {
                     List<AttemptSummary> history = new ArrayList<>(task.getHistory());
                     history.add(new AttemptSummary(task.getAttempt(), provider.name(), step.getModel(),
                             f.errorClass().name(), f.latencyMs(), false));
-                    history.addAll(skips(task, next));
+                    history.addAll(next.skippedSummaries(task.getSteps()));
                     ProviderTask nextTask = ProviderTask.newBuilder(task)
                             .setStepIndex(next.index())
                             .setAttempt(task.getAttempt() + 1)

@@ -12,6 +12,7 @@ import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.ReplayHeaders;
 import dev.switchboard.platform.kafka.Replies;
+import dev.switchboard.platform.kafka.Topic;
 import dev.switchboard.platform.kafka.Topics;
 import dev.switchboard.schemas.serde.WireFormatException;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
@@ -59,6 +60,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
 
     private final ProviderClient client;
     private final String provider;
+    private final Topic<ProviderTask> taskTopic;
     private final String topic;
     private final String groupId;
     private final Codec codec;
@@ -108,7 +110,8 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
                 maxConcurrent, this::publishHealth);
         this.client = client;
         this.provider = client.spec().name();
-        this.topic = Topics.tasks(provider).name();
+        this.taskTopic = Topics.tasks(provider);
+        this.topic = taskTopic.name();
         this.groupId = groupId(provider);
         this.codec = codec;
         this.outcomes = new TaskOutcomes(codec,
@@ -285,7 +288,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
                         record.offset(), deliveries);
                 outputs = outcomes.deliveryLimitReached(record, task, deliveries, System.currentTimeMillis());
             } else {
-                ProviderTask task = codec.decode(Topics.tasks(provider), record.value());
+                ProviderTask task = codec.decode(taskTopic, record.value());
                 requestId = task.getRequestId();
                 MDC.put("requestId", requestId);
                 if (Replies.expired(task.getRequest(), System.currentTimeMillis())) {
@@ -360,7 +363,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
 
     private ProviderTask decodeOrNull(ConsumerRecord<byte[], byte[]> record) {
         try {
-            return codec.decode(Topics.tasks(provider), record.value());
+            return codec.decode(taskTopic, record.value());
         } catch (RuntimeException e) {
             return null;
         }

@@ -1,13 +1,11 @@
 package dev.switchboard.router;
 
-import dev.switchboard.avro.AttemptSummary;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.health.StepSelector;
 import dev.switchboard.platform.kafka.RejectedRecordException;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -40,13 +38,8 @@ public final class Router {
         }
         StepSelector.Choice choice = StepSelector.next(steps, 0, circuitOpen);
         if (!choice.found()) {
-            throw new RejectedRecordException("CIRCUIT_OPEN", "every provider of the plan has an open circuit: "
+            throw new RejectedRecordException(StepSelector.CIRCUIT_OPEN, "every provider of the plan has an open circuit: "
                     + steps.stream().map(PlanStep::getProvider).toList(), plan.getRequestId());
-        }
-        List<AttemptSummary> skipped = new ArrayList<>();
-        for (int i : choice.skipped()) {
-            PlanStep s = steps.get(i);
-            skipped.add(new AttemptSummary(0, s.getProvider(), s.getModel(), "CIRCUIT_OPEN", 0L, true));
         }
         return ProviderTask.newBuilder()
                 .setRequestId(plan.getRequestId())
@@ -55,7 +48,7 @@ public final class Router {
                 .setSteps(steps)
                 .setStepIndex(choice.index())
                 .setAttempt(1)
-                .setHistory(skipped)
+                .setHistory(choice.skippedSummaries(steps))
                 .setDispatchedAtMs(nowMs)
                 .build();
     }

@@ -6,13 +6,13 @@ import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.TopicReader;
 import dev.switchboard.platform.kafka.Topics;
 import dev.switchboard.schemas.serde.WireFormatException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -66,7 +66,7 @@ public final class DeadLetterLog {
         String provider = topic.startsWith(TASKS_PREFIX) ? topic.substring(TASKS_PREFIX.length()) : null;
         String tenant = null;
         List<AttemptSummary> history = List.of();
-        byte[] value = letter.getValue() == null ? null : bytes(letter.getValue());
+        byte[] value = letter.getValue() == null ? null : DeadLetters.bytes(letter.getValue());
         if (value != null) {
             try {
                 if (topic.equals(Topics.REQUESTS.name())) {
@@ -90,12 +90,5 @@ public final class DeadLetterLog {
 
     private List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
         return TopicReader.readToEnd(clients, List.of(topic), record -> true);
-    }
-
-    static byte[] bytes(ByteBuffer buffer) {
-        ByteBuffer copy = buffer.duplicate();
-        byte[] out = new byte[copy.remaining()];
-        copy.get(out);
-        return out;
     }
 }

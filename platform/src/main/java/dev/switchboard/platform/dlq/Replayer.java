@@ -4,6 +4,7 @@ import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.DeadLetter;
 import dev.switchboard.avro.Header;
 import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.ReplayHeaders;
 import dev.switchboard.platform.kafka.Topics;
@@ -130,11 +131,11 @@ public final class Replayer {
     private ProducerRecord<byte[], byte[]> replayRecord(DeadLetterEntry entry, String to) {
         DeadLetter letter = entry.letter();
         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(target(entry, to),
-                letter.getKey() == null ? null : DeadLetterLog.bytes(letter.getKey()),
-                letter.getValue() == null ? null : DeadLetterLog.bytes(letter.getValue()));
+                letter.getKey() == null ? null : DeadLetters.bytes(letter.getKey()),
+                letter.getValue() == null ? null : DeadLetters.bytes(letter.getValue()));
         for (Header header : letter.getHeaders()) {
             if (!header.getKey().equals(ReplayHeaders.COUNT) && !header.getKey().equals(ReplayHeaders.FROM)) {
-                out.headers().add(header.getKey(), header.getValue() == null ? null : DeadLetterLog.bytes(header.getValue()));
+                out.headers().add(header.getKey(), header.getValue() == null ? null : DeadLetters.bytes(header.getValue()));
             }
         }
         out.headers().add(ReplayHeaders.COUNT, Integer.toString(entry.replayCount() + 1).getBytes(StandardCharsets.UTF_8));
@@ -145,7 +146,7 @@ public final class Replayer {
     private ProducerRecord<byte[], byte[]> parkRecord(DeadLetterEntry entry) {
         DeadLetter letter = entry.letter();
         return new ProducerRecord<>(Topics.DLQ_PARKED.name(),
-                letter.getKey() == null ? null : DeadLetterLog.bytes(letter.getKey()), codec.encode(Topics.DLQ_PARKED, letter));
+                letter.getKey() == null ? null : DeadLetters.bytes(letter.getKey()), codec.encode(Topics.DLQ_PARKED, letter));
     }
 
     private void audit(ReplayPlan plan, String to, String actor, int replayed, int parked, boolean interrupted) {

@@ -1,5 +1,6 @@
 package dev.switchboard.platform.health;
 
+import dev.switchboard.avro.AttemptSummary;
 import dev.switchboard.avro.PlanStep;
 
 import java.util.ArrayList;
@@ -12,10 +13,23 @@ import java.util.function.Predicate;
  */
 public final class StepSelector {
 
+    /** The error class a skipped step is recorded with. */
+    public static final String CIRCUIT_OPEN = "CIRCUIT_OPEN";
+
     /** The chosen step index, or -1 when every remaining step was skipped, and the indexes skipped. */
     public record Choice(int index, List<Integer> skipped) {
         public boolean found() {
             return index >= 0;
+        }
+
+        /** History entries for the skipped steps: not attempted (attempt 0), error class CIRCUIT_OPEN. */
+        public List<AttemptSummary> skippedSummaries(List<PlanStep> steps) {
+            List<AttemptSummary> summaries = new ArrayList<>(skipped.size());
+            for (int i : skipped) {
+                PlanStep step = steps.get(i);
+                summaries.add(new AttemptSummary(0, step.getProvider(), step.getModel(), CIRCUIT_OPEN, 0L, true));
+            }
+            return summaries;
         }
     }
 

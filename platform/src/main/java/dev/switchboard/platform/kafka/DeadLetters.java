@@ -65,7 +65,8 @@ public final class DeadLetters {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    static byte[] bytes(ByteBuffer buffer) {
+    /** The remaining bytes of {@code buffer}, copied; the buffer's position is left as it was. */
+    public static byte[] bytes(ByteBuffer buffer) {
         ByteBuffer copy = buffer.duplicate();
         byte[] out = new byte[copy.remaining()];
         copy.get(out);

@@ -70,7 +70,7 @@ final class BenchCommand implements Runnable {
             if (rate <= 0) {
                 throw new CliException("--rate must be above 0", 2);
             }
-            DlqCommand.Connection c = new DlqCommand.Connection(config);
+            StackConnection c = new StackConnection(config);
             String simulator = "http://localhost:" + c.config.simulatorPort() + "/" + provider + "/admin/faults";
             HttpClient http = HttpClient.newHttpClient();
             String before = http.send(HttpRequest.newBuilder(URI.create(simulator)).build(), HttpResponse.BodyHandlers.ofString()).body();

@@ -3,7 +3,6 @@ package dev.switchboard.cli;
 import dev.switchboard.avro.AttemptSummary;
 import dev.switchboard.avro.DeadLetter;
 import dev.switchboard.avro.Header;
-import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.dlq.DeadLetterEntry;
 import dev.switchboard.platform.dlq.DeadLetterFilter;
 import dev.switchboard.platform.dlq.DeadLetterLog;
@@ -11,11 +10,8 @@ import dev.switchboard.platform.dlq.ReplayPlan;
 import dev.switchboard.platform.dlq.Replayer;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
-import dev.switchboard.platform.kafka.KafkaClients;
-import dev.switchboard.platform.kafka.KafkaProbe;
 import dev.switchboard.platform.kafka.Topic;
 import dev.switchboard.platform.kafka.Topics;
-import dev.switchboard.schemas.registry.SchemaRegistryClient;
 import dev.switchboard.schemas.serde.AvroDeserializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -24,7 +20,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -71,24 +66,6 @@ final class DlqCommand implements Runnable {
         }
     }
 
-    /** Connection to the stack, shared by the subcommands. */
-    static final class Connection {
-        final SwitchboardConfig config;
-        final KafkaClients clients;
-        final Codec codec;
-
-        Connection(ConfigOptions options) {
-            this.config = options.load(Map.of());
-            try {
-                KafkaProbe.requireReachable(config.bootstrapServers(), Duration.ofSeconds(3));
-            } catch (IllegalStateException e) {
-                throw new CliException(e.getMessage(), 3);
-            }
-            this.clients = new KafkaClients(config.bootstrapServers());
-            this.codec = new Codec(new SchemaRegistryClient(config.schemaRegistryUrl(), Duration.ofSeconds(3)));
-        }
-    }
-
     static String shorten(String s, int max) {
         String flat = s == null ? "" : s.replaceAll("\\s+", " ");
         return flat.length() <= max ? flat : flat.substring(0, max - 1) + "…";
@@ -105,7 +82,7 @@ final class DlqCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Connection c = new Connection(config);
+            StackConnection c = new StackConnection(config);
             DeadLetterLog log = new DeadLetterLog(c.clients, c.codec);
             java.util.Set<String> replayed = log.replayed();
             List<DeadLetterEntry> all = log.entries();
@@ -143,7 +120,7 @@ final class DlqCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Connection c = new Connection(config);
+            StackConnection c = new StackConnection(config);
             List<DeadLetterEntry> matches = new DeadLetterLog(c.clients, c.codec).entries().stream()
                     .filter(e -> e.id().equals(offset) || Long.toString(e.offset()).equals(offset)).toList();
             if (matches.isEmpty()) {
@@ -191,7 +168,7 @@ final class DlqCommand implements Runnable {
             return 0;
         }
 
-        private String original(Connection c, DeadLetter l) {
+        private String original(StackConnection c, DeadLetter l) {
             if (l.getValue() == null) {
                 return "  (null)";
             }
@@ -237,7 +214,7 @@ final class DlqCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Connection c = new Connection(config);
+            StackConnection c = new StackConnection(config);
             Replayer replayer = new Replayer(c.clients, c.codec, c.config.dlqMaxReplays());
             ReplayPlan plan = replayer.plan(filters.filter(), max);
             printPlan(plan);

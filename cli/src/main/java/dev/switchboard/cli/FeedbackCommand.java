@@ -48,7 +48,7 @@ final class FeedbackCommand implements Callable<Integer> {
         if (requestId.isBlank()) {
             throw new CliException("REQUEST_ID is empty", 2);
         }
-        DlqCommand.Connection c = new DlqCommand.Connection(config);
+        StackConnection c = new StackConnection(config);
         Feedback feedback = new Feedback(requestId, tenant, parsedKind, score, comment, System.currentTimeMillis());
         try (KafkaProducer<byte[], byte[]> producer = c.clients.producer("switchboard-feedback")) {
             producer.send(c.codec.record(Topics.FEEDBACK, requestId, feedback)).get(10, TimeUnit.SECONDS);

@@ -8,10 +8,8 @@ import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
-import dev.switchboard.platform.kafka.KafkaProbe;
 import dev.switchboard.platform.kafka.Topic;
 import dev.switchboard.platform.kafka.Topics;
-import dev.switchboard.schemas.registry.SchemaRegistryClient;
 import dev.switchboard.schemas.serde.WireFormatException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -74,14 +72,10 @@ final class SendCommand implements Callable<Integer> {
         if (prompt.isBlank()) {
             throw new CliException("PROMPT is empty", 2);
         }
-        SwitchboardConfig cfg = config.load(Map.of());
-        try {
-            KafkaProbe.requireReachable(cfg.bootstrapServers(), Duration.ofSeconds(3));
-        } catch (IllegalStateException e) {
-            throw new CliException(e.getMessage(), 3);
-        }
-        KafkaClients clients = new KafkaClients(cfg.bootstrapServers());
-        Codec codec = new Codec(new SchemaRegistryClient(cfg.schemaRegistryUrl(), Duration.ofSeconds(3)));
+        StackConnection stack = new StackConnection(config);
+        SwitchboardConfig cfg = stack.config;
+        KafkaClients clients = stack.clients;
+        Codec codec = stack.codec;
 
         List<ChatMessage> messages = new ArrayList<>();
         if (system != null) {

@@ -31,7 +31,7 @@ final class TopicsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DlqCommand.Connection c = new DlqCommand.Connection(config);
+        StackConnection c = new StackConnection(config);
         try (Admin admin = c.clients.admin("switchboard-topics")) {
             List<String> names = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(all))
                     .names().get().stream().filter(t -> all || t.startsWith("llm.") || t.equals("_schemas")).sorted().toList();

@@ -42,7 +42,7 @@ final class TraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DlqCommand.Connection c = new DlqCommand.Connection(config);
+        StackConnection c = new StackConnection(config);
         List<String> topics;
         try (Admin admin = c.clients.admin("switchboard-trace")) {
             topics = admin.listTopics().names().get().stream()
@@ -83,12 +83,12 @@ final class TraceCommand implements Callable<Integer> {
         return 0;
     }
 
-    private List<ConsumerRecord<byte[], byte[]>> read(DlqCommand.Connection c, List<String> topics) {
+    private List<ConsumerRecord<byte[], byte[]>> read(StackConnection c, List<String> topics) {
         return TopicReader.readToEnd(c.clients, topics,
                 r -> r.key() != null && requestId.equals(new String(r.key(), StandardCharsets.UTF_8)));
     }
 
-    private Event describe(DlqCommand.Connection c, ConsumerRecord<byte[], byte[]> r) {
+    private Event describe(StackConnection c, ConsumerRecord<byte[], byte[]> r) {
         String where = r.topic() + " " + r.partition() + "/" + r.offset();
         Header count = r.headers().lastHeader(ReplayHeaders.COUNT);
         String replay = count == null ? "" : "#" + new String(count.value(), StandardCharsets.UTF_8);

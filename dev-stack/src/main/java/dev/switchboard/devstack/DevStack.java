@@ -8,16 +8,13 @@ import dev.switchboard.devstack.registry.SchemaStore;
 import dev.switchboard.devstack.simulator.ProviderSimulator;
 import dev.switchboard.planner.PlannerService;
 import dev.switchboard.platform.ServiceContext;
-import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.health.HealthServer;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
-import dev.switchboard.platform.kafka.TopicBootstrap;
 import dev.switchboard.provider.WorkersService;
 import dev.switchboard.router.RouterService;
-import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,18 +63,15 @@ public final class DevStack implements AutoCloseable {
 
     private void startAll(boolean infraOnly) {
         kafka = track(new EmbeddedKafka(config.dataDir().resolve("kafka"), config.kafkaPort(), config.kafkaControllerPort()).start());
-        KafkaClients clients = new KafkaClients(config.bootstrapServers());
-        try (Admin admin = clients.admin("switchboard-dev-bootstrap")) {
-            TopicBootstrap.ensureTopics(admin, config.providers().stream().map(ProviderSpec::name).toList(),
-                    config.topicPartitions(), config.topicReplicationFactor());
-        }
-        SchemaStore store = track(new SchemaStore(clients));
+        SchemaStore store = track(new SchemaStore(new KafkaClients(config.bootstrapServers())));
         registry = track(new SchemaRegistryServer(store, config.registryPort()).start());
         simulator = track(new ProviderSimulator(config.simulatedProviders(), config.simulatorSeed(), config.simulatorPort()).start());
+        // Topics and schemas, as every service makes sure of at start-up; in infra-only mode too.
+        ServiceContext context = ServiceContext.connect(config);
         if (infraOnly) {
             return;
         }
-        ServiceContext context = ServiceContext.connect(config);
+        KafkaClients clients = context.clients();
         Codec codec = context.codec();
         PlannerService planner = track(new PlannerService(config, clients, codec).start());
         RouterService router = track(new RouterService(config, clients, codec).start());

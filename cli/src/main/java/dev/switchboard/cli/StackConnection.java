@@ -1,0 +1,32 @@
+package dev.switchboard.cli;
+
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.KafkaProbe;
+import dev.switchboard.schemas.registry.SchemaRegistryClient;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * What a command needs to talk to a running stack: its settings, Kafka clients and a codec, after a
+ * check that Kafka answers (exit 3 with the reason when it does not).
+ */
+final class StackConnection {
+
+    final SwitchboardConfig config;
+    final KafkaClients clients;
+    final Codec codec;
+
+    StackConnection(ConfigOptions options) {
+        this.config = options.load(Map.of());
+        try {
+            KafkaProbe.requireReachable(config.bootstrapServers(), Duration.ofSeconds(3));
+        } catch (IllegalStateException e) {
+            throw new CliException(e.getMessage(), 3);
+        }
+        this.clients = new KafkaClients(config.bootstrapServers());
+        this.codec = new Codec(new SchemaRegistryClient(config.schemaRegistryUrl(), Duration.ofSeconds(3)));
+    }
+}

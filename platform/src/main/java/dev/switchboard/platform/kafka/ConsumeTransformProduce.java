@@ -162,10 +162,8 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         }
         producer.flush();
         if (sendFailure.get() != null) {
-            log.error("{}: publishing failed, rewinding to the last committed offsets", stage, sendFailure.get());
-            rewindToCommitted(records);
-            backOff(RETRY_BACKOFF_MS);
-            return;
+            // Nothing of this batch is committed: the consumer is reopened and resumes from the committed offsets.
+            throw new org.apache.kafka.common.KafkaException(stage + ": publishing the batch's outputs failed", sendFailure.get());
         }
         if (!processed.isEmpty()) {
             consumer.commitAsync(processed, (offsets, error) -> {
@@ -176,14 +174,6 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         }
         if (backOff) {
             backOff(RETRY_BACKOFF_MS);
-        }
-    }
-
-    private void rewindToCommitted(ConsumerRecords<byte[], byte[]> records) {
-        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(records.partitions());
-        for (TopicPartition partition : records.partitions()) {
-            OffsetAndMetadata offset = committed.get(partition);
-            consumer.seek(partition, offset != null ? offset.offset() : records.records(partition).getFirst().offset());
         }
     }
 

@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks against a running stack.",
-        subcommands = {BenchCommand.Pipeline.class})
+        description = "Benchmarks: pipeline overhead against a running stack; routing quality and cost on a stack of its own.",
+        subcommands = {BenchCommand.Pipeline.class, BenchRoutingCommand.class})
 final class BenchCommand implements Runnable {
 
     @picocli.CommandLine.Spec

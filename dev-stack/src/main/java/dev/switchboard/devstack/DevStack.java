@@ -32,18 +32,21 @@ public final class DevStack implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DevStack.class);
 
     private final SwitchboardConfig config;
+    private final ProviderSimulator.Responder responder;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private EmbeddedKafka kafka;
     private ProviderSimulator simulator;
     private SchemaRegistryServer registry;
     private WorkersService workers;
+    private PlannerService planner;
     private HealthServer health;
     private LocalClickHouse clickhouse;
     private AnalyticsService analytics;
     private boolean clickhouseMissing;
 
-    private DevStack(SwitchboardConfig config) {
+    private DevStack(SwitchboardConfig config, ProviderSimulator.Responder responder) {
         this.config = config;
+        this.responder = responder;
     }
 
     /**
@@ -51,7 +54,12 @@ public final class DevStack implements AutoCloseable {
      * The config's bootstrap servers and registry URL must point at the ports it names.
      */
     public static DevStack start(SwitchboardConfig config, boolean infraOnly) {
-        DevStack stack = new DevStack(config);
+        return start(config, infraOnly, ProviderSimulator.Responder.DEFAULT);
+    }
+
+    /** As {@link #start(SwitchboardConfig, boolean)}, with the simulated providers answering through {@code responder}. */
+    public static DevStack start(SwitchboardConfig config, boolean infraOnly, ProviderSimulator.Responder responder) {
+        DevStack stack = new DevStack(config, responder);
         try {
             stack.startAll(infraOnly);
             return stack;
@@ -65,7 +73,7 @@ public final class DevStack implements AutoCloseable {
         kafka = track(new EmbeddedKafka(config.dataDir().resolve("kafka"), config.kafkaPort(), config.kafkaControllerPort()).start());
         SchemaStore store = track(new SchemaStore(new KafkaClients(config.bootstrapServers())));
         registry = track(new SchemaRegistryServer(store, config.registryPort()).start());
-        simulator = track(new ProviderSimulator(config.simulatedProviders(), config.simulatorSeed(), config.simulatorPort()).start());
+        simulator = track(new ProviderSimulator(config.simulatedProviders(), config.simulatorSeed(), config.simulatorPort(), responder).start());
         // Topics and schemas, as every service makes sure of at start-up; in infra-only mode too.
         ServiceContext context = ServiceContext.connect(config);
         if (infraOnly) {
@@ -73,7 +81,7 @@ public final class DevStack implements AutoCloseable {
         }
         KafkaClients clients = context.clients();
         Codec codec = context.codec();
-        PlannerService planner = track(new PlannerService(config, clients, codec).start());
+        planner = track(new PlannerService(config, clients, codec).start());
         RouterService router = track(new RouterService(config, clients, codec).start());
         workers = track(new WorkersService(config, clients, codec).start());
         List<HealthCheck> checks = new ArrayList<>(planner.healthChecks());
@@ -113,6 +121,11 @@ public final class DevStack implements AutoCloseable {
 
     public SwitchboardConfig config() {
         return config;
+    }
+
+    /** The planner, or null when only the infrastructure runs. */
+    public PlannerService planner() {
+        return planner;
     }
 
     public ProviderSimulator simulator() {

@@ -8,14 +8,23 @@ import dev.switchboard.platform.Tokens;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.RejectedRecordException;
+import dev.switchboard.planner.routing.LearnedRouter;
+import dev.switchboard.planner.routing.PromptAnalysis;
+import dev.switchboard.planner.routing.Ranker;
+import dev.switchboard.planner.routing.Strategy;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.internals.Topic;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
-/** Validates a request and decides which providers to try, in which order. Pure: no I/O. */
+/**
+ * Validates a request and decides which providers to try, in which order: as configured (static),
+ * by live provider score, or ranked by the learned quality model (quality, cost, latency, balanced,
+ * weighted). No I/O of its own.
+ */
 public final class Planner {
 
     /** Output tokens assumed when estimating a step's cost before the call. */
@@ -32,26 +41,59 @@ public final class Planner {
     /** The score a provider without one ranks with: the middle of [0, 1]. */
     static final double UNSCORED = 0.5;
 
+    /** The request attribute that chooses a strategy for one request. */
+    public static final String STRATEGY_ATTRIBUTE = "strategy";
+    /** Request attributes {@code require.<key>=<value>} admit only providers with that catalogue attribute. */
+    public static final String REQUIRE_PREFIX = "require.";
+    /** Request attribute {@code response_format=json} admits only providers with the json capability. */
+    public static final String RESPONSE_FORMAT_ATTRIBUTE = "response_format";
+
     private final SwitchboardConfig config;
     private final ScoreLookup scores;
+    private final LearnedRouter learned;
+    private final Strategy weighted;
 
     public Planner(SwitchboardConfig config) {
-        this(config, ScoreLookup.NONE);
+        this(config, ScoreLookup.NONE, null);
     }
 
     public Planner(SwitchboardConfig config, ScoreLookup scores) {
+        this(config, scores, null);
+    }
+
+    /** @param learned the learned router; null when this planner does not learn (learned strategies are then rejected) */
+    public Planner(SwitchboardConfig config, ScoreLookup scores, LearnedRouter learned) {
         this.config = config;
         this.scores = scores;
+        this.learned = learned;
+        SwitchboardConfig.RoutingSettings r = config.routing();
+        this.weighted = new Strategy("weighted", r.qualityWeight(), r.costWeight(), r.latencyWeight());
+    }
+
+    /** The strategy for this request: its {@code strategy} attribute, else its tenant's, else planner.strategy. */
+    String strategyFor(LlmRequest request) {
+        String asked = request.getAttributes().get(STRATEGY_ATTRIBUTE);
+        if (asked != null) {
+            if (!SwitchboardConfig.STRATEGIES.contains(asked)) {
+                throw invalid("attribute strategy is '" + asked + "'; known: " + SwitchboardConfig.STRATEGIES, request.getRequestId());
+            }
+            return asked;
+        }
+        return config.routing().tenantStrategies().getOrDefault(request.getTenantId(), config.plannerStrategy());
     }
 
     public ExecutionPlan plan(LlmRequest request, long nowMs) {
         validate(request);
+        String chosen = strategyFor(request);
+        if (request.getPreferredProviders().isEmpty() && SwitchboardConfig.learned(chosen)) {
+            return learnedPlan(request, Strategy.named(chosen, weighted), nowMs);
+        }
         List<String> providers;
         String strategy;
         if (!request.getPreferredProviders().isEmpty()) {
             providers = request.getPreferredProviders();
             strategy = "preferred";
-        } else if ("score".equals(config.plannerStrategy())) {
+        } else if ("score".equals(chosen)) {
             providers = byScore(request.getTaskHint());
             strategy = "score";
         } else {
@@ -59,6 +101,7 @@ public final class Planner {
             strategy = "static-ranking";
         }
         long inputTokens = Tokens.estimate(request.getMessages());
+        String taskType = request.getTaskHint() != null ? request.getTaskHint() : PromptAnalysis.of(request.getMessages()).taskType();
         List<PlanStep> steps = new ArrayList<>(providers.size());
         for (int i = 0; i < providers.size(); i++) {
             ProviderSpec spec = config.provider(providers.get(i));
@@ -69,6 +112,10 @@ public final class Planner {
                     .setReason(reason(strategy, i, spec, request.getTaskHint()))
                     .build());
         }
+        return plan(request, steps, strategy, taskType, nowMs);
+    }
+
+    private static ExecutionPlan plan(LlmRequest request, List<PlanStep> steps, String strategy, String taskType, long nowMs) {
         return ExecutionPlan.newBuilder()
                 .setRequestId(request.getRequestId())
                 .setTenantId(request.getTenantId())
@@ -76,8 +123,70 @@ public final class Planner {
                 .setRequest(request)
                 .setSteps(steps)
                 .setStrategy(strategy)
+                .setTaskType(taskType)
                 .setPlannedAtMs(nowMs)
                 .build();
+    }
+
+    /** Every eligible provider ranked by the learned quality model against cost and latency. */
+    private ExecutionPlan learnedPlan(LlmRequest request, Strategy strategy, long nowMs) {
+        PromptAnalysis analysis = PromptAnalysis.of(request.getMessages());
+        String taskType = request.getTaskHint() != null ? request.getTaskHint() : analysis.taskType();
+        long inputTokens = Tokens.estimate(request.getMessages());
+        List<Ranker.Candidate> candidates = new ArrayList<>();
+        List<String> excluded = new ArrayList<>();
+        for (ProviderSpec spec : config.providers()) {
+            String why = ineligible(spec, request, inputTokens);
+            if (why != null) {
+                excluded.add(spec.name() + ": " + why);
+                continue;
+            }
+            double latency = scores.score(spec.name(), spec.model(), taskType).map(ProviderScore::getLatencyMs).orElse(0.0);
+            candidates.add(new Ranker.Candidate(spec.name(), spec.model(), spec.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS), latency));
+        }
+        if (candidates.isEmpty()) {
+            throw new RejectedRecordException("NO_ELIGIBLE_PROVIDER", "no configured provider can take this request: "
+                    + String.join("; ", excluded), request.getRequestId());
+        }
+        if (learned == null) {
+            throw invalid("strategy " + strategy.name() + " ranks with the learned quality model, which this planner does not "
+                    + "run: planner.strategy is '" + config.plannerStrategy() + "' and no tenant uses a learned strategy",
+                    request.getRequestId());
+        }
+        List<Ranker.Ranked> ranked = learned.rank(request.getRequestId(), analysis, candidates, strategy);
+        List<PlanStep> steps = new ArrayList<>();
+        for (int i = 0; i < Math.min(config.plannerMaxSteps(), ranked.size()); i++) {
+            Ranker.Ranked r = ranked.get(i);
+            steps.add(PlanStep.newBuilder()
+                    .setProvider(r.candidate().provider())
+                    .setModel(r.candidate().model())
+                    .setEstimatedCostUsd(r.candidate().estimatedCostUsd())
+                    .setReason(r.reason(i + 1, strategy))
+                    .build());
+        }
+        return plan(request, steps, strategy.name(), taskType, nowMs);
+    }
+
+    /** Why {@code spec} cannot take this request, or null when it can. */
+    static String ineligible(ProviderSpec spec, LlmRequest request, long inputTokens) {
+        if (inputTokens + ESTIMATED_OUTPUT_TOKENS > spec.contextWindow()) {
+            return "context window " + spec.contextWindow() + " < " + (inputTokens + ESTIMATED_OUTPUT_TOKENS) + " tokens";
+        }
+        if (!request.getTools().isEmpty() && !spec.can("tools")) {
+            return "no tools capability";
+        }
+        if ("json".equals(request.getAttributes().get(RESPONSE_FORMAT_ATTRIBUTE)) && !spec.can("json")) {
+            return "no json capability";
+        }
+        for (Map.Entry<String, String> e : request.getAttributes().entrySet()) {
+            if (e.getKey().startsWith(REQUIRE_PREFIX)) {
+                String key = e.getKey().substring(REQUIRE_PREFIX.length());
+                if (!e.getValue().equals(spec.attributes().get(key))) {
+                    return key + " is " + spec.attributes().getOrDefault(key, "unset") + ", required " + e.getValue();
+                }
+            }
+        }
+        return null;
     }
 
     /** The ranking ordered by live score, best first (a stable sort: ties keep the static order). */

@@ -2,6 +2,10 @@ package dev.switchboard.planner;
 
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.planner.routing.LearnedRouter;
+import dev.switchboard.planner.routing.LinearQualityModel;
+import dev.switchboard.planner.routing.MiniLmEmbedder;
+import dev.switchboard.planner.routing.PromptEmbedder;
 import dev.switchboard.platform.Service;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.health.HealthCheck;
@@ -33,10 +37,26 @@ public final class PlannerService implements Service {
 
     private final ConsumeTransformProduce loop;
     private final ProviderScoreView scores;
+    private final LearnedRouter learned;
+    private final FeedbackListener feedback;
 
     public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
-        this.scores = "score".equals(config.plannerStrategy()) ? new ProviderScoreView(clients, codec) : null;
-        Planner planner = new Planner(config, scores == null ? Planner.ScoreLookup.NONE : scores::score);
+        this(config, clients, codec, config.learnedRouting() ? new MiniLmEmbedder() : null);
+    }
+
+    /**
+     * @param embedder how prompts are embedded for the learned router; null when no strategy of the
+     *                 configuration learns (a request that asks for one is then rejected)
+     */
+    public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec, PromptEmbedder embedder) {
+        boolean scored = "score".equals(config.plannerStrategy()) || embedder != null;
+        this.scores = scored ? new ProviderScoreView(clients, codec) : null;
+        SwitchboardConfig.RoutingSettings r = config.routing();
+        this.learned = embedder == null ? null : new LearnedRouter(embedder,
+                new LinearQualityModel(new LinearQualityModel.Settings(r.ridge(), r.noise(), LinearQualityModel.Settings.DEFAULT.priorMean())),
+                r.seed());
+        this.feedback = learned == null ? null : new FeedbackListener(clients, codec, learned);
+        Planner planner = new Planner(config, scores == null ? Planner.ScoreLookup.NONE : scores::score, learned);
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
             LlmRequest request = codec.decode(Topics.REQUESTS, record.value());
             long now = System.currentTimeMillis();
@@ -63,6 +83,11 @@ public final class PlannerService implements Service {
         return this;
     }
 
+    /** The learned router, when the configuration uses one. */
+    public java.util.Optional<LearnedRouter> learnedRouter() {
+        return java.util.Optional.ofNullable(learned);
+    }
+
     public boolean awaitAssignment(Duration timeout) throws InterruptedException {
         return loop.awaitAssignment(timeout);
     }
@@ -75,6 +100,9 @@ public final class PlannerService implements Service {
     @Override
     public void close() {
         loop.close();
+        if (feedback != null) {
+            feedback.close();
+        }
         if (scores != null) {
             scores.close();
         }

@@ -37,7 +37,26 @@ public final class ProviderSimulator implements AutoCloseable {
         return t;
     });
     private final AtomicLong completions = new AtomicLong();
+    private final Responder responder;
     private final Javalin app;
+
+    /**
+     * What a simulated provider answers: the text and the token counts its usage reports. The
+     * default solves simple arithmetic and acknowledges anything else; a benchmark plugs in
+     * recorded outcomes.
+     */
+    @FunctionalInterface
+    public interface Responder {
+        Answer answer(String provider, String model, String lastUserMessage, int promptChars);
+
+        record Answer(String content, int promptTokens, int completionTokens) {
+        }
+
+        Responder DEFAULT = (provider, model, prompt, promptChars) -> {
+            String text = ProviderSimulator.answer(provider, prompt);
+            return new Answer(text, Math.max(1, (promptChars + 3) / 4), Math.max(1, (text.length() + 3) / 4));
+        };
+    }
 
     private static final class Simulated {
         final String name;
@@ -60,6 +79,11 @@ public final class ProviderSimulator implements AutoCloseable {
     }
 
     public ProviderSimulator(List<SimulatedProviderSpec> specs, long seed, int port) {
+        this(specs, seed, port, Responder.DEFAULT);
+    }
+
+    public ProviderSimulator(List<SimulatedProviderSpec> specs, long seed, int port, Responder responder) {
+        this.responder = responder;
         for (SimulatedProviderSpec spec : specs) {
             providers.put(spec.name(), new Simulated(spec.name(), spec.model(), seed, new Faults(spec.errorRate(),
                     spec.timeoutRate(), spec.latencyP50Ms(), spec.latencyP99Ms(), spec.errorMix())));
@@ -193,9 +217,10 @@ public final class ProviderSimulator implements AutoCloseable {
                 lastUser = content;
             }
         }
-        String answer = answer(simulated, lastUser);
-        int promptTokens = Math.max(1, (promptChars + 3) / 4);
-        int completionTokens = Math.max(1, (answer.length() + 3) / 4);
+        Responder.Answer reply = responder.answer(simulated.name, simulated.model, lastUser, promptChars);
+        String answer = reply.content();
+        int promptTokens = reply.promptTokens();
+        int completionTokens = reply.completionTokens();
         ObjectNode body = JSON.createObjectNode()
                 .put("id", "chatcmpl-sim-" + completions.get())
                 .put("object", "chat.completion")
@@ -212,10 +237,6 @@ public final class ProviderSimulator implements AutoCloseable {
     }
 
     /** A deterministic answer: simple arithmetic is solved, anything else acknowledged. */
-    static String answer(Simulated simulated, String prompt) {
-        return answer(simulated.name, prompt);
-    }
-
     static String answer(String provider, String prompt) {
         Matcher m = ARITHMETIC.matcher(prompt.trim());
         if (m.matches()) {

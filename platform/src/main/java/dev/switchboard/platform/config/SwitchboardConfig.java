@@ -47,7 +47,40 @@ public record SwitchboardConfig(
         int workerDeliveryLimit,
         CircuitSettings circuit,
         int healthPort,
-        AnalyticsSettings analytics) {
+        AnalyticsSettings analytics,
+        RoutingSettings routing) {
+
+    /**
+     * How the learning planner ranks: the weights of strategy {@code weighted}, the strategy each
+     * listed tenant uses instead of planner.strategy, and the quality model's ridge and noise.
+     */
+    public record RoutingSettings(double qualityWeight, double costWeight, double latencyWeight,
+                                  Map<String, String> tenantStrategies, double ridge, double noise, long seed) {
+        public RoutingSettings {
+            tenantStrategies = Map.copyOf(tenantStrategies);
+        }
+    }
+
+    /** Values of planner.strategy; the last five rank with the learned quality model. */
+    public static final List<String> STRATEGIES = List.of("static", "score", "quality", "cost", "latency", "balanced", "weighted");
+
+    public static final String ROUTING_WEIGHT_QUALITY = "planner.weighted.quality";
+    public static final String ROUTING_WEIGHT_COST = "planner.weighted.cost";
+    public static final String ROUTING_WEIGHT_LATENCY = "planner.weighted.latency";
+    public static final String ROUTING_TENANT_STRATEGIES = "planner.tenant.strategies";
+    public static final String ROUTING_RIDGE = "planner.learning.ridge";
+    public static final String ROUTING_NOISE = "planner.learning.noise";
+    public static final String ROUTING_SEED = "planner.learning.seed";
+
+    /** True when planner.strategy (or a tenant's) ranks with the learned quality model. */
+    public static boolean learned(String strategy) {
+        return STRATEGIES.indexOf(strategy) >= 2;
+    }
+
+    /** Whether any request can be ranked by the learned quality model under this configuration. */
+    public boolean learnedRouting() {
+        return learned(plannerStrategy) || routing.tenantStrategies().values().stream().anyMatch(SwitchboardConfig::learned);
+    }
 
     /** Where analytics-streams writes, and how. */
     public record AnalyticsSettings(boolean enabled, boolean clickhouseEnabled, String clickhouseUrl, String clickhouseUser,
@@ -138,7 +171,7 @@ public record SwitchboardConfig(
                 workerRecordLockMs, workerDeliveryLimit, circuit, healthPort,
                 new AnalyticsSettings(a.enabled(), enabled, a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword(),
                         a.windowGrace(), a.sinkBatchSize(), a.sinkFlush(), a.stateDir(), a.devClickhousePort(),
-                        a.devClickhouseTcpPort()));
+                        a.devClickhouseTcpPort()), routing);
     }
 
     /** A copy with other values for some keys, re-validated: for tests and the CLI's flags. */
@@ -162,8 +195,24 @@ public record SwitchboardConfig(
                         "Static provider order for requests without preferredProviders; empty means the order of 'providers'.")
                 .define(PLANNER_MAX_STEPS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
                         "Most providers a plan tries before the request fails.")
-                .define(PLANNER_STRATEGY, Type.STRING, "static", ConfigDef.ValidString.in("static", "score"), Importance.MEDIUM,
-                        "static: planner.ranking as given; score: planner.ranking ordered by the live llm.provider-scores.")
+                .define(PLANNER_STRATEGY, Type.STRING, "static", ConfigDef.ValidString.in(STRATEGIES.toArray(String[]::new)),
+                        Importance.MEDIUM,
+                        "static: planner.ranking as given; score: planner.ranking ordered by the live llm.provider-scores; "
+                                + "quality, cost, latency, balanced, weighted: every eligible provider ranked by a quality "
+                                + "model learnt online from llm.feedback, traded against estimated cost and latency.")
+                .define(ROUTING_WEIGHT_QUALITY, Type.DOUBLE, 1.0, Range.atLeast(0.0), Importance.LOW,
+                        "Strategy weighted: weight of expected quality (0..1).")
+                .define(ROUTING_WEIGHT_COST, Type.DOUBLE, 0.05, Range.atLeast(0.0), Importance.LOW,
+                        "Strategy weighted: quality points the dearest eligible provider must earn over a free one.")
+                .define(ROUTING_WEIGHT_LATENCY, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.LOW,
+                        "Strategy weighted: quality points the slowest eligible provider must earn over an instant one.")
+                .define(ROUTING_TENANT_STRATEGIES, Type.LIST, List.of(), Importance.LOW,
+                        "Per-tenant strategies overriding planner.strategy, as tenant:strategy,...")
+                .define(ROUTING_RIDGE, Type.DOUBLE, 3.0, Range.atLeast(1e-6), Importance.LOW,
+                        "Prior precision of the learned quality model's weights: higher learns slower and explores less.")
+                .define(ROUTING_NOISE, Type.DOUBLE, 0.2, Range.atLeast(0.0), Importance.LOW,
+                        "Exploration: how widely quality is sampled around the learned estimate; 0 never explores.")
+                .define(ROUTING_SEED, Type.LONG, 1L, Importance.LOW, "Seed of the planner's exploration.")
                 .define(WORKER_PROVIDERS, Type.LIST, List.of(), Importance.MEDIUM,
                         "Providers this process runs worker pools for; empty means all.")
                 .define(WORKER_CONSUMERS, Type.INT, 2, Range.between(1, 64), Importance.MEDIUM,
@@ -240,7 +289,13 @@ public record SwitchboardConfig(
                     .define(p + "tokens.per.minute", Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
                             "Most estimated prompt tokens a worker process sends to " + name + " a minute; 0: no limit.")
                     .define(p + "max.concurrent", Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
-                            "Most calls in flight to " + name + " from one worker process; 0: workers.max.in.flight.");
+                            "Most calls in flight to " + name + " from one worker process; 0: workers.max.in.flight.")
+                    .define(p + "context.window", Type.INT, ProviderSpec.DEFAULT_CONTEXT_WINDOW, Range.atLeast(1), Importance.MEDIUM,
+                            "Tokens " + name + "'s model reads and writes in one call; longer prompts are not planned there.")
+                    .define(p + "capabilities", Type.LIST, List.of(), ConfigDef.ValidList.in("tools", "json"), Importance.MEDIUM,
+                            "What " + name + "'s model supports: tools (function calling), json (JSON mode).")
+                    .define(p + "attributes", Type.LIST, List.of(), Importance.LOW,
+                            "Facts about " + name + " for policies, as key:value,... (for example region:eu,zdr:true).");
         }
         for (String name : simulatedNames) {
             String s = "simulator." + name + ".";
@@ -258,6 +313,18 @@ public record SwitchboardConfig(
                             "HTTP statuses of " + name + "'s errors with weights, as status:weight,...");
         }
         return def;
+    }
+
+    private static Map<String, String> keyValues(String key, List<String> entries) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String entry : entries) {
+            int colon = entry.indexOf(':');
+            if (colon <= 0) {
+                throw new ConfigException(key, entry, "expected key:value");
+            }
+            out.put(entry.substring(0, colon).trim(), entry.substring(colon + 1).trim());
+        }
+        return out;
     }
 
     /** Every key the definition derived from {@code raw} knows; used to match environment variables. */
@@ -294,10 +361,21 @@ public record SwitchboardConfig(
                     ((org.apache.kafka.common.config.types.Password) v.get(p + "api.key")).value(),
                     (Double) v.get(p + "input.price.per.mtok"), (Double) v.get(p + "output.price.per.mtok"),
                     Duration.ofMillis((Long) v.get(p + "timeout.ms")), (Integer) v.get(p + "requests.per.minute"),
-                    (Integer) v.get(p + "tokens.per.minute"), (Integer) v.get(p + "max.concurrent")));
+                    (Integer) v.get(p + "tokens.per.minute"), (Integer) v.get(p + "max.concurrent"),
+                    (Integer) v.get(p + "context.window"), new java.util.LinkedHashSet<>(strings(v.get(p + "capabilities"))),
+                    keyValues(p + "attributes", strings(v.get(p + "attributes")))));
         }
         List<String> ranking = strings(v.get(PLANNER_RANKING));
         checkSubset(PLANNER_RANKING, ranking, providerNames);
+        Map<String, String> tenantStrategies = new LinkedHashMap<>();
+        for (String entry : strings(v.get(ROUTING_TENANT_STRATEGIES))) {
+            int colon = entry.indexOf(':');
+            String strategy = colon < 0 ? "" : entry.substring(colon + 1).trim();
+            if (colon <= 0 || !STRATEGIES.contains(strategy)) {
+                throw new ConfigException(ROUTING_TENANT_STRATEGIES, entry, "expected tenant:strategy with strategy one of " + STRATEGIES);
+            }
+            tenantStrategies.put(entry.substring(0, colon).trim(), strategy);
+        }
         List<String> workerProviders = strings(v.get(WORKER_PROVIDERS));
         checkSubset(WORKER_PROVIDERS, workerProviders, providerNames);
 
@@ -335,7 +413,10 @@ public record SwitchboardConfig(
                         Duration.ofMillis((Long) v.get(SINK_FLUSH_MS)),
                         ((String) v.get(STREAMS_STATE_DIR)).isBlank() ? Path.of((String) v.get(DATA_DIR)).resolve("streams")
                                 : Path.of((String) v.get(STREAMS_STATE_DIR)),
-                        (Integer) v.get(DEV_CLICKHOUSE_PORT), (Integer) v.get(DEV_CLICKHOUSE_TCP_PORT)));
+                        (Integer) v.get(DEV_CLICKHOUSE_PORT), (Integer) v.get(DEV_CLICKHOUSE_TCP_PORT)),
+                new RoutingSettings((Double) v.get(ROUTING_WEIGHT_QUALITY), (Double) v.get(ROUTING_WEIGHT_COST),
+                        (Double) v.get(ROUTING_WEIGHT_LATENCY), tenantStrategies, (Double) v.get(ROUTING_RIDGE),
+                        (Double) v.get(ROUTING_NOISE), (Long) v.get(ROUTING_SEED)));
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

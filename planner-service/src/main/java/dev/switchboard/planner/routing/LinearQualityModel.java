@@ -1,0 +1,145 @@
+package dev.switchboard.planner.routing;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Per model, a Bayesian ridge regression of feedback score on the prompt's embedding (plus a bias
+ * term): the linear Thompson sampling / LinUCB model of contextual bandits. Prompts near the ones
+ * a model did well on get a high mean; directions of embedding space the model has not been tried
+ * in keep a wide spread, which is what sends exploration there.
+ *
+ * <p>The inverse of each model's design matrix is kept up to date with the Sherman–Morrison
+ * rank-one update (O(d²) per observation, d = 385 for all-MiniLM-L6-v2), so nothing is ever
+ * inverted. No library here offers an online ridge regression with its covariance, so the few
+ * lines of linear algebra are written out.
+ */
+public final class LinearQualityModel implements QualityModel {
+
+    /**
+     * {@code ridge}: prior precision of the weights (larger: slower to move from the prior mean);
+     * {@code noise}: standard deviation of a score around the model's prediction, scaling the spread;
+     * {@code priorMean}: the quality assumed before any feedback.
+     */
+    public record Settings(double ridge, double noise, double priorMean) {
+        public static final Settings DEFAULT = new Settings(1.0, 0.5, 0.5);
+    }
+
+    /** Prior precision of the intercept: weak, so that the prior mean gives way at once. */
+    static final double INTERCEPT_RIDGE = 0.01;
+
+    private final Settings settings;
+    private final Map<String, Regression> models = new ConcurrentHashMap<>();
+
+    public LinearQualityModel(Settings settings) {
+        this.settings = settings;
+    }
+
+    public LinearQualityModel() {
+        this(Settings.DEFAULT);
+    }
+
+    @Override
+    public Estimate estimate(String model, float[] embedding, String taskType) {
+        Regression r = models.get(model);
+        if (r == null) {
+            double[] x = features(embedding);
+            double variance = (dot(x, x) - 1) / settings.ridge() + 1 / INTERCEPT_RIDGE;
+            return new Estimate(settings.priorMean(), settings.noise() * Math.sqrt(variance), 0);
+        }
+        return r.estimate(features(embedding), settings);
+    }
+
+    @Override
+    public void observe(String model, float[] embedding, String taskType, double score) {
+        if (!(score >= 0 && score <= 1)) {
+            throw new IllegalArgumentException("score must be in [0, 1], got " + score);
+        }
+        models.computeIfAbsent(model, m -> new Regression(embedding.length + 1, settings.ridge()))
+                .add(features(embedding), score - settings.priorMean());
+    }
+
+    @Override
+    public long observations(String model) {
+        Regression r = models.get(model);
+        return r == null ? 0 : r.count();
+    }
+
+    /** The embedding with a constant 1 appended, so the regression has an intercept. */
+    private static double[] features(float[] embedding) {
+        double[] x = new double[embedding.length + 1];
+        for (int i = 0; i < embedding.length; i++) {
+            x[i] = embedding[i];
+        }
+        x[embedding.length] = 1;
+        return x;
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
+    private static final class Regression {
+        private final int d;
+        /** A⁻¹, row-major, symmetric. */
+        private final double[] inverse;
+        /** b = Σ y·x over observations (y: score minus the prior mean). */
+        private final double[] b;
+        private long count;
+
+        Regression(int d, double ridge) {
+            this.d = d;
+            this.inverse = new double[d * d];
+            for (int i = 0; i < d - 1; i++) {
+                inverse[i * d + i] = 1 / ridge;
+            }
+            // The intercept is barely held back: a model's overall level is learnt from its first scores.
+            inverse[d * d - 1] = 1 / INTERCEPT_RIDGE;
+            this.b = new double[d];
+        }
+
+        synchronized long count() {
+            return count;
+        }
+
+        synchronized void add(double[] x, double y) {
+            double[] ax = multiply(x);
+            double denominator = 1 + dot(x, ax);
+            for (int i = 0; i < d; i++) {
+                double ai = ax[i] / denominator;
+                int row = i * d;
+                for (int j = 0; j < d; j++) {
+                    inverse[row + j] -= ai * ax[j];
+                }
+            }
+            for (int i = 0; i < d; i++) {
+                b[i] += y * x[i];
+            }
+            count++;
+        }
+
+        synchronized Estimate estimate(double[] x, Settings s) {
+            double[] ax = multiply(x);
+            double mean = s.priorMean() + dot(ax, b);
+            double variance = Math.max(0, dot(x, ax));
+            return new Estimate(mean, s.noise() * Math.sqrt(variance), count);
+        }
+
+        private double[] multiply(double[] x) {
+            double[] out = new double[d];
+            for (int i = 0; i < d; i++) {
+                double sum = 0;
+                int row = i * d;
+                for (int j = 0; j < d; j++) {
+                    sum += inverse[row + j] * x[j];
+                }
+                out[i] = sum;
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.switchboard.planner.routing;
+
+import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.avro.ChatRole;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The heuristic analysis every request gets before it is ranked: its kind of task (code, math,
+ * multiple choice, extraction, summarisation, translation, question, chat), whether it carries code
+ * or mathematics, its script, and its prompt: the user text the learner embeds.
+ */
+public record PromptAnalysis(String taskType, boolean code, boolean math, String script, String prompt) {
+
+    private static final Pattern CODE = Pattern.compile(
+            "```|\\bdef \\w+\\(|\\bfunction\\b|\\bclass \\w+|#include|\\bimport \\w+|\\breturn\\b|;\\s*$|=>|\\bpublic static\\b",
+            Pattern.MULTILINE);
+    private static final Pattern CODE_ASK = Pattern.compile(
+            "(?i)\\b(write|implement|fix|debug|refactor) (a |an |the )?(python |java |javascript |sql )?(function|program|script|code|method|class|query)\\b");
+    private static final Pattern MATH = Pattern.compile(
+            "\\$[^$]+\\$|\\\\frac|\\\\sqrt|\\b\\d+\\s*[-+*/^×÷]\\s*\\d+|(?i)\\b(solve|equation|integral|derivative|how many|how much|calculate|compute)\\b");
+    private static final Pattern CHOICES = Pattern.compile("(?m)^\\s*\\(?[A-Ea-e][).:]\\s+\\S|(?i)\\banswer choices\\b|(?i)\\boptions?:");
+    private static final Pattern TRANSLATE = Pattern.compile("(?i)\\btranslate\\b|\\binto (english|french|german|spanish|chinese|japanese)\\b");
+    private static final Pattern SUMMARISE = Pattern.compile("(?i)\\b(summari[sz]e|summary|tl;?dr)\\b");
+    private static final Pattern EXTRACT = Pattern.compile("(?i)\\b(extract|as json|in json|json object|fill in the fields)\\b");
+
+    public static PromptAnalysis of(List<ChatMessage> messages) {
+        StringBuilder user = new StringBuilder();
+        for (ChatMessage m : messages) {
+            if (m.getRole() == ChatRole.USER) {
+                if (!user.isEmpty()) {
+                    user.append('\n');
+                }
+                user.append(m.getContent());
+            }
+        }
+        String prompt = user.isEmpty() && !messages.isEmpty() ? messages.getLast().getContent() : user.toString();
+        boolean code = CODE.matcher(prompt).find() || CODE_ASK.matcher(prompt).find();
+        boolean math = MATH.matcher(prompt).find();
+        String type;
+        if (CODE_ASK.matcher(prompt).find() || (code && !CHOICES.matcher(prompt).find())) {
+            type = "code";
+        } else if (TRANSLATE.matcher(prompt).find()) {
+            type = "translation";
+        } else if (SUMMARISE.matcher(prompt).find()) {
+            type = "summarization";
+        } else if (EXTRACT.matcher(prompt).find()) {
+            type = "extraction";
+        } else if (CHOICES.matcher(prompt).find()) {
+            type = "multiple_choice";
+        } else if (math) {
+            type = "math";
+        } else if (prompt.strip().endsWith("?") || prompt.toLowerCase(Locale.ROOT).matches("(?s)^(who|what|when|where|which|why|how)\\b.*")) {
+            type = "question";
+        } else {
+            type = "chat";
+        }
+        return new PromptAnalysis(type, code, math, script(prompt), prompt);
+    }
+
+    /** The dominant writing system of the text: latin, cyrillic, cjk, arabic, other. */
+    static String script(String text) {
+        int latin = 0, cyrillic = 0, cjk = 0, arabic = 0, other = 0;
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            i += Character.charCount(c);
+            if (!Character.isLetter(c)) {
+                continue;
+            }
+            Character.UnicodeScript s = Character.UnicodeScript.of(c);
+            switch (s) {
+                case LATIN -> latin++;
+                case CYRILLIC -> cyrillic++;
+                case HAN, HIRAGANA, KATAKANA, HANGUL -> cjk++;
+                case ARABIC -> arabic++;
+                default -> other++;
+            }
+        }
+        int max = Math.max(Math.max(latin, cyrillic), Math.max(Math.max(cjk, arabic), other));
+        if (max == 0) {
+            return "none";
+        }
+        return max == latin ? "latin" : max == cjk ? "cjk" : max == cyrillic ? "cyrillic" : max == arabic ? "arabic" : "other";
+    }
+}

@@ -14,7 +14,7 @@ public record Strategy(String name, double quality, double cost, double latency)
     public static final Strategy QUALITY = new Strategy("quality", 1, 0.001, 0);
     public static final Strategy COST = new Strategy("cost", 1, 10, 0);
     public static final Strategy LATENCY = new Strategy("latency", 1, 0, 10);
-    public static final Strategy BALANCED = new Strategy("balanced", 1, 0.12, 0.02);
+    public static final Strategy BALANCED = new Strategy("balanced", 1, 0.05, 0.02);
 
     /** The names a request or tenant may choose; {@code weighted} takes its weights from configuration. */
     public static final String[] NAMES = {"quality", "cost", "latency", "balanced", "weighted"};

@@ -1,0 +1,124 @@
+package dev.switchboard.planner;
+
+import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.avro.ChatRole;
+import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.PlanStep;
+import dev.switchboard.planner.routing.LearnedRouter;
+import dev.switchboard.planner.routing.LinearQualityModel;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.RejectedRecordException;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LearnedPlannerTest {
+
+    /** Every prompt lands on one point: these tests are about eligibility and the loop, not similarity. */
+    private final LearnedRouter router = new LearnedRouter(text -> new float[] {1, 0},
+            new LinearQualityModel(new LinearQualityModel.Settings(1.0, 0.0, 0.5)), 3L);
+
+    private static SwitchboardConfig config(Map<String, String> extra) {
+        Map<String, String> o = new HashMap<>(Map.of(
+                "planner.strategy", "balanced",
+                "provider.sim-fast.context.window", "1000",
+                "provider.sim-strong.capabilities", "tools,json",
+                "provider.sim-strong.attributes", "region:eu,zdr:true",
+                "provider.sim-flaky.attributes", "region:us"));
+        o.putAll(extra);
+        return SwitchboardConfig.withOverrides(o);
+    }
+
+    private static LlmRequest.Builder request(String id, int chars) {
+        return LlmRequest.newBuilder().setRequestId(id).setTenantId("acme")
+                .setMessages(List.of(new ChatMessage(ChatRole.USER, "x".repeat(chars)))).setCreatedAtMs(1L);
+    }
+
+    @Test
+    void onlyProvidersThatCanTakeTheRequestArePlanned() {
+        Planner planner = new Planner(config(Map.of()), Planner.ScoreLookup.NONE, router);
+
+        // 4,000 characters → 1,000 tokens + 256 expected out: more than sim-fast's window of 1,000.
+        ExecutionPlan longPrompt = planner.plan(request("r-1", 4_000).build(), 5L);
+        ExecutionPlan withTools = planner.plan(request("r-2", 40).setTools(List.of("web_search")).build(), 5L);
+        ExecutionPlan inEurope = planner.plan(request("r-3", 40).setAttributes(Map.of("require.region", "eu")).build(), 5L);
+
+        assertThat(longPrompt.getSteps()).extracting(PlanStep::getProvider).containsExactlyInAnyOrder("sim-strong", "sim-flaky");
+        assertThat(withTools.getSteps()).extracting(PlanStep::getProvider).containsExactly("sim-strong");
+        assertThat(inEurope.getSteps()).extracting(PlanStep::getProvider).containsExactly("sim-strong");
+        assertThat(longPrompt.getStrategy()).isEqualTo("balanced");
+        assertThat(longPrompt.getSteps().getFirst().getReason()).startsWith("#1 by balanced utility");
+        assertThat(longPrompt.getTaskType()).isEqualTo("chat");
+    }
+
+    @Test
+    void whenNoProviderFitsTheRejectionSaysWhyForEach() {
+        Planner planner = new Planner(config(Map.of()), Planner.ScoreLookup.NONE, router);
+
+        assertThatThrownBy(() -> planner.plan(request("r-4", 40).setAttributes(Map.of("require.region", "ap")).build(), 5L))
+                .isInstanceOf(RejectedRecordException.class)
+                .hasMessageContaining("no configured provider can take this request")
+                .hasMessageContaining("sim-fast: region is unset, required ap")
+                .hasMessageContaining("sim-flaky: region is us, required ap")
+                .extracting(e -> ((RejectedRecordException) e).errorClass()).isEqualTo("NO_ELIGIBLE_PROVIDER");
+    }
+
+    @Test
+    void feedbackIsCreditedToTheModelThatAnsweredWhicheverArrivesFirst() {
+        Planner planner = new Planner(config(Map.of()), Planner.ScoreLookup.NONE, router);
+        planner.plan(request("r-5", 40).build(), 5L);
+        planner.plan(request("r-6", 40).build(), 5L);
+
+        router.answered("r-5", "sim-strong-large");
+        router.feedback("r-5", 1.0);
+        router.feedback("r-6", 0.0);          // feedback before the attempt: held
+        router.answered("r-6", "sim-fast-small");
+        router.feedback("never-planned", 1.0);
+
+        assertThat(router.learned()).isEqualTo(2);
+        assertThat(router.unmatched()).isZero();
+        assertThat(router.model().observations("sim-strong-large")).isEqualTo(1);
+        assertThat(router.model().observations("sim-fast-small")).isEqualTo(1);
+        // Held feedback without an attempt yet is not counted as unmatched until an attempt names a model.
+        router.answered("never-planned", "sim-fast-small");
+        assertThat(router.unmatched()).isEqualTo(1);
+    }
+
+    @Test
+    void aRequestMayChooseItsStrategyAndTenantsMayHaveTheirOwn() {
+        Planner planner = new Planner(config(Map.of("planner.tenant.strategies", "thrifty:cost")), Planner.ScoreLookup.NONE, router);
+
+        assertThat(planner.plan(request("r-7", 40).setTenantId("thrifty").build(), 5L).getStrategy()).isEqualTo("cost");
+        assertThat(planner.plan(request("r-8", 40).setAttributes(Map.of("strategy", "quality")).build(), 5L).getStrategy())
+                .isEqualTo("quality");
+        assertThat(planner.plan(request("r-9", 40).setAttributes(Map.of("strategy", "static")).build(), 5L).getStrategy())
+                .isEqualTo("static-ranking");
+        assertThatThrownBy(() -> planner.plan(request("r-10", 40).setAttributes(Map.of("strategy", "cheapest")).build(), 5L))
+                .isInstanceOf(RejectedRecordException.class).hasMessageContaining("attribute strategy is 'cheapest'; known: [static");
+    }
+
+    @Test
+    void aPlannerThatDoesNotLearnRejectsALearnedStrategyByName() {
+        Planner planner = new Planner(SwitchboardConfig.withOverrides(Map.of()));
+
+        assertThatThrownBy(() -> planner.plan(request("r-11", 40).setAttributes(Map.of("strategy", "balanced")).build(), 5L))
+                .isInstanceOf(RejectedRecordException.class)
+                .hasMessageContaining("strategy balanced ranks with the learned quality model, which this planner does not run");
+    }
+
+    @Test
+    void badCatalogueEntriesAreConfigErrorsNamingTheKey() {
+        assertThatThrownBy(() -> config(Map.of("provider.sim-fast.capabilities", "tools,vision")))
+                .hasMessageContaining("provider.sim-fast.capabilities");
+        assertThatThrownBy(() -> config(Map.of("provider.sim-fast.attributes", "eu")))
+                .hasMessageContaining("provider.sim-fast.attributes").hasMessageContaining("expected key:value");
+        assertThatThrownBy(() -> config(Map.of("planner.tenant.strategies", "acme:fastest")))
+                .hasMessageContaining("planner.tenant.strategies").hasMessageContaining("expected tenant:strategy");
+    }
+}

@@ -1,0 +1,50 @@
+package dev.switchboard.planner.routing;
+
+import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.avro.ChatRole;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PromptAnalysisTest {
+
+    private static PromptAnalysis of(String user) {
+        return PromptAnalysis.of(List.of(new ChatMessage(ChatRole.SYSTEM, "You are helpful."), new ChatMessage(ChatRole.USER, user)));
+    }
+
+    @Test
+    void recognisesTheCommonKindsOfTask() {
+        assertThat(of("Write a Python function to reverse a linked list.").taskType()).isEqualTo("code");
+        assertThat(of("def add(a, b):\n    return a + b\nWhy does this fail?").taskType()).isEqualTo("code");
+        assertThat(of("Which gas do plants absorb?\nA. Oxygen\nB. Carbon dioxide\nC. Helium\nD. Neon\nAnswer:").taskType())
+                .isEqualTo("multiple_choice");
+        assertThat(of("Natalia sold 48 clips in April and half as many in May. How many clips did she sell?").taskType())
+                .isEqualTo("math");
+        assertThat(of("Translate 'good morning' into French.").taskType()).isEqualTo("translation");
+        assertThat(of("Summarize the following article in two sentences: ...").taskType()).isEqualTo("summarization");
+        assertThat(of("Extract the names and dates as JSON.").taskType()).isEqualTo("extraction");
+        assertThat(of("when did season 7 of the walking dead start").taskType()).isEqualTo("question");
+        assertThat(of("Tell me about your day").taskType()).isEqualTo("chat");
+    }
+
+    @Test
+    void thePromptIsTheUserTextAndTheScriptIsDetected() {
+        PromptAnalysis a = of("東京の天気は?");
+
+        assertThat(a.prompt()).isEqualTo("東京の天気は?");
+        assertThat(a.script()).isEqualTo("cjk");
+        assertThat(of("Hello there").script()).isEqualTo("latin");
+        assertThat(of("Привет, как дела").script()).isEqualTo("cyrillic");
+    }
+
+    @Test
+    void flagsCodeAndMathematics() {
+        PromptAnalysis a = of("Solve $x^2 = 4$ and write a function that checks it.");
+
+        assertThat(a.math()).isTrue();
+        assertThat(a.code()).isTrue();
+        assertThat(of("Tell me a story").math()).isFalse();
+    }
+}

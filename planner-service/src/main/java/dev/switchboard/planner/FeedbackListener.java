@@ -57,7 +57,7 @@ final class FeedbackListener implements AutoCloseable {
                         if (record.topic().equals(Topics.ATTEMPTS.name())) {
                             AttemptOutcome attempt = codec.decode(Topics.ATTEMPTS, record.value());
                             if (attempt.getStatus() == ReplyStatus.SUCCEEDED) {
-                                router.answered(attempt.getRequestId(), attempt.getModel());
+                                router.answered(attempt.getRequestId(), attempt.getProvider(), attempt.getModel());
                             }
                         } else {
                             Feedback feedback = codec.decode(Topics.FEEDBACK, record.value());

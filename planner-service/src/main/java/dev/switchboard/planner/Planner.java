@@ -134,11 +134,11 @@ public final class Planner {
         String taskType = request.getTaskHint() != null ? request.getTaskHint() : analysis.taskType();
         long inputTokens = Tokens.estimate(request.getMessages());
         List<Ranker.Candidate> candidates = new ArrayList<>();
-        List<String> excluded = new ArrayList<>();
+        Map<String, String> excluded = new java.util.LinkedHashMap<>();
         for (ProviderSpec spec : config.providers()) {
             String why = ineligible(spec, request, inputTokens);
             if (why != null) {
-                excluded.add(spec.name() + ": " + why);
+                excluded.put(spec.name(), why);
                 continue;
             }
             double latency = scores.score(spec.name(), spec.model(), taskType).map(ProviderScore::getLatencyMs).orElse(0.0);
@@ -146,14 +146,16 @@ public final class Planner {
         }
         if (candidates.isEmpty()) {
             throw new RejectedRecordException("NO_ELIGIBLE_PROVIDER", "no configured provider can take this request: "
-                    + String.join("; ", excluded), request.getRequestId());
+                    + String.join("; ", excluded.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList()),
+                    request.getRequestId());
         }
         if (learned == null) {
             throw invalid("strategy " + strategy.name() + " ranks with the learned quality model, which this planner does not "
                     + "run: planner.strategy is '" + config.plannerStrategy() + "' and no tenant uses a learned strategy",
                     request.getRequestId());
         }
-        List<Ranker.Ranked> ranked = learned.rank(request.getRequestId(), analysis, candidates, strategy);
+        List<Ranker.Ranked> ranked = learned.rank(request.getRequestId(), request.getTenantId(), request.getSessionId(), analysis,
+                candidates, excluded, strategy);
         List<PlanStep> steps = new ArrayList<>();
         for (int i = 0; i < Math.min(config.plannerMaxSteps(), ranked.size()); i++) {
             Ranker.Ranked r = ranked.get(i);

@@ -38,6 +38,7 @@ public final class PlannerService implements Service {
     private final ConsumeTransformProduce loop;
     private final ProviderScoreView scores;
     private final LearnedRouter learned;
+    private final TopicSessionStore sessions;
     private final FeedbackListener feedback;
 
     public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
@@ -52,9 +53,10 @@ public final class PlannerService implements Service {
         boolean scored = "score".equals(config.plannerStrategy()) || embedder != null;
         this.scores = scored ? new ProviderScoreView(clients, codec) : null;
         SwitchboardConfig.RoutingSettings r = config.routing();
+        this.sessions = embedder == null ? null : new TopicSessionStore(clients, codec);
         this.learned = embedder == null ? null : new LearnedRouter(embedder,
                 new LinearQualityModel(new LinearQualityModel.Settings(r.ridge(), r.noise(), LinearQualityModel.Settings.DEFAULT.priorMean())),
-                r.seed());
+                r.seed(), sessions);
         this.feedback = learned == null ? null : new FeedbackListener(clients, codec, learned);
         Planner planner = new Planner(config, scores == null ? Planner.ScoreLookup.NONE : scores::score, learned);
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
@@ -102,6 +104,7 @@ public final class PlannerService implements Service {
         loop.close();
         if (feedback != null) {
             feedback.close();
+            sessions.close();
         }
         if (scores != null) {
             scores.close();

@@ -75,10 +75,10 @@ class LearnedPlannerTest {
         planner.plan(request("r-5", 40).build(), 5L);
         planner.plan(request("r-6", 40).build(), 5L);
 
-        router.answered("r-5", "sim-strong-large");
+        router.answered("r-5", "sim-strong", "sim-strong-large");
         router.feedback("r-5", 1.0);
         router.feedback("r-6", 0.0);          // feedback before the attempt: held
-        router.answered("r-6", "sim-fast-small");
+        router.answered("r-6", "sim-fast", "sim-fast-small");
         router.feedback("never-planned", 1.0);
 
         assertThat(router.learned()).isEqualTo(2);
@@ -86,8 +86,32 @@ class LearnedPlannerTest {
         assertThat(router.model().observations("sim-strong-large")).isEqualTo(1);
         assertThat(router.model().observations("sim-fast-small")).isEqualTo(1);
         // Held feedback without an attempt yet is not counted as unmatched until an attempt names a model.
-        router.answered("never-planned", "sim-fast-small");
+        router.answered("never-planned", "sim-fast", "sim-fast-small");
         assertThat(router.unmatched()).isEqualTo(1);
+    }
+
+    @Test
+    void aSessionStaysOnTheModelThatAnsweredItAndMovesWhenAnotherAnswers() {
+        Planner planner = new Planner(config(Map.of()), Planner.ScoreLookup.NONE, router);
+        planner.plan(request("q-1", 40).setSessionId("chat").build(), 5L);
+        router.answered("q-1", "sim-fast", "sim-fast-small");
+
+        ExecutionPlan sticky = planner.plan(request("q-2", 40).setSessionId("chat").build(), 5L);
+        router.answered("q-2", "sim-flaky", "sim-flaky-medium"); // sim-fast failed; the plan failed over
+        ExecutionPlan moved = planner.plan(request("q-3", 40).setSessionId("chat").build(), 5L);
+        ExecutionPlan tooLong = planner.plan(request("q-4", 4_000).setSessionId("other").build(), 5L);
+        router.answered("q-4", "sim-fast", "sim-fast-small"); // cannot happen with this plan, but a session may start anywhere
+        ExecutionPlan leaves = planner.plan(request("q-5", 4_000).setSessionId("other").build(), 5L);
+
+        assertThat(sticky.getSteps().getFirst().getProvider()).isEqualTo("sim-fast");
+        assertThat(sticky.getSteps().getFirst().getReason()).startsWith("#1 as session chat stays on sim-fast-small; #1 by balanced");
+        assertThat(moved.getSteps().getFirst().getProvider()).isEqualTo("sim-flaky");
+        assertThat(moved.getSteps().getFirst().getReason())
+                .startsWith("#1 as session chat stays on sim-flaky-medium (moved there from sim-fast-small at request q-2); ");
+        assertThat(tooLong.getSteps().getFirst().getReason()).startsWith("#1 by balanced");
+        assertThat(leaves.getSteps()).extracting(PlanStep::getProvider).doesNotContain("sim-fast");
+        assertThat(leaves.getSteps().getFirst().getReason())
+                .startsWith("#1 as session other leaves sim-fast-small: context window 1000 < 1256 tokens; ");
     }
 
     @Test

@@ -23,10 +23,19 @@ public final class Ranker {
 
     /** A ranked candidate: the belief, the drawn quality, the utility it was ranked by. */
     public record Ranked(Candidate candidate, QualityModel.Estimate estimate, double sampledQuality,
-                         double utility) {
+                         double utility, String note) {
+
+        public Ranked(Candidate candidate, QualityModel.Estimate estimate, double sampledQuality, double utility) {
+            this(candidate, estimate, sampledQuality, utility, null);
+        }
+
+        /** This ranking with a note put before its reason (why it is where it is besides utility). */
+        public Ranked withNote(String note) {
+            return new Ranked(candidate, estimate, sampledQuality, utility, note);
+        }
 
         public String reason(int position, Strategy strategy) {
-            return String.format(Locale.ROOT,
+            return (note == null ? "" : "#" + position + " as " + note + "; ") + String.format(Locale.ROOT,
                     "#%d by %s utility %.3f (quality %.2f ± %.2f, drawn %.2f, %d observations; est. $%.6f, %.0f ms)",
                     position, strategy.name(), utility, estimate.mean(), estimate.spread(), sampledQuality,
                     estimate.observations(), candidate.estimatedCostUsd(), candidate.expectedLatencyMs());

@@ -105,7 +105,7 @@ public final class RoutingReplay {
             QualityModel learner = new LinearQualityModel(
                     new LinearQualityModel.Settings(dbl("ridge", 3), dbl("noise", 0.2), dbl("prior", 0.5)));
             Ranker ranker = new Ranker(learner, RandomSource.XO_RO_SHI_RO_128_PP.create((long) seed));
-            double q = 0, cost = 0;
+            double q = 0, cost = 0, qLate = 0, cLate = 0;
             Map<String, Integer> picks = new LinkedHashMap<>();
             for (int i = 0; i < rows.size(); i++) {
                 Row r = rows.get(i);
@@ -120,6 +120,10 @@ public final class RoutingReplay {
                 q += o[0];
                 cost += o[1];
                 learner.observe(m, emb[i], task, o[0]);
+                if (i >= rows.size() / 2) {
+                    qLate += o[0];
+                    cLate += o[1];
+                }
                 picks.merge(m, 1, Integer::sum);
             }
             int n = rows.size();
@@ -127,6 +131,7 @@ public final class RoutingReplay {
                     m -> rows.stream().mapToDouble(r -> r.outcomes().get(m)[0]).sum())).orElseThrow();
             double bq = rows.stream().mapToDouble(r -> r.outcomes().get(best)[0]).sum() / n;
             double bc = rows.stream().mapToDouble(r -> r.outcomes().get(best)[1]).sum() / n;
+            System.out.printf("  second half: quality %.4f cost %.2fe-6%n", qLate / (n - n / 2), cLate / (n - n / 2) * 1e6);
             System.out.printf("seed %d quality %.4f (%.1f%% of best %.4f) cost %.2fe-6 (%.1f%% of best) picks %s%n",
                     seed, q / n, 100 * q / n / bq, bq, cost / n * 1e6, 100 * cost / n / bc, picks);
         }

@@ -11,6 +11,7 @@ import dev.switchboard.avro.ProviderHealth;
 import dev.switchboard.avro.ProviderScore;
 import dev.switchboard.avro.ProviderStats;
 import dev.switchboard.avro.ProviderTask;
+import dev.switchboard.avro.SessionRoute;
 
 /** The topic catalogue: every topic Switchboard reads or writes, named once. */
 public final class Topics {
@@ -27,6 +28,8 @@ public final class Topics {
     public static final Topic<ProviderStats> PROVIDER_STATS = new Topic<>("llm.provider-stats", ProviderStats.class);
     /** Compacted: the rolling score of each provider, model and task type (analytics-streams). */
     public static final Topic<ProviderScore> PROVIDER_SCORES = new Topic<>("llm.provider-scores", ProviderScore.class);
+    /** Compacted: the model each session sticks to, keyed by sessionId (planner). */
+    public static final Topic<SessionRoute> SESSIONS = new Topic<>("llm.sessions", SessionRoute.class);
     public static final Topic<AuditEvent> AUDIT = new Topic<>("llm.audit", AuditEvent.class);
     /** Dead letters refused for replay because they were replayed too often. */
     public static final Topic<DeadLetter> DLQ_PARKED = new Topic<>("llm.dlq.parked", DeadLetter.class);

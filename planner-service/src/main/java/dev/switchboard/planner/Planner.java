@@ -51,7 +51,16 @@ public final class Planner {
     private final SwitchboardConfig config;
     private final ScoreLookup scores;
     private final LearnedRouter learned;
+    private final Spend spend;
     private final Strategy weighted;
+
+    /** A tenant's spend so far on the UTC day of {@code nowMs}, in USD. */
+    @FunctionalInterface
+    public interface Spend {
+        double spentUsd(String tenantId, long nowMs);
+
+        Spend NONE = (tenantId, nowMs) -> 0;
+    }
 
     public Planner(SwitchboardConfig config) {
         this(config, ScoreLookup.NONE, null);
@@ -63,9 +72,15 @@ public final class Planner {
 
     /** @param learned the learned router; null when this planner does not learn (learned strategies are then rejected) */
     public Planner(SwitchboardConfig config, ScoreLookup scores, LearnedRouter learned) {
+        this(config, scores, learned, Spend.NONE);
+    }
+
+    /** @param spend where tenants' spend today comes from, for budgets.daily.usd */
+    public Planner(SwitchboardConfig config, ScoreLookup scores, LearnedRouter learned, Spend spend) {
         this.config = config;
         this.scores = scores;
         this.learned = learned;
+        this.spend = spend;
         SwitchboardConfig.RoutingSettings r = config.routing();
         this.weighted = new Strategy("weighted", r.qualityWeight(), r.costWeight(), r.latencyWeight());
     }
@@ -84,6 +99,18 @@ public final class Planner {
 
     public ExecutionPlan plan(LlmRequest request, long nowMs) {
         validate(request);
+        Double budget = config.routing().dailyBudgetsUsd().get(request.getTenantId());
+        if (budget != null) {
+            double spent = spend.spentUsd(request.getTenantId(), nowMs);
+            if (spent >= budget) {
+                String over = String.format(java.util.Locale.ROOT, "tenant %s has spent $%.6f today (UTC) of its daily budget of $%.6f",
+                        request.getTenantId(), spent, budget);
+                if ("cheapest".equals(config.routing().overBudgetPolicy(request.getTenantId()))) {
+                    return cheapestPlan(request, over, nowMs);
+                }
+                throw new RejectedRecordException("BUDGET_EXCEEDED", over, request.getRequestId());
+            }
+        }
         String chosen = strategyFor(request);
         if (request.getPreferredProviders().isEmpty() && SwitchboardConfig.learned(chosen)) {
             return learnedPlan(request, Strategy.named(chosen, weighted), nowMs);
@@ -167,6 +194,26 @@ public final class Planner {
                     .build());
         }
         return plan(request, steps, strategy.name(), taskType, nowMs);
+    }
+
+    /** Over budget with policy cheapest: the one cheapest eligible provider, no failover. */
+    private ExecutionPlan cheapestPlan(LlmRequest request, String over, long nowMs) {
+        long inputTokens = Tokens.estimate(request.getMessages());
+        ProviderSpec cheapest = null;
+        for (ProviderSpec spec : config.providers()) {
+            if (ineligible(spec, request, inputTokens) == null && (cheapest == null
+                    || spec.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS) < cheapest.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))) {
+                cheapest = spec;
+            }
+        }
+        if (cheapest == null) {
+            throw new RejectedRecordException("BUDGET_EXCEEDED", over + ", and no provider can take the request", request.getRequestId());
+        }
+        PlanStep step = PlanStep.newBuilder().setProvider(cheapest.name()).setModel(cheapest.model())
+                .setEstimatedCostUsd(cheapest.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
+                .setReason("cheapest eligible provider: " + over).build();
+        String taskType = request.getTaskHint() != null ? request.getTaskHint() : PromptAnalysis.of(request.getMessages()).taskType();
+        return plan(request, List.of(step), "over-budget-cheapest", taskType, nowMs);
     }
 
     /** Why {@code spec} cannot take this request, or null when it can. */

@@ -39,7 +39,8 @@ public final class PlannerService implements Service {
     private final ProviderScoreView scores;
     private final LearnedRouter learned;
     private final TopicSessionStore sessions;
-    private final FeedbackListener feedback;
+    private final OutcomeListener outcomes;
+    private final SpendLedger ledger;
 
     public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
         this(config, clients, codec, config.learnedRouting() ? new MiniLmEmbedder() : null);
@@ -57,8 +58,10 @@ public final class PlannerService implements Service {
         this.learned = embedder == null ? null : new LearnedRouter(embedder,
                 new LinearQualityModel(new LinearQualityModel.Settings(r.ridge(), r.noise(), LinearQualityModel.Settings.DEFAULT.priorMean())),
                 r.seed(), sessions);
-        this.feedback = learned == null ? null : new FeedbackListener(clients, codec, learned);
-        Planner planner = new Planner(config, scores == null ? Planner.ScoreLookup.NONE : scores::score, learned);
+        this.ledger = r.dailyBudgetsUsd().isEmpty() ? null : new SpendLedger();
+        this.outcomes = learned == null && ledger == null ? null : new OutcomeListener(clients, codec, learned, ledger);
+        Planner planner = new Planner(config, scores == null ? Planner.ScoreLookup.NONE : scores::score, learned,
+                ledger == null ? Planner.Spend.NONE : ledger::spentUsd);
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
             LlmRequest request = codec.decode(Topics.REQUESTS, record.value());
             long now = System.currentTimeMillis();
@@ -102,8 +105,10 @@ public final class PlannerService implements Service {
     @Override
     public void close() {
         loop.close();
-        if (feedback != null) {
-            feedback.close();
+        if (outcomes != null) {
+            outcomes.close();
+        }
+        if (sessions != null) {
             sessions.close();
         }
         if (scores != null) {

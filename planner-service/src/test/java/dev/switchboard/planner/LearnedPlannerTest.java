@@ -137,11 +137,33 @@ class LearnedPlannerTest {
     }
 
     @Test
+    void aTenantOverItsDailyBudgetIsRefusedOrSentToTheCheapestProviderAsItsPolicySays() {
+        SwitchboardConfig config = config(Map.of("budgets.daily.usd", "capped:0.50,thrifty:0.50,rich:100",
+                "budgets.over.policy", "thrifty:cheapest"));
+        Planner planner = new Planner(config, Planner.ScoreLookup.NONE, router, (tenant, now) -> 0.75);
+
+        assertThatThrownBy(() -> planner.plan(request("b-1", 40).setTenantId("capped").build(), 5L))
+                .isInstanceOf(RejectedRecordException.class)
+                .hasMessage("tenant capped has spent $0.750000 today (UTC) of its daily budget of $0.500000")
+                .extracting(e -> ((RejectedRecordException) e).errorClass()).isEqualTo("BUDGET_EXCEEDED");
+        ExecutionPlan cheapest = planner.plan(request("b-2", 40).setTenantId("thrifty").build(), 5L);
+        assertThat(cheapest.getSteps()).extracting(PlanStep::getProvider).containsExactly("sim-fast");
+        assertThat(cheapest.getStrategy()).isEqualTo("over-budget-cheapest");
+        assertThat(cheapest.getSteps().getFirst().getReason()).startsWith("cheapest eligible provider: tenant thrifty has spent");
+        assertThat(planner.plan(request("b-3", 40).setTenantId("rich").build(), 5L).getStrategy()).isEqualTo("balanced");
+        assertThat(planner.plan(request("b-4", 40).setTenantId("no-budget").build(), 5L).getStrategy()).isEqualTo("balanced");
+    }
+
+    @Test
     void badCatalogueEntriesAreConfigErrorsNamingTheKey() {
         assertThatThrownBy(() -> config(Map.of("provider.sim-fast.capabilities", "tools,vision")))
                 .hasMessageContaining("provider.sim-fast.capabilities");
         assertThatThrownBy(() -> config(Map.of("provider.sim-fast.attributes", "eu")))
                 .hasMessageContaining("provider.sim-fast.attributes").hasMessageContaining("expected key:value");
+        assertThatThrownBy(() -> config(Map.of("budgets.daily.usd", "acme:lots")))
+                .hasMessageContaining("budgets.daily.usd").hasMessageContaining("must be a number of USD");
+        assertThatThrownBy(() -> config(Map.of("budgets.over.policy", "acme:free")))
+                .hasMessageContaining("budgets.over.policy").hasMessageContaining("reject or cheapest");
         assertThatThrownBy(() -> config(Map.of("planner.tenant.strategies", "acme:fastest")))
                 .hasMessageContaining("planner.tenant.strategies").hasMessageContaining("expected tenant:strategy");
     }

@@ -55,11 +55,22 @@ public record SwitchboardConfig(
      * listed tenant uses instead of planner.strategy, and the quality model's ridge and noise.
      */
     public record RoutingSettings(double qualityWeight, double costWeight, double latencyWeight,
-                                  Map<String, String> tenantStrategies, double ridge, double noise, long seed) {
+                                  Map<String, String> tenantStrategies, double ridge, double noise, long seed,
+                                  Map<String, Double> dailyBudgetsUsd, Map<String, String> overBudgetPolicies) {
         public RoutingSettings {
             tenantStrategies = Map.copyOf(tenantStrategies);
+            dailyBudgetsUsd = Map.copyOf(dailyBudgetsUsd);
+            overBudgetPolicies = Map.copyOf(overBudgetPolicies);
+        }
+
+        /** What a tenant over its budget gets: {@code reject} (a FAILED reply, BUDGET_EXCEEDED) or {@code cheapest}. */
+        public String overBudgetPolicy(String tenantId) {
+            return overBudgetPolicies.getOrDefault(tenantId, "reject");
         }
     }
+
+    public static final String BUDGETS_DAILY_USD = "budgets.daily.usd";
+    public static final String BUDGETS_OVER_POLICY = "budgets.over.policy";
 
     /** Values of planner.strategy; the last five rank with the learned quality model. */
     public static final List<String> STRATEGIES = List.of("static", "score", "quality", "cost", "latency", "balanced", "weighted");
@@ -213,6 +224,11 @@ public record SwitchboardConfig(
                 .define(ROUTING_NOISE, Type.DOUBLE, 0.2, Range.atLeast(0.0), Importance.LOW,
                         "Exploration: how widely quality is sampled around the learned estimate; 0 never explores.")
                 .define(ROUTING_SEED, Type.LONG, 1L, Importance.LOW, "Seed of the planner's exploration.")
+                .define(BUDGETS_DAILY_USD, Type.LIST, List.of(), Importance.MEDIUM,
+                        "Per-tenant spend limits per UTC day in USD, as tenant:usd,...; enforced by the planner from llm.attempts.")
+                .define(BUDGETS_OVER_POLICY, Type.LIST, List.of(), Importance.MEDIUM,
+                        "What a tenant over its daily budget gets, as tenant:reject|cheapest,... (default reject: "
+                                + "a FAILED reply with BUDGET_EXCEEDED; cheapest: only the cheapest eligible provider).")
                 .define(WORKER_PROVIDERS, Type.LIST, List.of(), Importance.MEDIUM,
                         "Providers this process runs worker pools for; empty means all.")
                 .define(WORKER_CONSUMERS, Type.INT, 2, Range.between(1, 64), Importance.MEDIUM,
@@ -376,6 +392,24 @@ public record SwitchboardConfig(
             }
             tenantStrategies.put(entry.substring(0, colon).trim(), strategy);
         }
+        Map<String, Double> budgets = new LinkedHashMap<>();
+        keyValues(BUDGETS_DAILY_USD, strings(v.get(BUDGETS_DAILY_USD))).forEach((tenant, usd) -> {
+            try {
+                double limit = Double.parseDouble(usd);
+                if (!(limit >= 0)) {
+                    throw new NumberFormatException();
+                }
+                budgets.put(tenant, limit);
+            } catch (NumberFormatException e) {
+                throw new ConfigException(BUDGETS_DAILY_USD, tenant + ":" + usd, "the limit must be a number of USD >= 0");
+            }
+        });
+        Map<String, String> overBudget = keyValues(BUDGETS_OVER_POLICY, strings(v.get(BUDGETS_OVER_POLICY)));
+        overBudget.forEach((tenant, policy) -> {
+            if (!policy.equals("reject") && !policy.equals("cheapest")) {
+                throw new ConfigException(BUDGETS_OVER_POLICY, tenant + ":" + policy, "the policy must be reject or cheapest");
+            }
+        });
         List<String> workerProviders = strings(v.get(WORKER_PROVIDERS));
         checkSubset(WORKER_PROVIDERS, workerProviders, providerNames);
 
@@ -416,7 +450,7 @@ public record SwitchboardConfig(
                         (Integer) v.get(DEV_CLICKHOUSE_PORT), (Integer) v.get(DEV_CLICKHOUSE_TCP_PORT)),
                 new RoutingSettings((Double) v.get(ROUTING_WEIGHT_QUALITY), (Double) v.get(ROUTING_WEIGHT_COST),
                         (Double) v.get(ROUTING_WEIGHT_LATENCY), tenantStrategies, (Double) v.get(ROUTING_RIDGE),
-                        (Double) v.get(ROUTING_NOISE), (Long) v.get(ROUTING_SEED)));
+                        (Double) v.get(ROUTING_NOISE), (Long) v.get(ROUTING_SEED), budgets, overBudget));
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

@@ -1,0 +1,153 @@
+package dev.switchboard.devstack;
+
+import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.avro.ChatRole;
+import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.LlmReply;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.avro.SessionRoute;
+import dev.switchboard.devstack.simulator.Faults;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The learning planner's policies on the real pipeline. A session stays on the model that answered
+ * it, and a failover moves it visibly: in the reply (another provider, two attempts), on
+ * llm.sessions, and in the next plan. A tenant's daily budget is enforced from the spend in
+ * llm.attempts.
+ */
+class PlannerPoliciesIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    static Path dataDir;
+
+    static DevStack stack;
+    static Codec codec;
+    static KafkaProducer<byte[], byte[]> producer;
+    static TopicCollector<LlmReply> replies;
+    static TopicCollector<ExecutionPlan> plans;
+    static TopicCollector<SessionRoute> routes;
+
+    @BeforeAll
+    static void startStack() {
+        SwitchboardConfig config = TestStack.config(dataDir, Map.of("planner.strategy", "balanced",
+                "budgets.daily.usd", "capped:0.0000001,thrifty:0.0000001", "budgets.over.policy", "thrifty:cheapest"));
+        stack = DevStack.start(config, false);
+        codec = TestStack.codec(config);
+        KafkaClients clients = TestStack.clients(config);
+        producer = clients.producer("policies-test");
+        replies = new TopicCollector<>(Topics.REPLIES, clients, codec);
+        plans = new TopicCollector<>(Topics.PLANS, clients, codec);
+        routes = new TopicCollector<>(Topics.SESSIONS, clients, codec);
+    }
+
+    @AfterAll
+    static void stopStack() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {replies, plans, routes, producer, stack}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void aSessionStaysOnItsModelUntilAFailoverMovesIt() throws Exception {
+        List<LlmReply> first = new ArrayList<>();
+        first.add(ask("acme", "s-0"));
+        // The planner hears who answered from llm.attempts, asynchronously: wait for the session's first route.
+        awaitRoute("s-0");
+        for (int i = 1; i < 5; i++) {
+            first.add(ask("acme", "s-" + i));
+        }
+        String home = first.getFirst().getProvider();
+        assertThat(first).extracting(LlmReply::getProvider).containsOnly(home);
+        assertThat(first).extracting(LlmReply::getAttempts).containsOnly(1);
+        assertThat(plans.values(p -> p.getRequestId().equals("s-3")).getFirst().getSteps().getFirst().getReason())
+                .startsWith("#1 as session chat-1 stays on " + first.getFirst().getModel() + ";");
+
+        stack.simulator().setFaults(home, new Faults(1.0, 0, 2, 10, Map.of(503, 1.0)));
+        LlmReply failedOver = ask("acme", "s-5");
+        stack.simulator().setFaults(home, new Faults(0, 0, 2, 10, Map.of(500, 1.0)));
+        SessionRoute moved = awaitRoute("s-5");
+        LlmReply after = ask("acme", "s-6");
+
+        assertThat(failedOver.getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
+        assertThat(failedOver.getProvider()).isNotEqualTo(home);
+        assertThat(failedOver.getAttempts()).isEqualTo(2);
+        // The session moved with the failover and stays on its new model, though the old one has healed.
+        assertThat(after.getProvider()).isEqualTo(failedOver.getProvider());
+        assertThat(after.getAttempts()).isEqualTo(1);
+        assertThat(plans.values(p -> p.getRequestId().equals("s-6")).getFirst().getSteps().getFirst().getReason())
+                .contains("stays on " + failedOver.getModel() + " (moved there from " + first.getFirst().getModel()
+                        + " at request s-5)");
+        assertThat(moved.getSessionId()).isEqualTo("chat-1");
+        assertThat(moved.getModel()).isEqualTo(failedOver.getModel());
+        assertThat(moved.getMovedFromModel()).isEqualTo(first.getFirst().getModel());
+        assertThat(moved.getRequestId()).isEqualTo("s-5");
+    }
+
+    @Test
+    void aTenantOverItsDailyBudgetIsRefusedOnceItsSpendIsInTheLog() throws Exception {
+        LlmReply first = ask("capped", "b-0");
+        assertThat(first.getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
+        assertThat(first.getCostUsd()).isGreaterThan(0.0000001);
+
+        // The spend reaches the planner through llm.attempts, asynchronously: ask until it is refused.
+        java.util.concurrent.atomic.AtomicInteger probe = new java.util.concurrent.atomic.AtomicInteger();
+        LlmReply refused = await().atMost(WAIT).until(() -> ask("capped", "b-probe-" + probe.incrementAndGet()),
+                r -> r.getStatus() == ReplyStatus.FAILED);
+
+        assertThat(refused.getError().getErrorClass()).isEqualTo("BUDGET_EXCEEDED");
+        assertThat(refused.getError().getMessage()).startsWith("tenant capped has spent $0.0000").endsWith("of its daily budget of $0.000000");
+        assertThat(ask("acme", "b-other").getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
+    }
+
+    @Test
+    void aTenantWhosePolicyIsCheapestIsServedByTheCheapestProviderOnly() throws Exception {
+        ask("thrifty", "c-0");
+        java.util.concurrent.atomic.AtomicInteger probe = new java.util.concurrent.atomic.AtomicInteger();
+        String id = await().atMost(WAIT).until(() -> {
+            String next = "c-probe-" + probe.incrementAndGet();
+            ask("thrifty", next);
+            return next;
+        }, next -> plans.values(p -> p.getRequestId().equals(next)).getFirst().getStrategy().equals("over-budget-cheapest"));
+
+        ExecutionPlan plan = plans.values(p -> p.getRequestId().equals(id)).getFirst();
+        assertThat(plan.getSteps()).extracting(dev.switchboard.avro.PlanStep::getProvider).containsExactly("sim-fast");
+        assertThat(replies.values(r -> r.getRequestId().equals(id)).getFirst().getProvider()).isEqualTo("sim-fast");
+    }
+
+    private static LlmReply ask(String tenant, String requestId) throws Exception {
+        LlmRequest request = LlmRequest.newBuilder().setRequestId(requestId).setTenantId(tenant)
+                .setSessionId("acme".equals(tenant) ? "chat-1" : null)
+                .setMessages(List.of(new ChatMessage(ChatRole.USER, "Tell me more about request " + requestId)))
+                .setCreatedAtMs(System.currentTimeMillis()).build();
+        producer.send(codec.record(Topics.REQUESTS, requestId, request)).get();
+        return await().atMost(WAIT).until(() -> replies.values(r -> r.getRequestId().equals(requestId)),
+                list -> !list.isEmpty()).getFirst();
+    }
+
+    private static SessionRoute awaitRoute(String requestId) {
+        return await().atMost(WAIT).until(() -> routes.values(r -> r.getRequestId().equals(requestId)),
+                list -> !list.isEmpty()).getFirst();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.switchboard.planner;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+class SpendLedgerTest {
+
+    private static final long NOON = Instant.parse("2026-11-24T12:00:00Z").toEpochMilli();
+    private static final long NEXT_DAY = Instant.parse("2026-11-25T00:00:01Z").toEpochMilli();
+
+    @Test
+    void sumsEachTenantsAttemptsOnceEach() {
+        SpendLedger ledger = new SpendLedger();
+
+        assertThat(ledger.record("acme", "r-1", 1, 0.25, NOON)).isTrue();
+        assertThat(ledger.record("acme", "r-1", 2, 0.50, NOON)).isTrue();
+        assertThat(ledger.record("acme", "r-1", 2, 0.50, NOON)).isFalse(); // a redelivered attempt record
+        assertThat(ledger.record("globex", "r-2", 1, 1.00, NOON)).isTrue();
+
+        assertThat(ledger.spentUsd("acme", NOON)).isCloseTo(0.75, within(1e-12));
+        assertThat(ledger.spentUsd("globex", NOON)).isCloseTo(1.00, within(1e-12));
+        assertThat(ledger.spentUsd("initech", NOON)).isZero();
+    }
+
+    @Test
+    void aNewUtcDayStartsAfreshAndLateRecordsOfTheDayBeforeAreIgnored() {
+        SpendLedger ledger = new SpendLedger();
+        ledger.record("acme", "r-1", 1, 0.25, NOON);
+
+        assertThat(ledger.spentUsd("acme", NEXT_DAY)).isZero();
+        assertThat(ledger.record("acme", "r-2", 1, 0.10, NEXT_DAY)).isTrue();
+        assertThat(ledger.record("acme", "r-3", 1, 5.00, NOON)).isFalse();
+        assertThat(ledger.spentUsd("acme", NEXT_DAY)).isCloseTo(0.10, within(1e-12));
+    }
+}

@@ -8,11 +8,7 @@ import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.avro.SessionRoute;
 import dev.switchboard.devstack.simulator.Faults;
-import dev.switchboard.platform.config.SwitchboardConfig;
-import dev.switchboard.platform.kafka.Codec;
-import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.Topics;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,37 +31,29 @@ import static org.awaitility.Awaitility.await;
  */
 class PlannerPoliciesIT {
 
-    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration WAIT = StackFixture.WAIT;
 
     @TempDir
     static Path dataDir;
 
+    static StackFixture it;
     static DevStack stack;
-    static Codec codec;
-    static KafkaProducer<byte[], byte[]> producer;
     static TopicCollector<LlmReply> replies;
     static TopicCollector<ExecutionPlan> plans;
-    static TopicCollector<SessionRoute> routes;
 
     @BeforeAll
     static void startStack() {
-        SwitchboardConfig config = TestStack.config(dataDir, Map.of("planner.strategy", "balanced",
+        it = new StackFixture(dataDir, Map.of("planner.strategy", "balanced",
                 "budgets.daily.usd", "capped:0.0000001,thrifty:0.0000001", "budgets.over.policy", "thrifty:cheapest"));
-        stack = DevStack.start(config, false);
-        codec = TestStack.codec(config);
-        KafkaClients clients = TestStack.clients(config);
-        producer = clients.producer("policies-test");
-        replies = new TopicCollector<>(Topics.REPLIES, clients, codec);
-        plans = new TopicCollector<>(Topics.PLANS, clients, codec);
-        routes = new TopicCollector<>(Topics.SESSIONS, clients, codec);
+        stack = it.stack;
+        replies = it.collector(Topics.REPLIES);
+        plans = it.collector(Topics.PLANS);
     }
 
     @AfterAll
     static void stopStack() throws Exception {
-        for (AutoCloseable c : new AutoCloseable[] {replies, plans, routes, producer, stack}) {
-            if (c != null) {
-                c.close();
-            }
+        if (it != null) {
+            it.close();
         }
     }
 
@@ -141,13 +129,11 @@ class PlannerPoliciesIT {
                 .setSessionId("acme".equals(tenant) ? "chat-1" : null)
                 .setMessages(List.of(new ChatMessage(ChatRole.USER, "Tell me more about request " + requestId)))
                 .setCreatedAtMs(System.currentTimeMillis()).build();
-        producer.send(codec.record(Topics.REQUESTS, requestId, request)).get();
-        return await().atMost(WAIT).until(() -> replies.values(r -> r.getRequestId().equals(requestId)),
-                list -> !list.isEmpty()).getFirst();
+        it.send(request);
+        return it.reply(requestId);
     }
 
     private static SessionRoute awaitRoute(String requestId) {
-        return await().atMost(WAIT).until(() -> routes.values(r -> r.getRequestId().equals(requestId)),
-                list -> !list.isEmpty()).getFirst();
+        return it.await(Topics.SESSIONS, r -> r.getRequestId().equals(requestId));
     }
 }

@@ -27,7 +27,13 @@ public final class TestStack {
         }
     }
 
-    /** Settings for a stack in {@code dataDir} on free ports; {@code extra} overrides them. */
+    /** Stands for the simulator's port in the values of {@link #config}'s {@code extra}. */
+    public static final String SIMULATOR_PORT = "${simulator.port}";
+
+    /**
+     * Settings for a stack in {@code dataDir} on free ports; {@code extra} overrides them, with
+     * {@value #SIMULATOR_PORT} in a value replaced by the simulator's port.
+     */
     public static SwitchboardConfig config(Path dataDir, Map<String, String> extra) {
         int kafka = freePort();
         int controller = freePort();
@@ -55,7 +61,7 @@ public final class TestStack {
             o.put("simulator." + p + ".error.rate", "0");
             o.put("simulator." + p + ".timeout.rate", "0");
         }
-        o.putAll(extra);
+        extra.forEach((k, v) -> o.put(k, v.replace(SIMULATOR_PORT, Integer.toString(simulator))));
         return SwitchboardConfig.withOverrides(o);
     }
 

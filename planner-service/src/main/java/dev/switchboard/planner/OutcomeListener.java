@@ -3,6 +3,7 @@ package dev.switchboard.planner;
 import dev.switchboard.avro.AttemptOutcome;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.planner.prompts.VariantSelector;
 import dev.switchboard.planner.routing.LearnedRouter;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -21,7 +22,8 @@ import java.util.List;
 /**
  * What became of planned requests, read from the log by every planner instance: all of
  * {@code llm.attempts} (who answered, at what cost) and {@code llm.feedback} (how well). It credits
- * each score to the model that answered (the learned router, when there is one) and charges each
+ * each score to the model that answered (the learned router, when there is one) and to the prompt
+ * variant the request was given (when variants are configured), and charges each
  * attempt's cost to its tenant (the spend ledger, when budgets are configured: attempts are then
  * read from the start of the current UTC day, so a restarted planner knows the day's spend).
  * Feedback is read from the end at start-up. A record it cannot read is logged and skipped: it is
@@ -35,17 +37,23 @@ final class OutcomeListener implements AutoCloseable {
     private final Codec codec;
     private final LearnedRouter router;
     private final SpendLedger ledger;
+    private final VariantSelector variants;
     private final Thread thread;
     private volatile boolean running = true;
 
-    /** @param router null when the planner does not learn; @param ledger null when no budget is configured */
-    OutcomeListener(KafkaClients clients, Codec codec, LearnedRouter router, SpendLedger ledger) {
+    /**
+     * @param router   null when the planner does not learn
+     * @param ledger   null when no budget is configured
+     * @param variants null when no prompt variant is configured
+     */
+    OutcomeListener(KafkaClients clients, Codec codec, LearnedRouter router, SpendLedger ledger, VariantSelector variants) {
         this.codec = codec;
         this.router = router;
         this.ledger = ledger;
+        this.variants = variants;
         this.consumer = clients.reader("switchboard-planner-outcomes");
         List<TopicPartition> attempts = partitions(Topics.ATTEMPTS.name());
-        List<TopicPartition> feedback = router == null ? List.of() : partitions(Topics.FEEDBACK.name());
+        List<TopicPartition> feedback = router == null && variants == null ? List.of() : partitions(Topics.FEEDBACK.name());
         List<TopicPartition> all = new ArrayList<>(attempts);
         all.addAll(feedback);
         consumer.assign(all);
@@ -86,7 +94,12 @@ final class OutcomeListener implements AutoCloseable {
                             }
                         } else {
                             Feedback feedback = codec.decode(Topics.FEEDBACK, record.value());
-                            router.feedback(feedback.getRequestId(), feedback.getScore());
+                            if (router != null) {
+                                router.feedback(feedback.getRequestId(), feedback.getScore());
+                            }
+                            if (variants != null) {
+                                variants.feedback(feedback.getRequestId(), feedback.getScore());
+                            }
                         }
                     } catch (RuntimeException e) {
                         log.warn("Planner feedback: skipping unreadable {} record at {}-{}: {}", record.topic(),

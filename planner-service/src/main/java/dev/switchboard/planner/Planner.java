@@ -1,5 +1,7 @@
 package dev.switchboard.planner;
 
+import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.avro.ChatRole;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanStep;
@@ -8,6 +10,8 @@ import dev.switchboard.platform.Tokens;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.RejectedRecordException;
+import dev.switchboard.planner.analysis.Analyst;
+import dev.switchboard.planner.prompts.VariantSelector;
 import dev.switchboard.planner.routing.LearnedRouter;
 import dev.switchboard.planner.routing.PromptAnalysis;
 import dev.switchboard.planner.routing.Ranker;
@@ -52,7 +56,13 @@ public final class Planner {
     private final ScoreLookup scores;
     private final LearnedRouter learned;
     private final Spend spend;
+    private final Analyst analyst;
+    private final VariantSelector variants;
     private final Strategy weighted;
+
+    /** What a planner consults besides its configuration; every part but the analyst may be absent (null). */
+    public record Parts(ScoreLookup scores, LearnedRouter learned, Spend spend, Analyst analyst, VariantSelector variants) {
+    }
 
     /** A tenant's spend so far on the UTC day of {@code nowMs}, in USD. */
     @FunctionalInterface
@@ -77,10 +87,16 @@ public final class Planner {
 
     /** @param spend where tenants' spend today comes from, for budgets.daily.usd */
     public Planner(SwitchboardConfig config, ScoreLookup scores, LearnedRouter learned, Spend spend) {
+        this(config, new Parts(scores, learned, spend, new Analyst(config.planning(), null), null));
+    }
+
+    public Planner(SwitchboardConfig config, Parts parts) {
         this.config = config;
-        this.scores = scores;
-        this.learned = learned;
-        this.spend = spend;
+        this.scores = parts.scores() == null ? ScoreLookup.NONE : parts.scores();
+        this.learned = parts.learned();
+        this.spend = parts.spend() == null ? Spend.NONE : parts.spend();
+        this.analyst = parts.analyst();
+        this.variants = parts.variants();
         SwitchboardConfig.RoutingSettings r = config.routing();
         this.weighted = new Strategy("weighted", r.qualityWeight(), r.costWeight(), r.latencyWeight());
     }
@@ -97,8 +113,22 @@ public final class Planner {
         return config.routing().tenantStrategies().getOrDefault(request.getTenantId(), config.plannerStrategy());
     }
 
-    public ExecutionPlan plan(LlmRequest request, long nowMs) {
-        validate(request);
+    public ExecutionPlan plan(LlmRequest original, long nowMs) {
+        validate(original);
+        Analyst.Result analysis = analyst.analyse(original);
+        String taskType = analysis.plan().getTaskType();
+        SwitchboardConfig.PromptVariant variant = variants == null ? null
+                : variants.choose(original.getRequestId(), taskType).orElse(null);
+        LlmRequest request = variant == null ? original : withSystemPrompt(original, variant.systemPrompt());
+        ExecutionPlan.Builder plan = ExecutionPlan.newBuilder()
+                .setRequestId(request.getRequestId())
+                .setTenantId(request.getTenantId())
+                .setSessionId(request.getSessionId())
+                .setRequest(request)
+                .setTaskType(taskType)
+                .setAnalysis(analysis.plan())
+                .setPromptVariant(variant == null ? null : variant.id())
+                .setPlannedAtMs(nowMs);
         Double budget = config.routing().dailyBudgetsUsd().get(request.getTenantId());
         if (budget != null) {
             double spent = spend.spentUsd(request.getTenantId(), nowMs);
@@ -106,14 +136,14 @@ public final class Planner {
                 String over = String.format(java.util.Locale.ROOT, "tenant %s has spent $%.6f today (UTC) of its daily budget of $%.6f",
                         request.getTenantId(), spent, budget);
                 if ("cheapest".equals(config.routing().overBudgetPolicy(request.getTenantId()))) {
-                    return cheapestPlan(request, over, nowMs);
+                    return cheapestPlan(plan, request, over);
                 }
                 throw new RejectedRecordException("BUDGET_EXCEEDED", over, request.getRequestId());
             }
         }
         String chosen = strategyFor(request);
         if (request.getPreferredProviders().isEmpty() && SwitchboardConfig.learned(chosen)) {
-            return learnedPlan(request, Strategy.named(chosen, weighted), nowMs);
+            return learnedPlan(plan, request, analysis.prompt(), Strategy.named(chosen, weighted));
         }
         List<String> providers;
         String strategy;
@@ -128,7 +158,6 @@ public final class Planner {
             strategy = "static-ranking";
         }
         long inputTokens = Tokens.estimate(request.getMessages());
-        String taskType = request.getTaskHint() != null ? request.getTaskHint() : PromptAnalysis.of(request.getMessages()).taskType();
         List<PlanStep> steps = new ArrayList<>(providers.size());
         for (int i = 0; i < providers.size(); i++) {
             ProviderSpec spec = config.provider(providers.get(i));
@@ -139,26 +168,20 @@ public final class Planner {
                     .setReason(reason(strategy, i, spec, request.getTaskHint()))
                     .build());
         }
-        return plan(request, steps, strategy, taskType, nowMs);
+        return plan.setSteps(steps).setStrategy(strategy).build();
     }
 
-    private static ExecutionPlan plan(LlmRequest request, List<PlanStep> steps, String strategy, String taskType, long nowMs) {
-        return ExecutionPlan.newBuilder()
-                .setRequestId(request.getRequestId())
-                .setTenantId(request.getTenantId())
-                .setSessionId(request.getSessionId())
-                .setRequest(request)
-                .setSteps(steps)
-                .setStrategy(strategy)
-                .setTaskType(taskType)
-                .setPlannedAtMs(nowMs)
-                .build();
+    /** The request with {@code system} as its first message: the chosen prompt variant, before any system message of its own. */
+    static LlmRequest withSystemPrompt(LlmRequest request, String system) {
+        List<ChatMessage> messages = new ArrayList<>(request.getMessages().size() + 1);
+        messages.add(new ChatMessage(ChatRole.SYSTEM, system));
+        messages.addAll(request.getMessages());
+        return LlmRequest.newBuilder(request).setMessages(messages).build();
     }
 
     /** Every eligible provider ranked by the learned quality model against cost and latency. */
-    private ExecutionPlan learnedPlan(LlmRequest request, Strategy strategy, long nowMs) {
-        PromptAnalysis analysis = PromptAnalysis.of(request.getMessages());
-        String taskType = request.getTaskHint() != null ? request.getTaskHint() : analysis.taskType();
+    private ExecutionPlan learnedPlan(ExecutionPlan.Builder plan, LlmRequest request, PromptAnalysis analysis, Strategy strategy) {
+        String taskType = plan.getTaskType();
         long inputTokens = Tokens.estimate(request.getMessages());
         List<Ranker.Candidate> candidates = new ArrayList<>();
         Map<String, String> excluded = new java.util.LinkedHashMap<>();
@@ -193,11 +216,11 @@ public final class Planner {
                     .setReason(r.reason(i + 1, strategy))
                     .build());
         }
-        return plan(request, steps, strategy.name(), taskType, nowMs);
+        return plan.setSteps(steps).setStrategy(strategy.name()).build();
     }
 
     /** Over budget with policy cheapest: the one cheapest eligible provider, no failover. */
-    private ExecutionPlan cheapestPlan(LlmRequest request, String over, long nowMs) {
+    private ExecutionPlan cheapestPlan(ExecutionPlan.Builder plan, LlmRequest request, String over) {
         long inputTokens = Tokens.estimate(request.getMessages());
         ProviderSpec cheapest = null;
         for (ProviderSpec spec : config.providers()) {
@@ -212,8 +235,7 @@ public final class Planner {
         PlanStep step = PlanStep.newBuilder().setProvider(cheapest.name()).setModel(cheapest.model())
                 .setEstimatedCostUsd(cheapest.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
                 .setReason("cheapest eligible provider: " + over).build();
-        String taskType = request.getTaskHint() != null ? request.getTaskHint() : PromptAnalysis.of(request.getMessages()).taskType();
-        return plan(request, List.of(step), "over-budget-cheapest", taskType, nowMs);
+        return plan.setSteps(List.of(step)).setStrategy("over-budget-cheapest").build();
     }
 
     /** Why {@code spec} cannot take this request, or null when it can. */

@@ -2,7 +2,12 @@ package dev.switchboard.planner;
 
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.planner.analysis.Analyst;
+import dev.switchboard.planner.analysis.OpenAiPlanningModel;
+import dev.switchboard.planner.analysis.PlanningModel;
+import dev.switchboard.planner.prompts.VariantSelector;
 import dev.switchboard.planner.routing.LearnedRouter;
+import org.apache.commons.rng.simple.RandomSource;
 import dev.switchboard.planner.routing.LinearQualityModel;
 import dev.switchboard.planner.routing.MiniLmEmbedder;
 import dev.switchboard.planner.routing.PromptEmbedder;
@@ -40,6 +45,8 @@ public final class PlannerService implements Service {
     private final LearnedRouter learned;
     private final TopicSessionStore sessions;
     private final OutcomeListener outcomes;
+    private final Analyst analyst;
+    private final VariantSelector variants;
     private final SpendLedger ledger;
 
     public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
@@ -59,9 +66,16 @@ public final class PlannerService implements Service {
                 new LinearQualityModel(new LinearQualityModel.Settings(r.ridge(), r.noise(), LinearQualityModel.Settings.DEFAULT.priorMean())),
                 r.seed(), sessions);
         this.ledger = r.dailyBudgetsUsd().isEmpty() ? null : new SpendLedger();
-        this.outcomes = learned == null && ledger == null ? null : new OutcomeListener(clients, codec, learned, ledger);
-        Planner planner = new Planner(config, scores == null ? Planner.ScoreLookup.NONE : scores::score, learned,
-                ledger == null ? Planner.Spend.NONE : ledger::spentUsd);
+        SwitchboardConfig.PlanningSettings p = config.planning();
+        PlanningModel planningModel = p.modelEnabled()
+                ? new OpenAiPlanningModel(p.modelBaseUrl(), p.modelApiKey(), p.modelName(), p.modelTimeout()) : null;
+        this.analyst = new Analyst(p, planningModel);
+        this.variants = p.promptVariants().isEmpty() ? null : new VariantSelector(p.promptVariants(),
+                RandomSource.XO_RO_SHI_RO_128_PP.create(r.seed()), p.refinement() ? planningModel : null);
+        this.outcomes = learned == null && ledger == null && variants == null ? null
+                : new OutcomeListener(clients, codec, learned, ledger, variants);
+        Planner planner = new Planner(config, new Planner.Parts(scores == null ? null : scores::score, learned,
+                ledger == null ? null : ledger::spentUsd, analyst, variants));
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
             LlmRequest request = codec.decode(Topics.REQUESTS, record.value());
             long now = System.currentTimeMillis();
@@ -88,6 +102,16 @@ public final class PlannerService implements Service {
         return this;
     }
 
+    /** The request analyst (its planning-model fallback count, for one). */
+    public Analyst analyst() {
+        return analyst;
+    }
+
+    /** The prompt-variant selector, when variants are configured. */
+    public java.util.Optional<VariantSelector> variants() {
+        return java.util.Optional.ofNullable(variants);
+    }
+
     /** The learned router, when the configuration uses one. */
     public java.util.Optional<LearnedRouter> learnedRouter() {
         return java.util.Optional.ofNullable(learned);
@@ -108,6 +132,7 @@ public final class PlannerService implements Service {
         if (outcomes != null) {
             outcomes.close();
         }
+        analyst.close();
         if (sessions != null) {
             sessions.close();
         }

@@ -61,6 +61,7 @@ public final class TaskOutcomes {
                 .setAttempt(task.getAttempt())
                 .setProvider(provider.name())
                 .setTaskHint(request.getTaskHint())
+                .setPromptVariant(task.getPromptVariant())
                 .setLatencyMs(result.latencyMs())
                 .setStartedAtMs(nowMs - result.latencyMs())
                 .setCompletedAtMs(nowMs);

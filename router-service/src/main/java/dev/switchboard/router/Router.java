@@ -50,6 +50,7 @@ public final class Router {
                 .setAttempt(1)
                 .setHistory(choice.skippedSummaries(steps))
                 .setDispatchedAtMs(nowMs)
+                .setPromptVariant(plan.getPromptVariant())
                 .build();
     }
 }

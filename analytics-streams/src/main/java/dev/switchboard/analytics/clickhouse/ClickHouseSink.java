@@ -77,7 +77,7 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
     private void run() {
         try {
             consumer.subscribe(List.of(Topics.ATTEMPTS.name(), Topics.FEEDBACK.name(), Topics.DLQ.name(), Topics.AUDIT.name(),
-                    Topics.PROVIDER_STATS.name()), new ConsumerRebalanceListener() {
+                    Topics.PROVIDER_STATS.name(), Topics.PLANS.name()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     // Held rows are dropped, uncommitted: revoked partitions are read again by their next
@@ -148,6 +148,9 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
             } else if (topic.equals(Topics.DLQ.name())) {
                 table = "switchboard.dead_letters";
                 row = Rows.deadLetter(record.partition(), record.offset(), codec.decode(Topics.DLQ, record.value()));
+            } else if (topic.equals(Topics.PLANS.name())) {
+                table = "switchboard.plans";
+                row = Rows.plan(codec.decode(Topics.PLANS, record.value()));
             } else if (topic.equals(Topics.AUDIT.name())) {
                 table = "switchboard.audit_log";
                 row = Rows.audit(codec.decode(Topics.AUDIT, record.value()));

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.avro.AttemptOutcome;
 import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.DeadLetter;
+import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.ProviderStats;
 
@@ -30,8 +31,26 @@ final class Rows {
                 .put("output_tokens", a.getOutputTokens())
                 .put("cost_usd", a.getCostUsd())
                 .put("latency_ms", a.getLatencyMs())
-                .put("task_type", a.getTaskHint() == null ? "" : a.getTaskHint());
+                .put("task_type", a.getTaskHint() == null ? "" : a.getTaskHint())
+                .put("prompt_variant", a.getPromptVariant() == null ? "" : a.getPromptVariant());
         return time(row, a.getCompletedAtMs()).toString();
+    }
+
+    static String plan(ExecutionPlan p) {
+        ObjectNode row = JSON.createObjectNode()
+                .put("request_id", p.getRequestId())
+                .put("tenant_id", p.getTenantId())
+                .put("strategy", p.getStrategy())
+                .put("task_type", p.getTaskType() == null ? "" : p.getTaskType())
+                .put("analysis_source", p.getAnalysis() == null ? "" : p.getAnalysis().getSource())
+                .put("prompt_variant", p.getPromptVariant() == null ? "" : p.getPromptVariant())
+                .put("first_provider", p.getSteps().isEmpty() ? "" : p.getSteps().getFirst().getProvider())
+                .put("steps", p.getSteps().size());
+        var gaps = row.putArray("tool_gaps");
+        if (p.getAnalysis() != null) {
+            p.getAnalysis().getToolGaps().forEach(gaps::add);
+        }
+        return time(row, p.getPlannedAtMs()).toString();
     }
 
     static String feedback(Feedback f) {

@@ -5,6 +5,12 @@ import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
 import dev.switchboard.analytics.clickhouse.ClickHouseSink;
 import dev.switchboard.analytics.clickhouse.Migrations;
 import dev.switchboard.avro.AttemptOutcome;
+import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.avro.ChatRole;
+import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.PlanAnalysis;
+import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ErrorInfo;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
@@ -81,7 +87,7 @@ class ClickHouseSinkIT {
 
     @Test
     void migrationsAreIdempotentAndRowsArriveOncePerNaturalKey() throws Exception {
-        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2);
+        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3);
         assertThat(Migrations.apply(clickhouse)).isEmpty();
 
         try (ClickHouseSink sink = new ClickHouseSink(clickhouse, infra.clients, codec, 100, 200).start()) {
@@ -104,6 +110,44 @@ class ClickHouseSinkIT {
             assertThat(leader.get("success_rate").asDouble()).isEqualTo(1.0);
             assertThat(leader.get("satisfaction").asDouble()).isEqualTo(0.8);
             assertThat(leader.get("rated_requests").asLong()).isEqualTo(1);
+        }
+    }
+
+    static ExecutionPlan plan(String requestId, String tenant, String source, List<String> gaps, String variant) {
+        LlmRequest request = LlmRequest.newBuilder().setRequestId(requestId).setTenantId(tenant)
+                .setMessages(List.of(new ChatMessage(ChatRole.USER, "hi"))).setCreatedAtMs(1_795_546_800_000L).build();
+        return ExecutionPlan.newBuilder().setRequestId(requestId).setTenantId(tenant).setRequest(request)
+                .setSteps(List.of(new PlanStep("p", "p-m", 0.001, "")))
+                .setStrategy("balanced").setTaskType("chat").setPlannedAtMs(1_795_546_800_000L).setPromptVariant(variant)
+                .setAnalysis(PlanAnalysis.newBuilder().setTaskType("chat").setSource(source).setToolGaps(gaps).build()).build();
+    }
+
+    @Test
+    void plansLandWithTheirToolGapsAnalysisAndPromptVariant() throws Exception {
+        Migrations.apply(clickhouse);
+        try (ClickHouseSink sink = new ClickHouseSink(clickhouse, infra.clients, codec, 100, 200).start()) {
+            ExecutionPlan[] plans = {
+                    plan("plan-1", "initech", "planning-model", List.of("web_search"), "terse"),
+                    plan("plan-2", "initech", "heuristic-fallback", List.of("web_search", "stock_quotes"), "friendly"),
+                    plan("plan-3", "umbrella", "heuristic-fallback", List.of(), "terse")};
+            double[] scores = {0.9, 0.4, 0.7};
+            for (int i = 0; i < plans.length; i++) {
+                producer.send(codec.record(Topics.PLANS, plans[i].getRequestId(), plans[i])).get();
+                producer.send(codec.record(Topics.FEEDBACK, plans[i].getRequestId(), new Feedback(plans[i].getRequestId(),
+                        plans[i].getTenantId(), FeedbackKind.ACCURACY, scores[i], null, 1_795_546_900_000L))).get();
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count() FROM switchboard.plans WHERE request_id LIKE 'plan-%'") == 3
+                    && count("SELECT count() FROM switchboard.feedback WHERE request_id LIKE 'plan-%'") == 3);
+
+            List<JsonNode> gaps = clickhouse.query("SELECT tool, requests FROM switchboard.tool_gaps WHERE tenant_id = 'initech' ORDER BY tool");
+            assertThat(gaps).extracting(g -> g.get("tool").asText() + "=" + g.get("requests").asLong())
+                    .containsExactly("stock_quotes=1", "web_search=2");
+            assertThat(count("SELECT sum(plans) FROM switchboard.planning_analysis WHERE analysis_source = 'heuristic-fallback'")).isEqualTo(2);
+            List<JsonNode> variants = clickhouse.query("SELECT prompt_variant, rated_requests, mean_score FROM switchboard.prompt_variant_stats "
+                    + "WHERE task_type = 'chat' ORDER BY prompt_variant");
+            assertThat(variants).extracting(v -> v.get("prompt_variant").asText() + " " + v.get("rated_requests").asLong() + " "
+                    + String.format(java.util.Locale.ROOT, "%.2f", v.get("mean_score").asDouble()))
+                    .containsExactly("friendly 1 0.40", "terse 2 0.80");
         }
     }
 

@@ -5,14 +5,36 @@ import dev.switchboard.avro.ChatRole;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
  * The heuristic analysis every request gets before it is ranked: its kind of task (code, math,
  * multiple choice, extraction, summarisation, translation, question, chat), whether it carries code
- * or mathematics, its script, and its prompt: the user text the learner embeds.
+ * or mathematics, its script, the tools it implies (web_search for current events, calculator,
+ * code_interpreter, ...), and its prompt: the user text the learner embeds.
  */
-public record PromptAnalysis(String taskType, boolean code, boolean math, String script, String prompt) {
+public record PromptAnalysis(String taskType, boolean code, boolean math, String script, List<String> impliedTools,
+                             String prompt) {
+
+    public PromptAnalysis {
+        impliedTools = List.copyOf(impliedTools);
+    }
+
+    /** This analysis with another task type (as a planning model sees it). */
+    public PromptAnalysis withTaskType(String type) {
+        return new PromptAnalysis(type, code, math, script, impliedTools, prompt);
+    }
+
+    /** Phrases that imply a tool, in order: the first match of each tool counts. */
+    private static final List<Map.Entry<String, Pattern>> TOOL_CUES = List.of(
+            Map.entry("web_search", Pattern.compile(
+                    "(?i)\\b(latest|today|tonight|this week|current(ly)?|right now|breaking|news|(stock|share) price|search the web|look up online)\\b")),
+            Map.entry("calculator", Pattern.compile("\\d{4,}\\s*[-+*/×÷^]\\s*\\d{3,}|(?i)\\b(square root of \\d{4,}|to \\d+ decimal places)\\b")),
+            Map.entry("code_interpreter", Pattern.compile("(?i)\\b(run|execute) (this|the|my) (code|script|program)\\b|\\bplot (a|the) (chart|graph)\\b")),
+            Map.entry("weather", Pattern.compile("(?i)\\b(weather|forecast|temperature) (in|for|at|today|tomorrow)\\b")),
+            Map.entry("email", Pattern.compile("(?i)\\b(send|write and send) (an? )?e-?mail\\b")),
+            Map.entry("calendar", Pattern.compile("(?i)\\b(book|schedule|add) (a |an )?(meeting|appointment|event|call)\\b")));
 
     private static final Pattern CODE = Pattern.compile(
             "```|\\bdef \\w+\\(|\\bfunction\\b|\\bclass \\w+|#include|\\bimport \\w+|\\breturn\\b|;\\s*$|=>|\\bpublic static\\b",
@@ -57,7 +79,13 @@ public record PromptAnalysis(String taskType, boolean code, boolean math, String
         } else {
             type = "chat";
         }
-        return new PromptAnalysis(type, code, math, script(prompt), prompt);
+        List<String> tools = new java.util.ArrayList<>();
+        for (Map.Entry<String, Pattern> cue : TOOL_CUES) {
+            if (cue.getValue().matcher(prompt).find()) {
+                tools.add(cue.getKey());
+            }
+        }
+        return new PromptAnalysis(type, code, math, script(prompt), tools, prompt);
     }
 
     /** The dominant writing system of the text: latin, cyrillic, cjk, arabic, other. */

@@ -40,6 +40,15 @@ class PromptAnalysisTest {
     }
 
     @Test
+    void namesTheToolsAPromptImplies() {
+        assertThat(of("What is the latest news about the Mars mission?").impliedTools()).containsExactly("web_search");
+        assertThat(of("What is 123456 * 7890?").impliedTools()).containsExactly("calculator");
+        assertThat(of("Schedule a meeting with Ana and send an email to Bo").impliedTools()).containsExactly("email", "calendar");
+        assertThat(of("What's the weather in Lisbon tomorrow?").impliedTools()).containsExactly("weather");
+        assertThat(of("Explain photosynthesis").impliedTools()).isEmpty();
+    }
+
+    @Test
     void flagsCodeAndMathematics() {
         PromptAnalysis a = of("Solve $x^2 = 4$ and write a function that checks it.");
 

@@ -48,7 +48,42 @@ public record SwitchboardConfig(
         CircuitSettings circuit,
         int healthPort,
         AnalyticsSettings analytics,
-        RoutingSettings routing) {
+        RoutingSettings routing,
+        PlanningSettings planning) {
+
+    /**
+     * The planner's analysis and prompt optimisation: the optional planning model (an
+     * OpenAI-compatible endpoint, called with model {@code modelName}), the tools that exist and those each tenant may
+     * not use, and the system-prompt variants per task type.
+     */
+    public record PlanningSettings(boolean modelEnabled, String modelBaseUrl, String modelApiKey, String modelName, Duration modelTimeout,
+                                   int modelCacheSize, List<String> availableTools, Map<String, Set<String>> deniedTools,
+                                   List<PromptVariant> promptVariants, boolean refinement) {
+        public PlanningSettings {
+            availableTools = List.copyOf(availableTools);
+            deniedTools = Map.copyOf(deniedTools);
+            promptVariants = List.copyOf(promptVariants);
+        }
+
+        public List<PromptVariant> variantsFor(String taskType) {
+            return promptVariants.stream().filter(v -> v.taskType().equals(taskType) || v.taskType().equals("*")).toList();
+        }
+    }
+
+    /** A system prompt the planner may give requests of {@code taskType} ({@code *}: any). */
+    public record PromptVariant(String id, String taskType, String systemPrompt) {
+    }
+
+    public static final String PLANNING_MODEL_ENABLED = "planner.model.enabled";
+    public static final String PLANNING_MODEL_BASE_URL = "planner.model.base.url";
+    public static final String PLANNING_MODEL_API_KEY = "planner.model.api.key";
+    public static final String PLANNING_MODEL_NAME = "planner.model.name";
+    public static final String PLANNING_MODEL_TIMEOUT_MS = "planner.model.timeout.ms";
+    public static final String PLANNING_MODEL_CACHE_SIZE = "planner.model.cache.size";
+    public static final String TOOLS_AVAILABLE = "tools.available";
+    public static final String TOOLS_DENIED = "tools.denied";
+    public static final String PROMPT_VARIANTS = "prompts.variants";
+    public static final String PROMPT_REFINEMENT = "prompts.refinement.enabled";
 
     /**
      * How the learning planner ranks: the weights of strategy {@code weighted}, the strategy each
@@ -182,7 +217,7 @@ public record SwitchboardConfig(
                 workerRecordLockMs, workerDeliveryLimit, circuit, healthPort,
                 new AnalyticsSettings(a.enabled(), enabled, a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword(),
                         a.windowGrace(), a.sinkBatchSize(), a.sinkFlush(), a.stateDir(), a.devClickhousePort(),
-                        a.devClickhouseTcpPort()), routing);
+                        a.devClickhouseTcpPort()), routing, planning);
     }
 
     /** A copy with other values for some keys, re-validated: for tests and the CLI's flags. */
@@ -191,6 +226,10 @@ public record SwitchboardConfig(
     }
 
     static ConfigDef definition(List<String> providerNames, List<String> simulatedNames) {
+        return definition(providerNames, simulatedNames, List.of());
+    }
+
+    static ConfigDef definition(List<String> providerNames, List<String> simulatedNames, List<String> variantIds) {
         ConfigDef def = new ConfigDef()
                 .define(BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", NON_BLANK, Importance.HIGH,
                         "Kafka bootstrap servers.")
@@ -313,6 +352,34 @@ public record SwitchboardConfig(
                     .define(p + "attributes", Type.LIST, List.of(), Importance.LOW,
                             "Facts about " + name + " for policies, as key:value,... (for example region:eu,zdr:true).");
         }
+        def.define(PLANNING_MODEL_ENABLED, Type.BOOLEAN, false, Importance.MEDIUM,
+                        "Ask a planning model (through langchain4j, JSON output) for task type, required tools and prompt "
+                                + "improvements; the heuristic analysis is used whenever it fails or is slow.")
+                .define(PLANNING_MODEL_BASE_URL, Type.STRING, "", Importance.MEDIUM,
+                        "OpenAI-compatible endpoint of the planning model (ends in /v1); empty: the first provider's.")
+                .define(PLANNING_MODEL_API_KEY, Type.PASSWORD, "", Importance.MEDIUM,
+                        "API key for the planning model's endpoint; empty: the first provider's.")
+                .define(PLANNING_MODEL_NAME, Type.STRING, "o1", NON_BLANK, Importance.MEDIUM, "Model name of the planning model.")
+                .define(PLANNING_MODEL_TIMEOUT_MS, Type.LONG, 2_000L, Range.atLeast(1), Importance.MEDIUM,
+                        "Longest a request waits for the planning model before the heuristic analysis is used.")
+                .define(PLANNING_MODEL_CACHE_SIZE, Type.INT, 10_000, Range.atLeast(0), Importance.LOW,
+                        "Planning-model answers kept, by prompt; 0: none.")
+                .define(TOOLS_AVAILABLE, Type.LIST, List.of("web_search", "calculator", "code_interpreter"), Importance.MEDIUM,
+                        "Tools that exist for requests; a required tool not listed is a tool gap.")
+                .define(TOOLS_DENIED, Type.LIST, List.of(), Importance.MEDIUM,
+                        "Tools a tenant may not use, as tenant:tool,...; a required tool denied to the tenant is a tool gap.")
+                .define(PROMPT_VARIANTS, Type.LIST, List.of(), Importance.MEDIUM,
+                        "Ids of system-prompt variants; each takes prompts.variant.<id>.task (a task type, or *) and "
+                                + "prompts.variant.<id>.system. The planner picks one per request by a bandit over feedback.")
+                .define(PROMPT_REFINEMENT, Type.BOOLEAN, false, Importance.LOW,
+                        "Let the planning model propose new variants from the best and worst performers.");
+        for (String id : variantIds) {
+            String v = "prompts.variant." + id + ".";
+            def.define(v + "task", Type.STRING, ConfigDef.NO_DEFAULT_VALUE, NON_BLANK, Importance.MEDIUM,
+                            "Task type variant " + id + " is for (as the analyser names them: code, math, ...), or * for any.")
+                    .define(v + "system", Type.STRING, ConfigDef.NO_DEFAULT_VALUE, NON_BLANK, Importance.MEDIUM,
+                            "The system prompt of variant " + id + ".");
+        }
         for (String name : simulatedNames) {
             String s = "simulator." + name + ".";
             def.define(s + "model", Type.STRING, name + "-model", NON_BLANK, Importance.LOW,
@@ -345,7 +412,7 @@ public record SwitchboardConfig(
 
     /** Every key the definition derived from {@code raw} knows; used to match environment variables. */
     static Set<String> knownKeys(Map<String, String> raw) {
-        return definition(names(raw.get(PROVIDERS)), names(raw.get(SIMULATOR_PROVIDERS))).names();
+        return definition(names(raw.get(PROVIDERS)), names(raw.get(SIMULATOR_PROVIDERS)), names(raw.get(PROMPT_VARIANTS))).names();
     }
 
     /**
@@ -358,14 +425,16 @@ public record SwitchboardConfig(
         raw.putAll(settings);
         List<String> providerNames = names(raw.get(PROVIDERS));
         List<String> simulatedNames = names(raw.get(SIMULATOR_PROVIDERS));
-        ConfigDef def = definition(providerNames, simulatedNames);
+        List<String> variantIds = names(raw.get(PROMPT_VARIANTS));
+        ConfigDef def = definition(providerNames, simulatedNames, variantIds);
         raw.keySet().removeIf(key -> !def.names().contains(key) && !settings.containsKey(key));
         Set<String> unknown = new TreeSet<>(settings.keySet());
         unknown.removeAll(def.names());
         if (!unknown.isEmpty()) {
             String key = unknown.iterator().next();
             String hint = key.startsWith("provider.") ? " (is the provider listed in '" + PROVIDERS + "'?)"
-                    : key.startsWith("simulator.") ? " (is it listed in '" + SIMULATOR_PROVIDERS + "'?)" : "";
+                    : key.startsWith("simulator.") ? " (is it listed in '" + SIMULATOR_PROVIDERS + "'?)"
+                    : key.startsWith("prompts.variant.") ? " (is the variant listed in '" + PROMPT_VARIANTS + "'?)" : "";
             throw new ConfigException("Unknown configuration key '" + key + "'" + hint);
         }
         Map<String, Object> v = def.parse(raw);
@@ -410,6 +479,26 @@ public record SwitchboardConfig(
                 throw new ConfigException(BUDGETS_OVER_POLICY, tenant + ":" + policy, "the policy must be reject or cheapest");
             }
         });
+        String modelUrl = (String) v.get(PLANNING_MODEL_BASE_URL);
+        String modelKey = ((org.apache.kafka.common.config.types.Password) v.get(PLANNING_MODEL_API_KEY)).value();
+        Map<String, Set<String>> denied = new LinkedHashMap<>();
+        for (String entry : strings(v.get(TOOLS_DENIED))) {
+            int colon = entry.indexOf(':');
+            if (colon <= 0 || colon == entry.length() - 1) {
+                throw new ConfigException(TOOLS_DENIED, entry, "expected tenant:tool");
+            }
+            denied.computeIfAbsent(entry.substring(0, colon).trim(), k -> new TreeSet<>()).add(entry.substring(colon + 1).trim());
+        }
+        List<PromptVariant> variants = new ArrayList<>();
+        for (String id : variantIds) {
+            variants.add(new PromptVariant(id, (String) v.get("prompts.variant." + id + ".task"),
+                    (String) v.get("prompts.variant." + id + ".system")));
+        }
+        PlanningSettings planning = new PlanningSettings((Boolean) v.get(PLANNING_MODEL_ENABLED),
+                modelUrl.isBlank() ? providers.getFirst().baseUrl() : modelUrl,
+                modelKey.isBlank() ? providers.getFirst().apiKey() : modelKey, (String) v.get(PLANNING_MODEL_NAME),
+                Duration.ofMillis((Long) v.get(PLANNING_MODEL_TIMEOUT_MS)), (Integer) v.get(PLANNING_MODEL_CACHE_SIZE),
+                strings(v.get(TOOLS_AVAILABLE)), denied, variants, (Boolean) v.get(PROMPT_REFINEMENT));
         List<String> workerProviders = strings(v.get(WORKER_PROVIDERS));
         checkSubset(WORKER_PROVIDERS, workerProviders, providerNames);
 
@@ -450,7 +539,7 @@ public record SwitchboardConfig(
                         (Integer) v.get(DEV_CLICKHOUSE_PORT), (Integer) v.get(DEV_CLICKHOUSE_TCP_PORT)),
                 new RoutingSettings((Double) v.get(ROUTING_WEIGHT_QUALITY), (Double) v.get(ROUTING_WEIGHT_COST),
                         (Double) v.get(ROUTING_WEIGHT_LATENCY), tenantStrategies, (Double) v.get(ROUTING_RIDGE),
-                        (Double) v.get(ROUTING_NOISE), (Long) v.get(ROUTING_SEED), budgets, overBudget));
+                        (Double) v.get(ROUTING_NOISE), (Long) v.get(ROUTING_SEED), budgets, overBudget), planning);
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

@@ -1,0 +1,153 @@
+package dev.switchboard.planner.analysis;
+
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.PlanAnalysis;
+import dev.switchboard.planner.routing.PromptAnalysis;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Analyses each request: the heuristic analysis always, improved by the planning model when one is
+ * configured and answers within the timeout. The planning model runs on its own threads, so a slow
+ * one costs a request at most the timeout; its answers are cached by prompt. Whatever goes wrong
+ * with it, the heuristic result is used, the reason recorded in the plan, and the fallback counted.
+ * Required tools (the request's own, those the prompt implies, those the planning model names) that
+ * do not exist or that the tenant may not use are the plan's tool gaps.
+ */
+public final class Analyst implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Analyst.class);
+
+    /** The analysis for ranking (task type as finally decided) and for the plan. */
+    public record Result(PromptAnalysis prompt, PlanAnalysis plan) {
+    }
+
+    private final SwitchboardConfig.PlanningSettings settings;
+    private final PlanningModel model;
+    private final ExecutorService calls;
+    private final Map<String, PlanningModel.Advice> cache;
+    private final AtomicLong fallbacks = new AtomicLong();
+    private final AtomicLong answered = new AtomicLong();
+
+    /** @param model null: heuristic analysis only */
+    public Analyst(SwitchboardConfig.PlanningSettings settings, PlanningModel model) {
+        this.settings = settings;
+        this.model = model;
+        this.calls = model == null ? null : Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("planning-model-", 0).factory());
+        int size = settings.modelCacheSize();
+        this.cache = java.util.Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, PlanningModel.Advice> eldest) {
+                return size() > size;
+            }
+        });
+    }
+
+    public Result analyse(LlmRequest request) {
+        PromptAnalysis heuristic = PromptAnalysis.of(request.getMessages());
+        String source = "heuristic";
+        String fallbackReason = null;
+        PlanningModel.Advice advice = null;
+        if (model != null) {
+            advice = cache.get(heuristic.prompt());
+            if (advice == null) {
+                try {
+                    advice = ask(heuristic.prompt());
+                    if (settings.modelCacheSize() > 0) {
+                        cache.put(heuristic.prompt(), advice);
+                    }
+                } catch (Exception e) {
+                    fallbackReason = describe(e);
+                }
+            }
+            if (advice != null) {
+                source = "planning-model";
+                answered.incrementAndGet();
+            } else {
+                source = "heuristic-fallback";
+                long n = fallbacks.incrementAndGet();
+                log.warn("Planning model failed for request {} ({}); heuristic analysis used ({} fallbacks so far)",
+                        request.getRequestId(), fallbackReason, n);
+            }
+        }
+        String taskType = request.getTaskHint() != null ? request.getTaskHint()
+                : advice != null ? advice.taskType() : heuristic.taskType();
+        Set<String> required = new LinkedHashSet<>(request.getTools());
+        required.addAll(heuristic.impliedTools());
+        if (advice != null) {
+            required.addAll(advice.requiredTools());
+        }
+        Set<String> denied = settings.deniedTools().getOrDefault(request.getTenantId(), Set.of());
+        List<String> gaps = new ArrayList<>();
+        for (String tool : required) {
+            if (!settings.availableTools().contains(tool) || denied.contains(tool)) {
+                gaps.add(tool);
+            }
+        }
+        PlanAnalysis plan = PlanAnalysis.newBuilder().setTaskType(taskType).setSource(source).setFallbackReason(fallbackReason)
+                .setRequiredTools(new ArrayList<>(required)).setToolGaps(gaps)
+                .setPromptImprovements(advice == null ? List.of() : advice.promptImprovements()).build();
+        return new Result(heuristic.withTaskType(taskType), plan);
+    }
+
+    private PlanningModel.Advice ask(String prompt) throws Exception {
+        Duration timeout = settings.modelTimeout();
+        CompletableFuture<PlanningModel.Advice> call = CompletableFuture.supplyAsync(() -> {
+            try {
+                return model.advise(prompt);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, calls);
+        try {
+            return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw new TimeoutException("no answer within " + timeout.toMillis() + " ms");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    private static String describe(Exception e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getMessage() == null ? "" : ": " + root.getMessage();
+        String text = root.getClass().getSimpleName() + message;
+        return text.length() > 200 ? text.substring(0, 200) + "…" : text;
+    }
+
+    /** Requests analysed with the heuristic because the planning model failed or was slow. */
+    public long fallbacks() {
+        return fallbacks.get();
+    }
+
+    /** Requests the planning model's advice was used for (cached or fresh). */
+    public long answered() {
+        return answered.get();
+    }
+
+    @Override
+    public void close() {
+        if (calls != null) {
+            calls.shutdownNow();
+        }
+    }
+}

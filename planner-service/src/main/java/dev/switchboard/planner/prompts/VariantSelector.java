@@ -1,0 +1,141 @@
+package dev.switchboard.planner.prompts;
+
+import dev.switchboard.planner.analysis.PlanningModel;
+import dev.switchboard.platform.config.SwitchboardConfig.PromptVariant;
+import org.apache.commons.rng.UniformRandomProvider;
+import org.apache.commons.rng.sampling.distribution.ChengBetaSampler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Picks a system-prompt variant for each request of a task type by Thompson sampling over the
+ * ACCURACY and USER_SATISFACTION feedback each variant has had: Beta(1 + Σ score, 1 + Σ (1 − score)).
+ * A variant without feedback is tried; one that does worse fades out.
+ *
+ * <p>Refinement (off by default): after every {@value #REFINE_EVERY} feedback scores of a task
+ * type, when two of its variants have at least {@value #MIN_OBSERVATIONS} each, the planning model
+ * is asked, off the planning path, for a new prompt from the best and the worst; the new variant
+ * ({@code <task>-refined-<n>}) then competes like the others.
+ */
+public final class VariantSelector {
+
+    private static final Logger log = LoggerFactory.getLogger(VariantSelector.class);
+
+    static final int REFINE_EVERY = 50;
+    static final int MIN_OBSERVATIONS = 3;
+    static final int REMEMBERED = 20_000;
+
+    /** A variant's feedback so far. */
+    public record Stats(String variantId, String taskType, long observations, double meanScore) {
+    }
+
+    private final Map<String, List<PromptVariant>> byTask = new ConcurrentHashMap<>();
+    private final Map<String, double[]> feedback = new ConcurrentHashMap<>();
+    private final Map<String, Long> sinceRefinement = new ConcurrentHashMap<>();
+    private final Map<String, String> planned = new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
+    private final Map<String, PromptVariant> byId = new ConcurrentHashMap<>();
+    private final UniformRandomProvider random;
+    private final PlanningModel refiner;
+
+    /** @param refiner the planning model that proposes new variants; null: no refinement */
+    public VariantSelector(List<PromptVariant> variants, UniformRandomProvider random, PlanningModel refiner) {
+        this.random = random;
+        this.refiner = refiner;
+        variants.forEach(this::add);
+    }
+
+    private void add(PromptVariant v) {
+        byTask.computeIfAbsent(v.taskType(), t -> new CopyOnWriteArrayList<>()).add(v);
+        byId.put(v.id(), v);
+    }
+
+    /** The variant for this request, when its task type (or {@code *}) has any; remembered for its feedback. */
+    public synchronized Optional<PromptVariant> choose(String requestId, String taskType) {
+        List<PromptVariant> candidates = new ArrayList<>(byTask.getOrDefault(taskType, List.of()));
+        candidates.addAll(byTask.getOrDefault("*", List.of()));
+        if (candidates.isEmpty()) {
+            return Optional.empty();
+        }
+        PromptVariant best = null;
+        double bestDraw = -1;
+        for (PromptVariant v : candidates) {
+            double[] f = feedback.getOrDefault(v.id(), new double[2]);
+            double draw = ChengBetaSampler.of(random, 1 + f[0], 1 + f[1] - f[0]).sample();
+            if (draw > bestDraw) {
+                bestDraw = draw;
+                best = v;
+            }
+        }
+        planned.put(requestId, best.id());
+        return Optional.of(best);
+    }
+
+    /** A feedback score (0..1) for a request; ignored unless a variant was chosen for it. */
+    public void feedback(String requestId, double score) {
+        String id;
+        synchronized (this) {
+            id = planned.get(requestId);
+        }
+        PromptVariant v = id == null ? null : byId.get(id);
+        if (v == null) {
+            return;
+        }
+        feedback.compute(id, (k, f) -> {
+            double[] sum = f == null ? new double[2] : f;
+            sum[0] += Math.max(0, Math.min(1, score));
+            sum[1]++;
+            return sum;
+        });
+        if (refiner != null && sinceRefinement.merge(v.taskType(), 1L, Long::sum) >= REFINE_EVERY) {
+            sinceRefinement.put(v.taskType(), 0L);
+            refine(v.taskType());
+        }
+    }
+
+    public List<Stats> stats() {
+        List<Stats> out = new ArrayList<>();
+        byId.values().stream().sorted(Comparator.comparing(PromptVariant::id)).forEach(v -> {
+            double[] f = feedback.getOrDefault(v.id(), new double[2]);
+            out.add(new Stats(v.id(), v.taskType(), (long) f[1], f[1] == 0 ? 0 : f[0] / f[1]));
+        });
+        return out;
+    }
+
+    private void refine(String taskType) {
+        List<Stats> rated = stats().stream().filter(s -> s.taskType().equals(taskType) && s.observations() >= MIN_OBSERVATIONS)
+                .sorted(Comparator.comparingDouble(Stats::meanScore)).toList();
+        if (rated.size() < 2) {
+            return;
+        }
+        Stats worst = rated.getFirst();
+        Stats best = rated.getLast();
+        CompletableFuture.runAsync(() -> {
+            try {
+                String text = refiner.refine(taskType, byId.get(best.variantId()).systemPrompt(), best.meanScore(),
+                        byId.get(worst.variantId()).systemPrompt(), worst.meanScore());
+                String id = taskType + "-refined-" + (byTask.get(taskType).size() + 1);
+                add(new PromptVariant(id, taskType, text));
+                log.info("Prompt variant {} added from {} (mean {}) and {} (mean {})", id, best.variantId(),
+                        String.format(java.util.Locale.ROOT, "%.3f", best.meanScore()), worst.variantId(),
+                        String.format(java.util.Locale.ROOT, "%.3f", worst.meanScore()));
+            } catch (Exception e) {
+                log.warn("Prompt refinement for {} failed: {}", taskType, e.toString());
+            }
+        });
+    }
+}

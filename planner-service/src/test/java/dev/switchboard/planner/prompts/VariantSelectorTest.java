@@ -1,0 +1,79 @@
+package dev.switchboard.planner.prompts;
+
+import dev.switchboard.planner.analysis.PlanningModel;
+import dev.switchboard.platform.config.SwitchboardConfig.PromptVariant;
+import org.apache.commons.rng.simple.RandomSource;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class VariantSelectorTest {
+
+    private static final PromptVariant GOOD = new PromptVariant("good", "code", "Think step by step.");
+    private static final PromptVariant BAD = new PromptVariant("bad", "code", "Answer at once.");
+    private static final PromptVariant ANY = new PromptVariant("any", "*", "Be helpful.");
+
+    @Test
+    void theVariantWithBetterFeedbackWinsMostRequestsAndTheOtherStillGetsSome() {
+        VariantSelector selector = new VariantSelector(List.of(GOOD, BAD), RandomSource.XO_RO_SHI_RO_128_PP.create(5L), null);
+        int good = 0;
+        for (int i = 0; i < 400; i++) {
+            PromptVariant v = selector.choose("r-" + i, "code").orElseThrow();
+            selector.feedback("r-" + i, v == GOOD ? 0.9 : 0.3);
+            if (i >= 200 && v == GOOD) {
+                good++;
+            }
+        }
+
+        assertThat(good).isGreaterThan(180); // of the last 200
+        assertThat(selector.stats()).extracting(VariantSelector.Stats::variantId).containsExactly("bad", "good");
+        assertThat(selector.stats().get(1).meanScore()).isCloseTo(0.9, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(selector.stats().get(0).observations()).isBetween(1L, 60L);
+    }
+
+    @Test
+    void aTaskTypeWithoutVariantsGetsTheWildcardOrNone() {
+        VariantSelector withWildcard = new VariantSelector(List.of(GOOD, ANY), RandomSource.XO_RO_SHI_RO_128_PP.create(5L), null);
+        VariantSelector without = new VariantSelector(List.of(GOOD), RandomSource.XO_RO_SHI_RO_128_PP.create(5L), null);
+
+        assertThat(withWildcard.choose("r-1", "math")).contains(ANY);
+        assertThat(without.choose("r-1", "math")).isEmpty();
+        without.feedback("unknown", 1.0); // feedback for a request without a variant is ignored
+        assertThat(without.stats().getFirst().observations()).isZero();
+    }
+
+    @Test
+    void refinementAddsAVariantFromTheBestAndTheWorstWhichThenCompetes() {
+        PlanningModel refiner = new PlanningModel() {
+            @Override
+            public Advice advise(String prompt) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public String refine(String taskType, String best, double bestScore, String worst, double worstScore) {
+                return "Refined from: " + best + " / not: " + worst;
+            }
+        };
+        VariantSelector selector = new VariantSelector(List.of(GOOD, BAD), RandomSource.XO_RO_SHI_RO_128_PP.create(9L), refiner);
+        for (int i = 0; i < 200; i++) {
+            PromptVariant v = selector.choose("r-" + i, "code").orElseThrow();
+            selector.feedback("r-" + i, v == GOOD ? 0.8 : 0.2);
+        }
+
+        // Every 50 scores of the task type one refinement: the first new variant is the third of "code".
+        await().atMost(Duration.ofSeconds(10)).until(() -> selector.stats().size() >= 3);
+        VariantSelector.Stats refined = selector.stats().get(1);
+        assertThat(refined.variantId()).isEqualTo("code-refined-3");
+        assertThat(refined.taskType()).isEqualTo("code");
+        boolean chosen = false;
+        for (int i = 0; i < 50 && !chosen; i++) {
+            chosen = selector.choose("n-" + i, "code").orElseThrow().id().equals("code-refined-3");
+        }
+        assertThat(chosen).isTrue();
+    }
+}

@@ -57,6 +57,14 @@ final class SendCommand implements Callable<Integer> {
             description = "Providers to use, in this order (default: the planner's ranking).")
     List<String> providers = new ArrayList<>();
 
+    @Option(names = "--strategy", paramLabel = "S",
+            description = "Routing strategy for this request: quality, cost, latency, balanced, weighted, static, score "
+                    + "(default: the tenant's, else planner.strategy).")
+    String strategy;
+
+    @Option(names = "--task", paramLabel = "TYPE", description = "Task hint (code, math, ...); default: the planner's analysis.")
+    String task;
+
     @Option(names = "--reply-to", paramLabel = "TOPIC", description = "Topic for the reply (default: llm.replies).")
     String replyTo;
 
@@ -69,6 +77,10 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (strategy != null && !dev.switchboard.platform.config.SwitchboardConfig.STRATEGIES.contains(strategy)) {
+            throw new CliException("--strategy must be one of " + dev.switchboard.platform.config.SwitchboardConfig.STRATEGIES
+                    + "; got '" + strategy + "'", 2);
+        }
         if (prompt.isBlank()) {
             throw new CliException("PROMPT is empty", 2);
         }
@@ -88,6 +100,8 @@ final class SendCommand implements Callable<Integer> {
                 .setSessionId(session)
                 .setMessages(messages)
                 .setPreferredProviders(providers)
+                .setTaskHint(task)
+                .setAttributes(strategy == null ? java.util.Map.of() : java.util.Map.of("strategy", strategy))
                 .setReplyTo(replyTo)
                 .setCreatedAtMs(System.currentTimeMillis())
                 .build();

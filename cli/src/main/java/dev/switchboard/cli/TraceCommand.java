@@ -100,7 +100,21 @@ final class TraceCommand implements Callable<Integer> {
                         + (q.getPreferredProviders().isEmpty() ? "" : ", preferred " + q.getPreferredProviders());
             } else if (r.topic().equals(Topics.PLANS.name())) {
                 ExecutionPlan p = c.codec.decode(Topics.PLANS, r.value());
-                what = "plan (" + p.getStrategy() + "): " + p.getSteps().stream().map(PlanStep::getProvider).collect(Collectors.joining(" → "));
+                StringBuilder about = new StringBuilder(p.getStrategy());
+                if (p.getTaskType() != null) {
+                    about.append(", task ").append(p.getTaskType());
+                }
+                if (p.getAnalysis() != null) {
+                    about.append(", analysis ").append(p.getAnalysis().getSource());
+                    if (!p.getAnalysis().getToolGaps().isEmpty()) {
+                        about.append(", tool gaps ").append(p.getAnalysis().getToolGaps());
+                    }
+                }
+                if (p.getPromptVariant() != null) {
+                    about.append(", prompt variant ").append(p.getPromptVariant());
+                }
+                what = "plan (" + about + "): " + p.getSteps().stream().map(PlanStep::getProvider).collect(Collectors.joining(" → "))
+                        + (p.getSteps().isEmpty() ? "" : "; #1 because " + p.getSteps().getFirst().getReason());
             } else if (r.topic().startsWith("llm.tasks.")) {
                 ProviderTask t = c.codec.decode(Topics.tasks(r.topic().substring("llm.tasks.".length())), r.value());
                 what = "task: attempt " + t.getAttempt() + ", step " + (t.getStepIndex() + 1) + " of " + t.getSteps().size();

@@ -50,16 +50,16 @@ public final class PlannerService implements Service {
     private final SpendLedger ledger;
 
     public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
-        this(config, clients, codec, config.learnedRouting() ? new MiniLmEmbedder() : null);
+        this(config, clients, codec, new MiniLmEmbedder());
     }
 
     /**
-     * @param embedder how prompts are embedded for the learned router; null when no strategy of the
-     *                 configuration learns (a request that asks for one is then rejected)
+     * @param embedder how prompts are embedded for the learned router; null: this planner does not
+     *                 learn, and a request that asks for a learned strategy is rejected
      */
     public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec, PromptEmbedder embedder) {
-        boolean scored = "score".equals(config.plannerStrategy()) || embedder != null;
-        this.scores = scored ? new ProviderScoreView(clients, codec) : null;
+        // Scores order strategy score and give the learned strategies their latency estimates.
+        this.scores = new ProviderScoreView(clients, codec);
         SwitchboardConfig.RoutingSettings r = config.routing();
         this.sessions = embedder == null ? null : new TopicSessionStore(clients, codec);
         this.learned = embedder == null ? null : new LearnedRouter(embedder,
@@ -74,7 +74,7 @@ public final class PlannerService implements Service {
                 RandomSource.XO_RO_SHI_RO_128_PP.create(r.seed()), p.refinement() ? planningModel : null);
         this.outcomes = learned == null && ledger == null && variants == null ? null
                 : new OutcomeListener(clients, codec, learned, ledger, variants);
-        Planner planner = new Planner(config, new Planner.Parts(scores == null ? null : scores::score, learned,
+        Planner planner = new Planner(config, new Planner.Parts(scores::score, learned,
                 ledger == null ? null : ledger::spentUsd, analyst, variants));
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
             LlmRequest request = codec.decode(Topics.REQUESTS, record.value());
@@ -136,8 +136,6 @@ public final class PlannerService implements Service {
         if (sessions != null) {
             sessions.close();
         }
-        if (scores != null) {
-            scores.close();
-        }
+        scores.close();
     }
 }

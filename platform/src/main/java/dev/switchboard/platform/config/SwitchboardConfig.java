@@ -123,11 +123,6 @@ public record SwitchboardConfig(
         return STRATEGIES.indexOf(strategy) >= 2;
     }
 
-    /** Whether any request can be ranked by the learned quality model under this configuration. */
-    public boolean learnedRouting() {
-        return learned(plannerStrategy) || routing.tenantStrategies().values().stream().anyMatch(SwitchboardConfig::learned);
-    }
-
     /** Where analytics-streams writes, and how. */
     public record AnalyticsSettings(boolean enabled, boolean clickhouseEnabled, String clickhouseUrl, String clickhouseUser,
                                     String clickhousePassword, Duration windowGrace, int sinkBatchSize, Duration sinkFlush,

@@ -53,7 +53,7 @@ class DeliveryLimitIT {
             LlmRequest request = LlmRequest.newBuilder().setRequestId("limit-1").setTenantId("acme")
                     .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 1+1?"))).setCreatedAtMs(1L).build();
             ProviderTask task = ProviderTask.newBuilder().setRequestId("limit-1").setTenantId("acme").setRequest(request)
-                    .setSteps(List.of(new PlanStep("sim-fast", "sim-fast-small", 0.0, ""))).setStepIndex(0).setAttempt(1)
+                    .setSteps(List.of(new PlanStep("sim-fast", "sim-fast-small", 0.0, "", 0.0))).setStepIndex(0).setAttempt(1)
                     .setDispatchedAtMs(1L).build();
             try (KafkaProducer<byte[], byte[]> producer = context.clients().producer("it")) {
                 producer.send(context.codec().record(Topics.tasks("sim-fast"), "limit-1", task)).get();

@@ -165,6 +165,8 @@ public final class Planner {
                     .setProvider(spec.name())
                     .setModel(spec.model())
                     .setEstimatedCostUsd(spec.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
+                    .setExpectedLatencyMs(scores.score(spec.name(), spec.model(), request.getTaskHint())
+                            .map(ProviderScore::getLatencyMs).orElse(0.0))
                     .setReason(reason(strategy, i, spec, request.getTaskHint()))
                     .build());
         }
@@ -213,6 +215,7 @@ public final class Planner {
                     .setProvider(r.candidate().provider())
                     .setModel(r.candidate().model())
                     .setEstimatedCostUsd(r.candidate().estimatedCostUsd())
+                    .setExpectedLatencyMs(r.candidate().expectedLatencyMs())
                     .setReason(r.reason(i + 1, strategy))
                     .build());
         }

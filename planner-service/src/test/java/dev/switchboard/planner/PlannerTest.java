@@ -84,6 +84,7 @@ class PlannerTest {
         assertThat(math.getStrategy()).isEqualTo("score");
         assertThat(math.getSteps().get(0).getReason()).startsWith("#1 by score 0.900 (math: success 0.99");
         assertThat(math.getSteps().get(2).getReason()).isEqualTo("#3 unscored (ranked at 0.5)");
+        assertThat(math.getSteps()).extracting(PlanStep::getExpectedLatencyMs).containsExactly(40.0, 40.0, 0.0);
     }
 
     @Test

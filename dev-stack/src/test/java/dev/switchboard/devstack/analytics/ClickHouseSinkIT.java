@@ -117,7 +117,7 @@ class ClickHouseSinkIT {
         LlmRequest request = LlmRequest.newBuilder().setRequestId(requestId).setTenantId(tenant)
                 .setMessages(List.of(new ChatMessage(ChatRole.USER, "hi"))).setCreatedAtMs(1_795_546_800_000L).build();
         return ExecutionPlan.newBuilder().setRequestId(requestId).setTenantId(tenant).setRequest(request)
-                .setSteps(List.of(new PlanStep("p", "p-m", 0.001, "")))
+                .setSteps(List.of(new PlanStep("p", "p-m", 0.001, "", 0.0)))
                 .setStrategy("balanced").setTaskType("chat").setPlannedAtMs(1_795_546_800_000L).setPromptVariant(variant)
                 .setAnalysis(PlanAnalysis.newBuilder().setTaskType("chat").setSource(source).setToolGaps(gaps).build()).build();
     }

@@ -99,6 +99,8 @@ public final class QualityCostPlot {
         int y = TOP + plotH - (int) (Math.max(0, Math.min(1, p.quality())) * plotH);
         g.setColor(color);
         g.fillOval(x - 5, y - 5, 10, 10);
-        g.drawString(p.name(), x + 8, y - 6);
+        int width = g.getFontMetrics().stringWidth(p.name());
+        // Labels near the right edge go to the left of their dot, so that they stay on the image.
+        g.drawString(p.name(), x + 8 + width > WIDTH - 4 ? x - 8 - width : x + 8, y - 6);
     }
 }

@@ -15,7 +15,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Replays a routing dataset through the learner and ranker alone, without Kafka: for tuning. */
+/**
+ * Replays a routing dataset through the learner and ranker alone, without Kafka: for tuning. Its
+ * main takes {@code FILE.jsonl ROWS}; system properties {@code ridge}, {@code noise}, {@code wc}
+ * (the cost weight), {@code hint} (use the row's task) and {@code seeds} vary the run. Prompt
+ * embeddings are cached in the temporary directory.
+ */
 public final class RoutingReplay {
 
     record Row(String prompt, String task, Map<String, double[]> outcomes) {
@@ -76,7 +81,7 @@ public final class RoutingReplay {
         Path file = Path.of(args[0]);
         int limit = Integer.parseInt(args[1]);
         List<Row> rows = read(file, limit);
-        float[][] emb = embeddings(rows, Path.of("/tmp/emb-" + file.getFileName() + ".bin"));
+        float[][] emb = embeddings(rows, Path.of(System.getProperty("java.io.tmpdir"), "emb-" + file.getFileName() + ".bin"));
         int dims = Integer.getInteger("dims", 0);
         if (dims > 0) {
             java.util.Random g = new java.util.Random(5);

@@ -61,6 +61,11 @@ public final class PlannerService implements Service {
         // Scores order strategy score and give the learned strategies their latency estimates.
         this.scores = new ProviderScoreView(clients, codec);
         SwitchboardConfig.RoutingSettings r = config.routing();
+        if (embedder != null && (SwitchboardConfig.learned(config.plannerStrategy())
+                || config.routing().tenantStrategies().values().stream().anyMatch(SwitchboardConfig::learned))) {
+            // Learned routing is configured: load the embedding model now, beside start-up, not on the first request.
+            Thread.ofVirtual().name("planner-embedder-warm-up").start(() -> embedder.embed("warm up"));
+        }
         this.sessions = embedder == null ? null : new TopicSessionStore(clients, codec);
         this.learned = embedder == null ? null : new LearnedRouter(embedder,
                 new LinearQualityModel(new LinearQualityModel.Settings(r.ridge(), r.noise(), LinearQualityModel.Settings.DEFAULT.priorMean())),

@@ -73,7 +73,8 @@ public final class PlannerService implements Service {
         this.ledger = r.dailyBudgetsUsd().isEmpty() ? null : new SpendLedger();
         SwitchboardConfig.PlanningSettings p = config.planning();
         PlanningModel planningModel = p.modelEnabled()
-                ? new OpenAiPlanningModel(p.modelBaseUrl(), p.modelApiKey(), p.modelName(), p.modelTimeout()) : null;
+                // The analyst's own timeout decides; the HTTP client's, a second later, only ends the abandoned call.
+                ? new OpenAiPlanningModel(p.modelBaseUrl(), p.modelApiKey(), p.modelName(), p.modelTimeout().plusSeconds(1)) : null;
         this.analyst = new Analyst(p, planningModel);
         this.variants = p.promptVariants().isEmpty() ? null : new VariantSelector(p.promptVariants(),
                 RandomSource.XO_RO_SHI_RO_128_PP.create(r.seed()), p.refinement() ? planningModel : null);

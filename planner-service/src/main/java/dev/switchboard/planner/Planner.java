@@ -115,6 +115,10 @@ public final class Planner {
 
     public ExecutionPlan plan(LlmRequest original, long nowMs) {
         validate(original);
+        String overBudget = overBudget(original, nowMs);
+        if (overBudget != null && !"cheapest".equals(config.routing().overBudgetPolicy(original.getTenantId()))) {
+            throw new RejectedRecordException("BUDGET_EXCEEDED", overBudget, original.getRequestId());
+        }
         Analyst.Result analysis = analyst.analyse(original);
         String taskType = analysis.plan().getTaskType();
         SwitchboardConfig.PromptVariant variant = variants == null ? null
@@ -129,17 +133,8 @@ public final class Planner {
                 .setAnalysis(analysis.plan())
                 .setPromptVariant(variant == null ? null : variant.id())
                 .setPlannedAtMs(nowMs);
-        Double budget = config.routing().dailyBudgetsUsd().get(request.getTenantId());
-        if (budget != null) {
-            double spent = spend.spentUsd(request.getTenantId(), nowMs);
-            if (spent >= budget) {
-                String over = String.format(java.util.Locale.ROOT, "tenant %s has spent $%.6f today (UTC) of its daily budget of $%.6f",
-                        request.getTenantId(), spent, budget);
-                if ("cheapest".equals(config.routing().overBudgetPolicy(request.getTenantId()))) {
-                    return cheapestPlan(plan, request, over);
-                }
-                throw new RejectedRecordException("BUDGET_EXCEEDED", over, request.getRequestId());
-            }
+        if (overBudget != null) {
+            return cheapestPlan(plan, request, overBudget);
         }
         String chosen = strategyFor(request);
         if (request.getPreferredProviders().isEmpty() && SwitchboardConfig.learned(chosen)) {
@@ -220,6 +215,17 @@ public final class Planner {
                     .build());
         }
         return plan.setSteps(steps).setStrategy(strategy.name()).build();
+    }
+
+    /** Why the request's tenant is over its daily budget, or null when it is not (or has none). */
+    private String overBudget(LlmRequest request, long nowMs) {
+        Double budget = config.routing().dailyBudgetsUsd().get(request.getTenantId());
+        if (budget == null) {
+            return null;
+        }
+        double spent = spend.spentUsd(request.getTenantId(), nowMs);
+        return spent < budget ? null : String.format(java.util.Locale.ROOT,
+                "tenant %s has spent $%.6f today (UTC) of its daily budget of $%.6f", request.getTenantId(), spent, budget);
     }
 
     /** Over budget with policy cheapest: the one cheapest eligible provider, no failover. */

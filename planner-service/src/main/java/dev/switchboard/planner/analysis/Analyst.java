@@ -4,6 +4,9 @@ import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanAnalysis;
 import dev.switchboard.planner.routing.PromptAnalysis;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,8 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Analyses each request: the heuristic analysis always, improved by the planning model when one is
  * configured and answers within the timeout. The planning model runs on its own threads, so a slow
- * one costs a request at most the timeout; its answers are cached by prompt. Whatever goes wrong
- * with it, the heuristic result is used, the reason recorded in the plan, and the fallback counted.
+ * one costs a request at most the timeout; its answers are cached by prompt. A circuit breaker
+ * (resilience4j) stops asking it for {@value #OPEN_SECONDS} s once half of its last
+ * {@value #WINDOW} calls failed or took the whole timeout, so that a dead planning model does not
+ * cost every request the timeout and stall the planner's partitions. Whatever goes wrong with it,
+ * the heuristic result is used, the reason recorded in the plan, and the fallback counted.
  * Required tools (the request's own, those the prompt implies, those the planning model names) that
  * do not exist or that the tenant may not use are the plan's tool gaps.
  */
@@ -43,12 +49,24 @@ public final class Analyst implements AutoCloseable {
     private final Map<String, PlanningModel.Advice> cache;
     private final AtomicLong fallbacks = new AtomicLong();
     private final AtomicLong answered = new AtomicLong();
+    private final CircuitBreaker breaker;
+
+    static final int WINDOW = 10;
+    static final int OPEN_SECONDS = 30;
 
     /** @param model null: heuristic analysis only */
     public Analyst(SwitchboardConfig.PlanningSettings settings, PlanningModel model) {
         this.settings = settings;
         this.model = model;
         this.calls = model == null ? null : Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("planning-model-", 0).factory());
+        this.breaker = CircuitBreaker.of("planning-model", CircuitBreakerConfig.custom()
+                .slidingWindowSize(WINDOW)
+                .minimumNumberOfCalls(WINDOW / 2)
+                .failureRateThreshold(50)
+                .slowCallDurationThreshold(settings.modelTimeout().minusMillis(1))
+                .slowCallRateThreshold(50)
+                .waitDurationInOpenState(Duration.ofSeconds(OPEN_SECONDS))
+                .build());
         int size = settings.modelCacheSize();
         this.cache = java.util.Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
             @Override
@@ -106,6 +124,10 @@ public final class Analyst implements AutoCloseable {
     }
 
     private PlanningModel.Advice ask(String prompt) throws Exception {
+        return breaker.executeCallable(() -> call(prompt));
+    }
+
+    private PlanningModel.Advice call(String prompt) throws Exception {
         Duration timeout = settings.modelTimeout();
         CompletableFuture<PlanningModel.Advice> call = CompletableFuture.supplyAsync(() -> {
             try {
@@ -125,6 +147,9 @@ public final class Analyst implements AutoCloseable {
     }
 
     private static String describe(Exception e) {
+        if (e instanceof CallNotPermittedException) {
+            return "the planning model's circuit is open (it failed or was slow on most recent calls)";
+        }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

@@ -100,6 +100,22 @@ class AnalystTest {
     }
 
     @Test
+    void aPlanningModelThatKeepsFailingIsNoLongerAskedForAWhile() {
+        Scripted model = new Scripted(0, new IllegalStateException("HTTP 503"));
+        Analyst analyst = new Analyst(settings(0), model);
+
+        for (int i = 0; i < Analyst.WINDOW / 2; i++) {
+            assertThat(analyst.analyse(request("Tell me a story " + i)).plan().getFallbackReason()).isEqualTo("IllegalStateException: HTTP 503");
+        }
+        Analyst.Result skipped = analyst.analyse(request("Tell me another story"));
+
+        assertThat(model.calls.get()).isEqualTo(Analyst.WINDOW / 2);
+        assertThat(skipped.plan().getSource()).isEqualTo("heuristic-fallback");
+        assertThat(skipped.plan().getFallbackReason()).startsWith("the planning model's circuit is open");
+        assertThat(analyst.fallbacks()).isEqualTo(Analyst.WINDOW / 2 + 1);
+    }
+
+    @Test
     void theRequestsTaskHintOverridesEveryAnalysis() {
         LlmRequest hinted = LlmRequest.newBuilder(request("What is 2+2?")).setTaskHint("trivia").build();
 

@@ -32,6 +32,7 @@ import static org.awaitility.Awaitility.await;
 class PlannerPoliciesIT {
 
     private static final Duration WAIT = StackFixture.WAIT;
+    private static final String MINI = "sim-strong-mini";
 
     @TempDir
     static Path dataDir;
@@ -44,7 +45,11 @@ class PlannerPoliciesIT {
     @BeforeAll
     static void startStack() {
         it = new StackFixture(dataDir, Map.of("planner.strategy", "balanced",
-                "budgets.daily.usd", "capped:0.0000001,thrifty:0.0000001", "budgets.over.policy", "thrifty:cheapest"));
+                "budgets.daily.usd", "capped:0.0000001,thrifty:0.0000001", "budgets.over.policy", "thrifty:cheapest",
+                // sim-strong also serves a small, cheap model
+                "provider.sim-strong.models", MINI,
+                "provider.sim-strong.model." + MINI + ".input.price.per.mtok", "0.01",
+                "provider.sim-strong.model." + MINI + ".output.price.per.mtok", "0.02"));
         stack = it.stack;
         replies = it.collector(Topics.REPLIES);
         plans = it.collector(Topics.PLANS);
@@ -105,7 +110,8 @@ class PlannerPoliciesIT {
                 r -> r.getStatus() == ReplyStatus.FAILED);
 
         assertThat(refused.getError().getErrorClass()).isEqualTo("BUDGET_EXCEEDED");
-        assertThat(refused.getError().getMessage()).startsWith("tenant capped has spent $0.0000").endsWith("of its daily budget of $0.000000");
+        assertThat(refused.getError().getMessage())
+                .matches("tenant capped has spent \\$0\\.\\d{6} today \\(UTC\\) of its daily budget of \\$0\\.000000");
         assertThat(ask("acme", "b-other").getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
     }
 
@@ -120,8 +126,27 @@ class PlannerPoliciesIT {
         }, next -> plans.values(p -> p.getRequestId().equals(next)).getFirst().getStrategy().equals("over-budget-cheapest"));
 
         ExecutionPlan plan = plans.values(p -> p.getRequestId().equals(id)).getFirst();
-        assertThat(plan.getSteps()).extracting(dev.switchboard.avro.PlanStep::getProvider).containsExactly("sim-fast");
-        assertThat(replies.values(r -> r.getRequestId().equals(id)).getFirst().getProvider()).isEqualTo("sim-fast");
+        assertThat(plan.getSteps()).extracting(dev.switchboard.avro.PlanStep::getModel).containsExactly(MINI);
+        LlmReply reply = replies.values(r -> r.getRequestId().equals(id)).getFirst();
+        assertThat(reply.getProvider()).isEqualTo("sim-strong");
+        assertThat(reply.getModel()).isEqualTo(MINI);
+    }
+
+    @Test
+    void aStepNamingAnotherModelOfTheProviderIsCalledWithThatModelAndChargedAtItsPrices() throws Exception {
+        LlmRequest request = LlmRequest.newBuilder().setRequestId("m-1").setTenantId("acme")
+                .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 6*7?"))).setAttributes(Map.of("strategy", "cost"))
+                .setCreatedAtMs(System.currentTimeMillis()).build();
+        it.send(request);
+
+        LlmReply reply = it.reply("m-1");
+        assertThat(reply.getContent()).isEqualTo("6 * 7 = 42.");
+        assertThat(reply.getProvider()).isEqualTo("sim-strong");
+        assertThat(reply.getModel()).isEqualTo(MINI);
+        // The simulator counts 3 prompt tokens and 4 completion tokens ("6 * 7 = 42." is 11 characters).
+        assertThat(reply.getInputTokens()).isEqualTo(3);
+        assertThat(reply.getOutputTokens()).isEqualTo(3);
+        assertThat(reply.getCostUsd()).isCloseTo((3 * 0.01 + 3 * 0.02) / 1e6, org.assertj.core.api.Assertions.within(1e-15));
     }
 
     private static LlmReply ask(String tenant, String requestId) throws Exception {

@@ -7,6 +7,7 @@ import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderScore;
 import dev.switchboard.platform.Tokens;
+import dev.switchboard.platform.config.ModelSpec;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.RejectedRecordException;
@@ -183,13 +184,16 @@ public final class Planner {
         List<Ranker.Candidate> candidates = new ArrayList<>();
         Map<String, String> excluded = new java.util.LinkedHashMap<>();
         for (ProviderSpec spec : config.providers()) {
-            String why = ineligible(spec, request, inputTokens);
-            if (why != null) {
-                excluded.put(spec.name(), why);
-                continue;
+            for (ModelSpec model : spec.models()) {
+                String why = ineligible(spec, model, request, inputTokens);
+                if (why != null) {
+                    excluded.put(spec.otherModels().isEmpty() ? spec.name() : spec.name() + "/" + model.name(), why);
+                    continue;
+                }
+                double latency = scores.score(spec.name(), model.name(), taskType).map(ProviderScore::getLatencyMs).orElse(0.0);
+                candidates.add(new Ranker.Candidate(spec.name(), model.name(), model.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS),
+                        latency));
             }
-            double latency = scores.score(spec.name(), spec.model(), taskType).map(ProviderScore::getLatencyMs).orElse(0.0);
-            candidates.add(new Ranker.Candidate(spec.name(), spec.model(), spec.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS), latency));
         }
         if (candidates.isEmpty()) {
             throw new RejectedRecordException("NO_ELIGIBLE_PROVIDER", "no configured provider can take this request: "
@@ -231,31 +235,35 @@ public final class Planner {
     /** Over budget with policy cheapest: the one cheapest eligible provider, no failover. */
     private ExecutionPlan cheapestPlan(ExecutionPlan.Builder plan, LlmRequest request, String over) {
         long inputTokens = Tokens.estimate(request.getMessages());
-        ProviderSpec cheapest = null;
+        ProviderSpec cheapestProvider = null;
+        ModelSpec cheapest = null;
         for (ProviderSpec spec : config.providers()) {
-            if (ineligible(spec, request, inputTokens) == null && (cheapest == null
-                    || spec.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS) < cheapest.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))) {
-                cheapest = spec;
+            for (ModelSpec model : spec.models()) {
+                if (ineligible(spec, model, request, inputTokens) == null && (cheapest == null
+                        || model.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS) < cheapest.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))) {
+                    cheapestProvider = spec;
+                    cheapest = model;
+                }
             }
         }
         if (cheapest == null) {
             throw new RejectedRecordException("BUDGET_EXCEEDED", over + ", and no provider can take the request", request.getRequestId());
         }
-        PlanStep step = PlanStep.newBuilder().setProvider(cheapest.name()).setModel(cheapest.model())
+        PlanStep step = PlanStep.newBuilder().setProvider(cheapestProvider.name()).setModel(cheapest.name())
                 .setEstimatedCostUsd(cheapest.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
                 .setReason("cheapest eligible provider: " + over).build();
         return plan.setSteps(List.of(step)).setStrategy("over-budget-cheapest").build();
     }
 
-    /** Why {@code spec} cannot take this request, or null when it can. */
-    static String ineligible(ProviderSpec spec, LlmRequest request, long inputTokens) {
-        if (inputTokens + ESTIMATED_OUTPUT_TOKENS > spec.contextWindow()) {
-            return "context window " + spec.contextWindow() + " < " + (inputTokens + ESTIMATED_OUTPUT_TOKENS) + " tokens";
+    /** Why {@code model} of {@code spec} cannot take this request, or null when it can. */
+    static String ineligible(ProviderSpec spec, ModelSpec model, LlmRequest request, long inputTokens) {
+        if (inputTokens + ESTIMATED_OUTPUT_TOKENS > model.contextWindow()) {
+            return "context window " + model.contextWindow() + " < " + (inputTokens + ESTIMATED_OUTPUT_TOKENS) + " tokens";
         }
-        if (!request.getTools().isEmpty() && !spec.can("tools")) {
+        if (!request.getTools().isEmpty() && !model.can("tools")) {
             return "no tools capability";
         }
-        if ("json".equals(request.getAttributes().get(RESPONSE_FORMAT_ATTRIBUTE)) && !spec.can("json")) {
+        if ("json".equals(request.getAttributes().get(RESPONSE_FORMAT_ATTRIBUTE)) && !model.can("json")) {
             return "no json capability";
         }
         for (Map.Entry<String, String> e : request.getAttributes().entrySet()) {

@@ -58,6 +58,27 @@ class LearnedPlannerTest {
     }
 
     @Test
+    void everyModelOfAProviderIsACandidateWithItsOwnPriceAndWindow() {
+        Planner planner = new Planner(config(Map.of("provider.sim-strong.models", "sim-strong-mini",
+                "provider.sim-strong.model.sim-strong-mini.input.price.per.mtok", "0.01",
+                "provider.sim-strong.model.sim-strong-mini.output.price.per.mtok", "0.02",
+                "provider.sim-strong.model.sim-strong-mini.context.window", "1000",
+                "planner.max.steps", "4")), Planner.ScoreLookup.NONE, router);
+
+        ExecutionPlan shortPrompt = planner.plan(request("m-1", 40).build(), 5L);
+        ExecutionPlan longPrompt = planner.plan(request("m-2", 4_000).build(), 5L);
+        ExecutionPlan cheapest = planner.plan(request("m-3", 40).setAttributes(Map.of("strategy", "cost")).build(), 5L);
+
+        assertThat(shortPrompt.getSteps()).extracting(st -> st.getProvider() + "/" + st.getModel()).containsExactlyInAnyOrder(
+                "sim-fast/sim-fast-small", "sim-strong/sim-strong-large", "sim-strong/sim-strong-mini", "sim-flaky/sim-flaky-medium");
+        assertThat(longPrompt.getSteps()).extracting(PlanStep::getModel).containsExactlyInAnyOrder("sim-strong-large", "sim-flaky-medium");
+        // 10 input tokens at $0.01/M and 256 output at $0.02/M
+        PlanStep mini = cheapest.getSteps().getFirst();
+        assertThat(mini.getModel()).isEqualTo("sim-strong-mini");
+        assertThat(mini.getEstimatedCostUsd()).isCloseTo((10 * 0.01 + 256 * 0.02) / 1e6, org.assertj.core.api.Assertions.within(1e-15));
+    }
+
+    @Test
     void whenNoProviderFitsTheRejectionSaysWhyForEach() {
         Planner planner = new Planner(config(Map.of()), Planner.ScoreLookup.NONE, router);
 

@@ -30,16 +30,23 @@ public abstract class ProviderClient {
     public record Completion(String content, String model, int inputTokens, int outputTokens) {
     }
 
-    protected abstract Completion doComplete(List<ChatMessage> messages);
+    /** Calls {@code model} (one of the provider's models) with the messages. */
+    protected abstract Completion doComplete(String model, List<ChatMessage> messages);
 
+    /** A call with the provider's default model. */
     public final CallResult complete(String requestId, List<ChatMessage> messages) {
+        return complete(requestId, spec.model(), messages);
+    }
+
+    /** A call with {@code model}, as a plan step names it. */
+    public final CallResult complete(String requestId, String model, List<ChatMessage> messages) {
         long start = System.nanoTime();
         try {
-            Completion completion = doComplete(messages);
+            Completion completion = doComplete(model, messages);
             long latencyMs = (System.nanoTime() - start) / 1_000_000;
             log.debug("{} answered request {} in {} ms", spec.name(), requestId, latencyMs);
             return new CallResult.Success(completion.content(),
-                    completion.model() == null ? spec.model() : completion.model(),
+                    completion.model() == null ? model : completion.model(),
                     completion.inputTokens(), completion.outputTokens(), latencyMs);
         } catch (RuntimeException e) {
             long latencyMs = (System.nanoTime() - start) / 1_000_000;

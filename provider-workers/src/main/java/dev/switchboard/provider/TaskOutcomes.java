@@ -68,7 +68,9 @@ public final class TaskOutcomes {
 
         switch (result) {
             case CallResult.Success s -> {
-                double cost = provider.costUsd(s.inputTokens(), s.outputTokens());
+                // The prices of the model the step named; a model the catalogue does not list is charged at the default's.
+                double cost = provider.modelSpec(step.getModel()).orElse(provider.defaultModel())
+                        .costUsd(s.inputTokens(), s.outputTokens());
                 out.add(codec.record(Topics.ATTEMPTS, requestId, attempt
                         .setModel(s.model()).setStatus(ReplyStatus.SUCCEEDED).setError(null).setRetryable(false)
                         .setInputTokens(s.inputTokens()).setOutputTokens(s.outputTokens()).setCostUsd(cost)

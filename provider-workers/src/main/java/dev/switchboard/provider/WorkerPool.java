@@ -295,8 +295,9 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
                     outputs = outcomes.expired(task, System.currentTimeMillis());
                 } else {
                     String id = requestId;
+                    String model = task.getSteps().get(task.getStepIndex()).getModel();
                     CallResult result = guard.call(Tokens.estimate(task.getRequest().getMessages()),
-                            () -> client.complete(id, task.getRequest().getMessages()));
+                            () -> client.complete(id, model, task.getRequest().getMessages()));
                     outputs = outcomes.outputs(record, task, client.spec(), result, System.currentTimeMillis());
                 }
             }

@@ -217,7 +217,10 @@ public final class ProviderSimulator implements AutoCloseable {
                 lastUser = content;
             }
         }
-        Responder.Answer reply = responder.answer(simulated.name, simulated.model, lastUser, promptChars);
+        // Like OpenAI's, the simulator answers as the model asked for; a request naming none gets the provider's.
+        String model = request.path("model").asText("");
+        model = model.isBlank() ? simulated.model : model;
+        Responder.Answer reply = responder.answer(simulated.name, model, lastUser, promptChars);
         String answer = reply.content();
         int promptTokens = reply.promptTokens();
         int completionTokens = reply.completionTokens();
@@ -225,7 +228,7 @@ public final class ProviderSimulator implements AutoCloseable {
                 .put("id", "chatcmpl-sim-" + completions.get())
                 .put("object", "chat.completion")
                 .put("created", System.currentTimeMillis() / 1000)
-                .put("model", simulated.model);
+                .put("model", model);
         ArrayNode choices = body.putArray("choices");
         ObjectNode choice = choices.addObject().put("index", 0).put("finish_reason", "stop");
         choice.putObject("message").put("role", "assistant").put("content", answer);

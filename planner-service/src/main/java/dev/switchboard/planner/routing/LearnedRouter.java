@@ -92,7 +92,8 @@ public final class LearnedRouter {
      * Ranks the candidates for this request, puts its session's model first when it has one and it
      * is among the candidates, and remembers the request for its feedback.
      *
-     * @param excluded why each provider that is not a candidate was left out, by provider
+     * @param excluded why each provider (or provider/model, for providers of several models) that is
+     *                 not a candidate was left out
      */
     public List<Ranker.Ranked> rank(String requestId, String tenantId, String sessionId, PromptAnalysis analysis,
                                     List<Ranker.Candidate> candidates, Map<String, String> excluded, Strategy strategy) {
@@ -117,7 +118,7 @@ public final class LearnedRouter {
                 return order;
             }
         }
-        String why = excluded.getOrDefault(r.provider(), "not among the candidates");
+        String why = excluded.getOrDefault(r.provider() + "/" + r.model(), excluded.getOrDefault(r.provider(), "not among the candidates"));
         order.set(0, order.getFirst().withNote("session " + sessionId + " leaves " + r.model() + ": " + why));
         return order;
     }

@@ -12,8 +12,9 @@ import java.util.Locale;
 public record Strategy(String name, double quality, double cost, double latency) {
 
     public static final Strategy QUALITY = new Strategy("quality", 1, 0.001, 0);
-    public static final Strategy COST = new Strategy("cost", 1, 10, 0);
-    public static final Strategy LATENCY = new Strategy("latency", 1, 0, 10);
+    /** The cheapest (fastest) candidate: the weight outweighs even a cold-start model's widest quality draws. */
+    public static final Strategy COST = new Strategy("cost", 1, 100, 0);
+    public static final Strategy LATENCY = new Strategy("latency", 1, 0, 100);
     public static final Strategy BALANCED = new Strategy("balanced", 1, 0.05, 0.02);
 
     /** The names a request or tenant may choose; {@code weighted} takes its weights from configuration. */

@@ -221,10 +221,12 @@ public record SwitchboardConfig(
     }
 
     static ConfigDef definition(List<String> providerNames, List<String> simulatedNames) {
-        return definition(providerNames, simulatedNames, List.of());
+        return definition(providerNames, simulatedNames, List.of(), Map.of());
     }
 
-    static ConfigDef definition(List<String> providerNames, List<String> simulatedNames, List<String> variantIds) {
+    /** @param models the further models each provider lists in provider.<name>.models */
+    static ConfigDef definition(List<String> providerNames, List<String> simulatedNames, List<String> variantIds,
+                                Map<String, List<String>> models) {
         ConfigDef def = new ConfigDef()
                 .define(BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", NON_BLANK, Importance.HIGH,
                         "Kafka bootstrap servers.")
@@ -345,7 +347,17 @@ public record SwitchboardConfig(
                     .define(p + "capabilities", Type.LIST, List.of(), ConfigDef.ValidList.in("tools", "json"), Importance.MEDIUM,
                             "What " + name + "'s model supports: tools (function calling), json (JSON mode).")
                     .define(p + "attributes", Type.LIST, List.of(), Importance.LOW,
-                            "Facts about " + name + " for policies, as key:value,... (for example region:eu,zdr:true).");
+                            "Facts about " + name + " for policies, as key:value,... (for example region:eu,zdr:true).")
+                    .define(p + "models", Type.LIST, List.of(), Importance.MEDIUM,
+                            "Further models " + name + " serves, besides .model; each takes " + p + "model.<m>.input.price.per.mtok, "
+                                    + ".output.price.per.mtok, .context.window and .capabilities (default: the provider's).");
+            for (String m : models.getOrDefault(name, List.of())) {
+                String mp = p + "model." + m + ".";
+                def.define(mp + "input.price.per.mtok", Type.DOUBLE, null, Importance.MEDIUM, "USD per million input tokens of " + m + ".")
+                        .define(mp + "output.price.per.mtok", Type.DOUBLE, null, Importance.MEDIUM, "USD per million output tokens of " + m + ".")
+                        .define(mp + "context.window", Type.INT, null, Importance.MEDIUM, "Context window of " + m + ", tokens.")
+                        .define(mp + "capabilities", Type.LIST, null, Importance.MEDIUM, "Capabilities of " + m + ": tools, json.");
+            }
         }
         def.define(PLANNING_MODEL_ENABLED, Type.BOOLEAN, false, Importance.MEDIUM,
                         "Ask a planning model (through langchain4j, JSON output) for task type, required tools and prompt "
@@ -393,6 +405,37 @@ public record SwitchboardConfig(
         return def;
     }
 
+    /** A provider's further models, each setting it leaves out taken from the provider's own. */
+    private static List<ModelSpec> otherModels(Map<String, Object> v, String p) {
+        List<ModelSpec> out = new ArrayList<>();
+        for (String m : strings(v.get(p + "models"))) {
+            String mp = p + "model." + m + ".";
+            Object in = v.get(mp + "input.price.per.mtok");
+            Object outPrice = v.get(mp + "output.price.per.mtok");
+            Object window = v.get(mp + "context.window");
+            Object caps = v.get(mp + "capabilities");
+            List<String> capabilities = caps == null ? strings(v.get(p + "capabilities")) : strings(caps);
+            for (String c : capabilities) {
+                if (!c.equals("tools") && !c.equals("json")) {
+                    throw new ConfigException(mp + "capabilities", c, "known capabilities: tools, json");
+                }
+            }
+            out.add(new ModelSpec(m, in == null ? (Double) v.get(p + "input.price.per.mtok") : (Double) in,
+                    outPrice == null ? (Double) v.get(p + "output.price.per.mtok") : (Double) outPrice,
+                    window == null ? (Integer) v.get(p + "context.window") : (Integer) window, new java.util.LinkedHashSet<>(capabilities)));
+        }
+        return out;
+    }
+
+    /** The further models each provider lists, from the raw settings. */
+    private static Map<String, List<String>> models(Map<String, String> raw, List<String> providers) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String p : providers) {
+            out.put(p, names(raw.get("provider." + p + ".models")));
+        }
+        return out;
+    }
+
     private static Map<String, String> keyValues(String key, List<String> entries) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String entry : entries) {
@@ -407,7 +450,8 @@ public record SwitchboardConfig(
 
     /** Every key the definition derived from {@code raw} knows; used to match environment variables. */
     static Set<String> knownKeys(Map<String, String> raw) {
-        return definition(names(raw.get(PROVIDERS)), names(raw.get(SIMULATOR_PROVIDERS)), names(raw.get(PROMPT_VARIANTS))).names();
+        List<String> providers = names(raw.get(PROVIDERS));
+        return definition(providers, names(raw.get(SIMULATOR_PROVIDERS)), names(raw.get(PROMPT_VARIANTS)), models(raw, providers)).names();
     }
 
     /**
@@ -421,7 +465,7 @@ public record SwitchboardConfig(
         List<String> providerNames = names(raw.get(PROVIDERS));
         List<String> simulatedNames = names(raw.get(SIMULATOR_PROVIDERS));
         List<String> variantIds = names(raw.get(PROMPT_VARIANTS));
-        ConfigDef def = definition(providerNames, simulatedNames, variantIds);
+        ConfigDef def = definition(providerNames, simulatedNames, variantIds, models(raw, providerNames));
         raw.keySet().removeIf(key -> !def.names().contains(key) && !settings.containsKey(key));
         Set<String> unknown = new TreeSet<>(settings.keySet());
         unknown.removeAll(def.names());
@@ -443,7 +487,7 @@ public record SwitchboardConfig(
                     Duration.ofMillis((Long) v.get(p + "timeout.ms")), (Integer) v.get(p + "requests.per.minute"),
                     (Integer) v.get(p + "tokens.per.minute"), (Integer) v.get(p + "max.concurrent"),
                     (Integer) v.get(p + "context.window"), new java.util.LinkedHashSet<>(strings(v.get(p + "capabilities"))),
-                    keyValues(p + "attributes", strings(v.get(p + "attributes")))));
+                    keyValues(p + "attributes", strings(v.get(p + "attributes"))), otherModels(v, p)));
         }
         List<String> ranking = strings(v.get(PLANNER_RANKING));
         checkSubset(PLANNER_RANKING, ranking, providerNames);

@@ -79,6 +79,34 @@ class SwitchboardConfigTest {
     }
 
     @Test
+    void aProviderMayServeSeveralModelsEachWithItsOwnCatalogueEntry() {
+        SwitchboardConfig config = SwitchboardConfig.withOverrides(Map.of(
+                "provider.sim-strong.models", "sim-strong-mini,sim-strong-long",
+                "provider.sim-strong.capabilities", "tools",
+                "provider.sim-strong.model.sim-strong-mini.input.price.per.mtok", "0.10",
+                "provider.sim-strong.model.sim-strong-mini.output.price.per.mtok", "0.40",
+                "provider.sim-strong.model.sim-strong-long.context.window", "1000000",
+                "provider.sim-strong.model.sim-strong-long.capabilities", "tools,json"));
+
+        ProviderSpec strong = config.provider("sim-strong");
+        assertThat(strong.models()).extracting(ModelSpec::name).containsExactly("sim-strong-large", "sim-strong-mini", "sim-strong-long");
+        ModelSpec mini = strong.modelSpec("sim-strong-mini").orElseThrow();
+        assertThat(mini.costUsd(1_000_000, 1_000_000)).isEqualTo(0.50);
+        assertThat(mini.contextWindow()).isEqualTo(ProviderSpec.DEFAULT_CONTEXT_WINDOW); // the provider's
+        assertThat(mini.capabilities()).containsExactly("tools");                          // the provider's
+        ModelSpec longer = strong.modelSpec("sim-strong-long").orElseThrow();
+        assertThat(longer.costUsd(1_000_000, 0)).isEqualTo(2.50);                          // the provider's prices
+        assertThat(longer.contextWindow()).isEqualTo(1_000_000);
+        assertThat(longer.capabilities()).containsExactlyInAnyOrder("tools", "json");
+        assertThat(strong.modelSpec("gpt-9")).isEmpty();
+        assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("provider.sim-strong.models", "m2",
+                "provider.sim-strong.model.m2.capabilities", "vision")))
+                .hasMessageContaining("provider.sim-strong.model.m2.capabilities").hasMessageContaining("vision");
+        assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("provider.sim-strong.model.m3.context.window", "5")))
+                .hasMessageContaining("Unknown configuration key 'provider.sim-strong.model.m3.context.window'");
+    }
+
+    @Test
     void badValuesNameTheKeyAndTheValue() {
         assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("topics.partitions", "zero")))
                 .isInstanceOf(ConfigException.class)

@@ -42,7 +42,7 @@ public final class OpenAiCompatibleClient extends ProviderClient {
     }
 
     @Override
-    protected Completion doComplete(List<ChatMessage> messages) {
+    protected Completion doComplete(String modelName, List<ChatMessage> messages) {
         List<dev.langchain4j.data.message.ChatMessage> converted = new ArrayList<>(messages.size());
         for (ChatMessage message : messages) {
             converted.add(switch (message.getRole()) {
@@ -53,7 +53,7 @@ public final class OpenAiCompatibleClient extends ProviderClient {
                 case USER, TOOL -> UserMessage.from(message.getContent());
             });
         }
-        ChatResponse response = model.chat(ChatRequest.builder().messages(converted).build());
+        ChatResponse response = model.chat(ChatRequest.builder().modelName(modelName).messages(converted).build());
         TokenUsage usage = response.tokenUsage();
         return new Completion(
                 response.aiMessage().text(),

@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Sessions' routes on the compacted {@code llm.sessions}: read from the topic (so they survive a
@@ -26,7 +25,14 @@ final class TopicSessionStore implements LearnedRouter.SessionStore, AutoCloseab
     private final SessionRouteView view;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Codec codec;
-    private final Map<String, Route> recent = new ConcurrentHashMap<>();
+    /** Moves not yet read back from the topic, newest kept; older ones are in the view by then. */
+    private final Map<String, Route> recent = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Route> eldest) {
+            return size() > RECENT;
+        }
+    });
+    static final int RECENT = 10_000;
 
     TopicSessionStore(KafkaClients clients, Codec codec) {
         this.view = new SessionRouteView(clients, codec);

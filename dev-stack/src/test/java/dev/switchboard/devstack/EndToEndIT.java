@@ -8,7 +8,6 @@ import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.devstack.simulator.Faults;
-import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -44,6 +43,7 @@ class EndToEndIT {
     @TempDir
     static Path dataDir;
 
+    static StackFixture it;
     static DevStack stack;
     static Codec codec;
     static KafkaProducer<byte[], byte[]> producer;
@@ -53,32 +53,19 @@ class EndToEndIT {
 
     @BeforeAll
     static void startStack() {
-        SwitchboardConfig config = TestStack.config(dataDir, Map.of());
-        stack = DevStack.start(config, false);
-        codec = TestStack.codec(config);
-        KafkaClients clients = TestStack.clients(config);
-        producer = clients.producer("end-to-end-test");
-        replies = new TopicCollector<>(Topics.REPLIES, clients, codec);
-        attempts = new TopicCollector<>(Topics.ATTEMPTS, clients, codec);
-        deadLetters = new TopicCollector<>(Topics.DLQ, clients, codec);
+        it = new StackFixture(dataDir, Map.of());
+        stack = it.stack;
+        codec = it.codec;
+        producer = it.producer;
+        replies = it.collector(Topics.REPLIES);
+        attempts = it.collector(Topics.ATTEMPTS);
+        deadLetters = it.collector(Topics.DLQ);
     }
 
     @AfterAll
-    static void stopStack() {
-        for (AutoCloseable c : new AutoCloseable[] {replies, attempts, deadLetters}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }
-        if (producer != null) {
-            producer.close();
-        }
-        if (stack != null) {
-            stack.close();
+    static void stopStack() throws Exception {
+        if (it != null) {
+            it.close();
         }
     }
 

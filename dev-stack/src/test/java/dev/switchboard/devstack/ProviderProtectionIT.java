@@ -13,7 +13,6 @@ import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.devstack.simulator.Faults;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
-import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.AfterAll;
@@ -37,6 +36,7 @@ class ProviderProtectionIT {
 
     @TempDir
     static Path dataDir;
+    static StackFixture it;
     static DevStack stack;
     static Codec codec;
     static KafkaProducer<byte[], byte[]> producer;
@@ -48,33 +48,26 @@ class ProviderProtectionIT {
 
     @BeforeAll
     static void start() {
-        SwitchboardConfig config = TestStack.config(dataDir, Map.of(
+        it = new StackFixture(dataDir, Map.of(
                 SwitchboardConfig.CIRCUIT_WINDOW, "4",
                 SwitchboardConfig.CIRCUIT_MINIMUM_CALLS, "4",
                 SwitchboardConfig.CIRCUIT_OPEN_MS, "120000",
                 SwitchboardConfig.WORKER_CONSUMERS, "1"));
-        stack = DevStack.start(config, false);
-        codec = TestStack.codec(config);
-        KafkaClients clients = TestStack.clients(config);
-        producer = clients.producer("protection-test");
-        replies = new TopicCollector<>(Topics.REPLIES, clients, codec);
-        attempts = new TopicCollector<>(Topics.ATTEMPTS, clients, codec);
-        health = new TopicCollector<>(Topics.PROVIDER_HEALTH, clients, codec);
-        deadLetters = new TopicCollector<>(Topics.DLQ, clients, codec);
-        fastTasks = new TopicCollector<>(Topics.tasks("sim-fast"), clients, codec);
+        stack = it.stack;
+        codec = it.codec;
+        producer = it.producer;
+        replies = it.collector(Topics.REPLIES);
+        attempts = it.collector(Topics.ATTEMPTS);
+        health = it.collector(Topics.PROVIDER_HEALTH);
+        deadLetters = it.collector(Topics.DLQ);
+        fastTasks = it.collector(Topics.tasks("sim-fast"));
     }
 
     @AfterAll
-    static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {replies, attempts, health, deadLetters, fastTasks}) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // best effort
-            }
+    static void stop() throws Exception {
+        if (it != null) {
+            it.close();
         }
-        producer.close();
-        stack.close();
     }
 
     static LlmRequest send(List<String> providers) throws Exception {

@@ -102,7 +102,7 @@ final class OutcomeListener implements AutoCloseable {
                             }
                         }
                     } catch (RuntimeException e) {
-                        log.warn("Planner feedback: skipping unreadable {} record at {}-{}: {}", record.topic(),
+                        log.warn("Planner outcomes: skipping unreadable {} record at {}-{}: {}", record.topic(),
                                 record.partition(), record.offset(), e.getMessage());
                     }
                 }

@@ -99,8 +99,13 @@ public final class Analyst implements AutoCloseable {
             } else {
                 source = "heuristic-fallback";
                 long n = fallbacks.incrementAndGet();
-                log.warn("Planning model failed for request {} ({}); heuristic analysis used ({} fallbacks so far)",
-                        request.getRequestId(), fallbackReason, n);
+                // Every fallback is in its plan; the log says so on the first and every hundredth, not on each request.
+                if (n == 1 || n % 100 == 0) {
+                    log.warn("Planning model failed for request {} ({}); heuristic analysis used ({} fallbacks so far)",
+                            request.getRequestId(), fallbackReason, n);
+                } else {
+                    log.debug("Planning model failed for request {} ({})", request.getRequestId(), fallbackReason);
+                }
             }
         }
         String taskType = request.getTaskHint() != null ? request.getTaskHint()

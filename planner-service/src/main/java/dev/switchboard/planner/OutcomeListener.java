@@ -22,7 +22,7 @@ import java.util.List;
 /**
  * What became of planned requests, read from the log by every planner instance: all of
  * {@code llm.attempts} (who answered, at what cost) and {@code llm.feedback} (how well). It credits
- * each score to the model that answered (the learned router, when there is one) and to the prompt
+ * each score to the model that answered (the learned router) and to the prompt
  * variant the request was given (when variants are configured), and charges each
  * attempt's cost to its tenant (the spend ledger, when budgets are configured: attempts are then
  * read from the start of the current UTC day, so a restarted planner knows the day's spend).
@@ -42,7 +42,6 @@ final class OutcomeListener implements AutoCloseable {
     private volatile boolean running = true;
 
     /**
-     * @param router   null when the planner does not learn
      * @param ledger   null when no budget is configured
      * @param variants null when no prompt variant is configured
      */
@@ -53,7 +52,7 @@ final class OutcomeListener implements AutoCloseable {
         this.variants = variants;
         this.consumer = clients.reader("switchboard-planner-outcomes");
         List<TopicPartition> attempts = partitions(Topics.ATTEMPTS.name());
-        List<TopicPartition> feedback = router == null && variants == null ? List.of() : partitions(Topics.FEEDBACK.name());
+        List<TopicPartition> feedback = partitions(Topics.FEEDBACK.name());
         List<TopicPartition> all = new ArrayList<>(attempts);
         all.addAll(feedback);
         consumer.assign(all);
@@ -89,14 +88,12 @@ final class OutcomeListener implements AutoCloseable {
                                 ledger.record(attempt.getTenantId(), attempt.getRequestId(), attempt.getAttempt(),
                                         attempt.getCostUsd(), attempt.getCompletedAtMs());
                             }
-                            if (router != null && attempt.getStatus() == ReplyStatus.SUCCEEDED) {
+                            if (attempt.getStatus() == ReplyStatus.SUCCEEDED) {
                                 router.answered(attempt.getRequestId(), attempt.getProvider(), attempt.getModel());
                             }
                         } else {
                             Feedback feedback = codec.decode(Topics.FEEDBACK, record.value());
-                            if (router != null) {
-                                router.feedback(feedback.getRequestId(), feedback.getScore());
-                            }
+                            router.feedback(feedback.getRequestId(), feedback.getScore());
                             if (variants != null) {
                                 variants.feedback(feedback.getRequestId(), feedback.getScore());
                             }

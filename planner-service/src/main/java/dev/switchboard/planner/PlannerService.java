@@ -50,24 +50,17 @@ public final class PlannerService implements Service {
     private final SpendLedger ledger;
 
     public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
-        this(config, clients, codec, new MiniLmEmbedder());
-    }
-
-    /**
-     * @param embedder how prompts are embedded for the learned router; null: this planner does not
-     *                 learn, and a request that asks for a learned strategy is rejected
-     */
-    public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec, PromptEmbedder embedder) {
+        PromptEmbedder embedder = new MiniLmEmbedder();
         // Scores order strategy score and give the learned strategies their latency estimates.
         this.scores = new ProviderScoreView(clients, codec);
         SwitchboardConfig.RoutingSettings r = config.routing();
-        if (embedder != null && (SwitchboardConfig.learned(config.plannerStrategy())
-                || config.routing().tenantStrategies().values().stream().anyMatch(SwitchboardConfig::learned))) {
+        if (SwitchboardConfig.learned(config.plannerStrategy())
+                || config.routing().tenantStrategies().values().stream().anyMatch(SwitchboardConfig::learned)) {
             // Learned routing is configured: load the embedding model now, beside start-up, not on the first request.
             Thread.ofVirtual().name("planner-embedder-warm-up").start(() -> embedder.embed("warm up"));
         }
-        this.sessions = embedder == null ? null : new TopicSessionStore(clients, codec);
-        this.learned = embedder == null ? null : new LearnedRouter(embedder,
+        this.sessions = new TopicSessionStore(clients, codec);
+        this.learned = new LearnedRouter(embedder,
                 new LinearQualityModel(new LinearQualityModel.Settings(r.ridge(), r.noise(), LinearQualityModel.Settings.DEFAULT.priorMean())),
                 r.seed(), sessions);
         this.ledger = r.dailyBudgetsUsd().isEmpty() ? null : new SpendLedger();
@@ -78,8 +71,7 @@ public final class PlannerService implements Service {
         this.analyst = new Analyst(p, planningModel);
         this.variants = p.promptVariants().isEmpty() ? null : new VariantSelector(p.promptVariants(),
                 RandomSource.XO_RO_SHI_RO_128_PP.create(r.seed()), p.refinement() ? planningModel : null);
-        this.outcomes = learned == null && ledger == null && variants == null ? null
-                : new OutcomeListener(clients, codec, learned, ledger, variants);
+        this.outcomes = new OutcomeListener(clients, codec, learned, ledger, variants);
         Planner planner = new Planner(config, new Planner.Parts(scores::score, learned,
                 ledger == null ? null : ledger::spentUsd, analyst, variants));
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
@@ -118,9 +110,8 @@ public final class PlannerService implements Service {
         return java.util.Optional.ofNullable(variants);
     }
 
-    /** The learned router, when the configuration uses one. */
-    public java.util.Optional<LearnedRouter> learnedRouter() {
-        return java.util.Optional.ofNullable(learned);
+    public LearnedRouter learnedRouter() {
+        return learned;
     }
 
     public boolean awaitAssignment(Duration timeout) throws InterruptedException {
@@ -135,13 +126,9 @@ public final class PlannerService implements Service {
     @Override
     public void close() {
         loop.close();
-        if (outcomes != null) {
-            outcomes.close();
-        }
+        outcomes.close();
         analyst.close();
-        if (sessions != null) {
-            sessions.close();
-        }
+        sessions.close();
         scores.close();
     }
 }

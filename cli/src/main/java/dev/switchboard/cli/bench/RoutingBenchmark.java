@@ -176,7 +176,7 @@ public final class RoutingBenchmark {
         Map<String, Integer> sorted = new LinkedHashMap<>();
         picks.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()))
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
-        long learned = stack.planner().learnedRouter().map(r -> r.learned()).orElse(0L);
+        long learned = stack.planner().learnedRouter().learned();
         return new Result(n, succeeded.get(), failed.get(), sums[0] / n, sums[1] / n, sums[2] / n, sorted, learned,
                 Duration.ofNanos(System.nanoTime() - started));
     }

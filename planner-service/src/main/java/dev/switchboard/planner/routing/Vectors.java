@@ -1,6 +1,6 @@
 package dev.switchboard.planner.routing;
 
-/** The few vector operations the learner needs. */
+/** Scales embeddings to unit length, so that a dot product is their cosine similarity. */
 final class Vectors {
 
     private Vectors() {
@@ -20,16 +20,5 @@ final class Vectors {
             out[i] = (float) (v[i] / norm);
         }
         return out;
-    }
-
-    static double dot(float[] a, float[] b) {
-        if (a.length != b.length) {
-            throw new IllegalArgumentException("vectors of " + a.length + " and " + b.length + " dimensions");
-        }
-        double sum = 0;
-        for (int i = 0; i < a.length; i++) {
-            sum += a[i] * b[i];
-        }
-        return sum;
     }
 }

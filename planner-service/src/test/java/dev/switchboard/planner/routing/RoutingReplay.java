@@ -82,17 +82,6 @@ public final class RoutingReplay {
         int limit = Integer.parseInt(args[1]);
         List<Row> rows = read(file, limit);
         float[][] emb = embeddings(rows, Path.of(System.getProperty("java.io.tmpdir"), "emb-" + file.getFileName() + ".bin"));
-        int dims = Integer.getInteger("dims", 0);
-        if (dims > 0) {
-            java.util.Random g = new java.util.Random(5);
-            float[][] proj = new float[dims][emb[0].length];
-            for (float[] p : proj) for (int j = 0; j < p.length; j++) p[j] = (float) g.nextGaussian();
-            for (int i = 0; i < emb.length; i++) {
-                float[] o = new float[dims];
-                for (int a = 0; a < dims; a++) o[a] = (float) Vectors.dot(proj[a], emb[i]);
-                emb[i] = Vectors.normalise(o);
-            }
-        }
         List<String> models = new ArrayList<>(rows.get(0).outcomes().keySet());
         Map<String, Double> price = new LinkedHashMap<>();
         for (String m : models) {

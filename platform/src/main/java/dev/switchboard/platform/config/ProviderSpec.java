@@ -82,10 +82,6 @@ public record ProviderSpec(
         this(name, baseUrl, model, apiKey, inputPricePerMTok, outputPricePerMTok, timeout, 0, 0, 0);
     }
 
-    public boolean can(String capability) {
-        return capabilities.contains(capability);
-    }
-
     /** Cost in USD of a call with these token counts at this provider's list prices. */
     public double costUsd(long inputTokens, long outputTokens) {
         return (inputTokens * inputPricePerMTok + outputTokens * outputPricePerMTok) / 1_000_000.0;

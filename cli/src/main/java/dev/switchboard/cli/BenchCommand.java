@@ -5,14 +5,12 @@ import dev.switchboard.avro.ChatRole;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.platform.kafka.LogFollower;
 import dev.switchboard.platform.kafka.Topics;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,7 +27,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -83,29 +80,19 @@ final class BenchCommand implements Runnable {
             Histogram latency = new Histogram(60_000_000L, 3); // microseconds, up to 60 s
             AtomicLong answered = new AtomicLong();
             AtomicLong failed = new AtomicLong();
-            AtomicBoolean reading = new AtomicBoolean(true);
             long measureFromNanos = System.nanoTime() + warmup.toNanos();
-            Thread reader = Thread.ofPlatform().name("bench-reader").start(() -> {
-                try (KafkaConsumer<byte[], byte[]> consumer = c.clients.reader("switchboard-bench")) {
-                    List<TopicPartition> partitions = consumer.partitionsFor(replyTopic, Duration.ofSeconds(10)).stream()
-                            .map(i -> new TopicPartition(replyTopic, i.partition())).toList();
-                    consumer.assign(partitions);
-                    consumer.seekToBeginning(partitions);
-                    while (reading.get()) {
-                        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(50))) {
-                            long receivedNanos = System.nanoTime();
-                            LlmReply reply = c.codec.decode(Topics.replies(replyTopic), record.value());
-                            Long sentNanos = SENT_AT.remove(reply.getRequestId());
-                            if (reply.getStatus() != ReplyStatus.SUCCEEDED) {
-                                failed.incrementAndGet();
-                            } else if (sentNanos != null && sentNanos >= measureFromNanos) {
-                                latency.recordValue(Math.max(0, (receivedNanos - sentNanos) / 1_000));
-                            }
-                            answered.incrementAndGet();
+            LogFollower reader = new LogFollower("bench-reader", LogFollower.fromBeginning(c.clients.reader("switchboard-bench"), replyTopic),
+                    record -> {
+                        long receivedNanos = System.nanoTime();
+                        LlmReply reply = c.codec.decode(Topics.replies(replyTopic), record.value());
+                        Long sentNanos = SENT_AT.remove(reply.getRequestId());
+                        if (reply.getStatus() != ReplyStatus.SUCCEEDED) {
+                            failed.incrementAndGet();
+                        } else if (sentNanos != null && sentNanos >= measureFromNanos) {
+                            latency.recordValue(Math.max(0, (receivedNanos - sentNanos) / 1_000));
                         }
-                    }
-                }
-            });
+                        answered.incrementAndGet();
+                    });
             long total = (long) (rate * (warmup.toMillis() + duration.toMillis()) / 1000.0);
             ProgressBar bar = new ProgressBar(System.err);
             long start = System.nanoTime();
@@ -130,8 +117,7 @@ final class BenchCommand implements Runnable {
             while (answered.get() < total && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(50_000_000L);
             }
-            reading.set(false);
-            reader.join(5_000);
+            reader.close();
             bar.finish();
             put(http, simulator, before);
 

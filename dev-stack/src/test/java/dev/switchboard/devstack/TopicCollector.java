@@ -2,16 +2,11 @@ package dev.switchboard.devstack;
 
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.LogFollower;
 import dev.switchboard.platform.kafka.Topic;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
@@ -23,40 +18,13 @@ public final class TopicCollector<V extends SpecificRecord> implements AutoClose
     public record Received<V>(ConsumerRecord<byte[], byte[]> raw, V value) {
     }
 
-    private final Topic<V> topic;
-    private final Codec codec;
-    private final KafkaConsumer<byte[], byte[]> consumer;
     private final List<Received<V>> received = new CopyOnWriteArrayList<>();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final LogFollower follower;
 
     public TopicCollector(Topic<V> topic, KafkaClients clients, Codec codec) {
-        this.topic = topic;
-        this.codec = codec;
-        this.consumer = clients.reader("collector-" + topic.name());
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo info : consumer.partitionsFor(topic.name(), Duration.ofSeconds(30))) {
-            partitions.add(new TopicPartition(info.topic(), info.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        this.thread = new Thread(this::run, "collector-" + topic.name());
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void run() {
-        try {
-            while (running) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    received.add(new Received<>(record, codec.decode(topic, record.value())));
-                }
-            }
-        } catch (WakeupException ignored) {
-            // closing
-        } finally {
-            consumer.close();
-        }
+        this.follower = new LogFollower("collector-" + topic.name(),
+                LogFollower.fromBeginning(clients.reader("collector-" + topic.name()), topic.name()),
+                record -> received.add(new Received<>(record, codec.decode(topic, record.value()))));
     }
 
     public List<Received<V>> all() {
@@ -73,12 +41,6 @@ public final class TopicCollector<V extends SpecificRecord> implements AutoClose
 
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        follower.close();
     }
 }

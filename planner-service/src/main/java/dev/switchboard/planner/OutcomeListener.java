@@ -7,17 +7,18 @@ import dev.switchboard.planner.prompts.VariantSelector;
 import dev.switchboard.planner.routing.LearnedRouter;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.LogFollower;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What became of planned requests, read from the log by every planner instance: all of
@@ -31,15 +32,11 @@ import java.util.List;
  */
 final class OutcomeListener implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(OutcomeListener.class);
-
-    private final KafkaConsumer<byte[], byte[]> consumer;
     private final Codec codec;
     private final LearnedRouter router;
     private final SpendLedger ledger;
     private final VariantSelector variants;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final LogFollower follower;
 
     /**
      * @param ledger   null when no budget is configured
@@ -50,17 +47,15 @@ final class OutcomeListener implements AutoCloseable {
         this.router = router;
         this.ledger = ledger;
         this.variants = variants;
-        this.consumer = clients.reader("switchboard-planner-outcomes");
-        List<TopicPartition> attempts = partitions(Topics.ATTEMPTS.name());
-        List<TopicPartition> feedback = partitions(Topics.FEEDBACK.name());
+        KafkaConsumer<byte[], byte[]> consumer = clients.reader("switchboard-planner-outcomes");
+        List<TopicPartition> attempts = LogFollower.partitions(consumer, Topics.ATTEMPTS.name());
         List<TopicPartition> all = new ArrayList<>(attempts);
-        all.addAll(feedback);
+        all.addAll(LogFollower.partitions(consumer, Topics.FEEDBACK.name()));
         consumer.assign(all);
         consumer.seekToEnd(all);
         if (ledger != null) {
-            long dayStart = java.time.LocalDate.now(java.time.ZoneOffset.UTC).atStartOfDay(java.time.ZoneOffset.UTC)
-                    .toInstant().toEpochMilli();
-            java.util.Map<TopicPartition, Long> at = new java.util.HashMap<>();
+            long dayStart = LocalDate.now(ZoneOffset.UTC).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+            Map<TopicPartition, Long> at = new HashMap<>();
             attempts.forEach(p -> at.put(p, dayStart));
             consumer.offsetsForTimes(at).forEach((p, offset) -> {
                 if (offset != null) {
@@ -69,58 +64,30 @@ final class OutcomeListener implements AutoCloseable {
             });
         }
         all.forEach(consumer::position); // resolve the positions now, so records published after start are seen
-        this.thread = Thread.ofPlatform().daemon().name("switchboard-planner-outcomes").start(this::run);
+        this.follower = new LogFollower("switchboard-planner-outcomes", consumer, this::handle);
     }
 
-    private List<TopicPartition> partitions(String topic) {
-        return consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
-    }
-
-    private void run() {
-        try {
-            while (running) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    try {
-                        if (record.topic().equals(Topics.ATTEMPTS.name())) {
-                            AttemptOutcome attempt = codec.decode(Topics.ATTEMPTS, record.value());
-                            if (ledger != null) {
-                                ledger.record(attempt.getTenantId(), attempt.getRequestId(), attempt.getAttempt(),
-                                        attempt.getCostUsd(), attempt.getCompletedAtMs());
-                            }
-                            if (attempt.getStatus() == ReplyStatus.SUCCEEDED) {
-                                router.answered(attempt.getRequestId(), attempt.getProvider(), attempt.getModel());
-                            }
-                        } else {
-                            Feedback feedback = codec.decode(Topics.FEEDBACK, record.value());
-                            router.feedback(feedback.getRequestId(), feedback.getScore());
-                            if (variants != null) {
-                                variants.feedback(feedback.getRequestId(), feedback.getScore());
-                            }
-                        }
-                    } catch (RuntimeException e) {
-                        log.warn("Planner outcomes: skipping unreadable {} record at {}-{}: {}", record.topic(),
-                                record.partition(), record.offset(), e.getMessage());
-                    }
-                }
+    private void handle(ConsumerRecord<byte[], byte[]> record) {
+        if (record.topic().equals(Topics.ATTEMPTS.name())) {
+            AttemptOutcome attempt = codec.decode(Topics.ATTEMPTS, record.value());
+            if (ledger != null) {
+                ledger.record(attempt.getTenantId(), attempt.getRequestId(), attempt.getAttempt(),
+                        attempt.getCostUsd(), attempt.getCompletedAtMs());
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            log.error("Planner outcome listener stopped; the planner no longer learns or counts spend", e);
-        } finally {
-            consumer.close();
+            if (attempt.getStatus() == ReplyStatus.SUCCEEDED) {
+                router.answered(attempt.getRequestId(), attempt.getProvider(), attempt.getModel());
+            }
+        } else {
+            Feedback feedback = codec.decode(Topics.FEEDBACK, record.value());
+            router.feedback(feedback.getRequestId(), feedback.getScore());
+            if (variants != null) {
+                variants.feedback(feedback.getRequestId(), feedback.getScore());
+            }
         }
     }
 
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        follower.close();
     }
 }

@@ -13,14 +13,12 @@ import dev.switchboard.platform.config.ConfigLoader;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.LogFollower;
 import dev.switchboard.platform.kafka.Topics;
 import dev.switchboard.schemas.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,7 +35,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
@@ -116,43 +113,34 @@ public final class RoutingBenchmark {
         AtomicInteger succeeded = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         Semaphore window = new Semaphore(settings.concurrency());
-        AtomicBoolean reading = new AtomicBoolean(true);
         long started = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = clients.producer("switchboard-bench-routing")) {
-            Thread evaluator = Thread.ofPlatform().name("bench-evaluator").start(() -> {
-                try (KafkaConsumer<byte[], byte[]> consumer = clients.reader("switchboard-bench-routing")) {
-                    TopicPartition partition = new TopicPartition(REPLY_TOPIC, 0);
-                    consumer.assign(List.of(partition));
-                    consumer.seekToBeginning(List.of(partition));
-                    while (reading.get()) {
-                        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(50))) {
-                            LlmReply reply = codec.decode(Topics.replies(REPLY_TOPIC), record.value());
-                            RoutingDataset.Row row = pending.remove(reply.getRequestId());
-                            if (row == null) {
-                                continue; // a duplicate reply: the first one counted
-                            }
-                            RoutingDataset.Outcome outcome = reply.getModel() == null ? null : row.outcome(reply.getModel());
-                            synchronized (sums) {
-                                if (reply.getStatus() == ReplyStatus.SUCCEEDED && outcome != null) {
-                                    sums[0] += outcome.score();
-                                    sums[1] += outcome.costUsd();
-                                    sums[2] += reply.getCostUsd();
-                                    succeeded.incrementAndGet();
-                                    picks.merge(reply.getModel(), 1, Integer::sum);
-                                    Feedback feedback = Feedback.newBuilder().setRequestId(reply.getRequestId())
-                                            .setTenantId(reply.getTenantId()).setKind(FeedbackKind.ACCURACY)
-                                            .setScore(outcome.score()).setCreatedAtMs(System.currentTimeMillis()).build();
-                                    producer.send(codec.record(Topics.FEEDBACK, feedback.getRequestId(), feedback));
-                                } else {
-                                    failed.incrementAndGet();
-                                }
-                            }
-                            progress.accept(succeeded.get() + failed.get());
-                            window.release();
-                        }
-                    }
-                }
-            });
+        try (KafkaProducer<byte[], byte[]> producer = clients.producer("switchboard-bench-routing");
+             LogFollower evaluator = new LogFollower("bench-evaluator",
+                     LogFollower.fromBeginning(clients.reader("switchboard-bench-routing"), REPLY_TOPIC), record -> {
+                 LlmReply reply = codec.decode(Topics.replies(REPLY_TOPIC), record.value());
+                 RoutingDataset.Row row = pending.remove(reply.getRequestId());
+                 if (row == null) {
+                     return; // a duplicate reply: the first one counted
+                 }
+                 RoutingDataset.Outcome outcome = reply.getModel() == null ? null : row.outcome(reply.getModel());
+                 synchronized (sums) {
+                     if (reply.getStatus() == ReplyStatus.SUCCEEDED && outcome != null) {
+                         sums[0] += outcome.score();
+                         sums[1] += outcome.costUsd();
+                         sums[2] += reply.getCostUsd();
+                         succeeded.incrementAndGet();
+                         picks.merge(reply.getModel(), 1, Integer::sum);
+                         Feedback feedback = Feedback.newBuilder().setRequestId(reply.getRequestId())
+                                 .setTenantId(reply.getTenantId()).setKind(FeedbackKind.ACCURACY)
+                                 .setScore(outcome.score()).setCreatedAtMs(System.currentTimeMillis()).build();
+                         producer.send(codec.record(Topics.FEEDBACK, feedback.getRequestId(), feedback));
+                     } else {
+                         failed.incrementAndGet();
+                     }
+                 }
+                 progress.accept(succeeded.get() + failed.get());
+                 window.release();
+             })) {
             for (int i = 0; i < n; i++) {
                 RoutingDataset.Row row = data.rows().get(i);
                 if (!window.tryAcquire(60, TimeUnit.SECONDS)) {
@@ -170,8 +158,6 @@ public final class RoutingBenchmark {
             if (!window.tryAcquire(settings.concurrency(), 60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the last replies did not come within 60 s; " + pending.size() + " pending");
             }
-            reading.set(false);
-            evaluator.join(5_000);
         }
         Map<String, Integer> sorted = new LinkedHashMap<>();
         picks.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()))

@@ -1,0 +1,84 @@
+package dev.switchboard.platform.kafka;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Follows what a group-less consumer is assigned, on a daemon thread of its own, handing each
+ * record to a handler until closed: the shared part of the views, listeners and readers that keep
+ * state from the log. A record the handler throws on is logged and skipped, so one bad record
+ * does not stop the follower. {@link #close} wakes the consumer, waits for the thread and closes
+ * the consumer.
+ */
+public final class LogFollower implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(LogFollower.class);
+    private static final Duration METADATA_WAIT = Duration.ofSeconds(30);
+
+    private final String name;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Consumer<ConsumerRecord<byte[], byte[]>> handler;
+    private final Thread thread;
+    private volatile boolean running = true;
+
+    /** @param consumer assigned and positioned; the follower owns it from now on */
+    public LogFollower(String name, KafkaConsumer<byte[], byte[]> consumer, Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+        this.name = name;
+        this.consumer = consumer;
+        this.handler = handler;
+        this.thread = Thread.ofPlatform().daemon().name(name).start(this::run);
+    }
+
+    /** Every partition of {@code topic}. */
+    public static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+        return consumer.partitionsFor(topic, METADATA_WAIT).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+    }
+
+    /** {@code consumer} assigned every partition of {@code topic}, from the beginning. */
+    public static KafkaConsumer<byte[], byte[]> fromBeginning(KafkaConsumer<byte[], byte[]> consumer, String topic) {
+        List<TopicPartition> partitions = partitions(consumer, topic);
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
+                    try {
+                        handler.accept(record);
+                    } catch (RuntimeException e) {
+                        log.warn("{}: skipping unreadable {} record at {}-{}: {}", name, record.topic(), record.partition(),
+                                record.offset(), e.getMessage());
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            log.error("{} stopped", name, e);
+        } finally {
+            consumer.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

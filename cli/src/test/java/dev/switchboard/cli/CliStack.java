@@ -1,20 +1,17 @@
 package dev.switchboard.cli;
 
 import dev.switchboard.devstack.DevStack;
+import dev.switchboard.devstack.FreePorts;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import picocli.CommandLine;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,11 +25,7 @@ final class CliStack implements AutoCloseable {
     final Map<String, String> settings;
 
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return FreePorts.any();
     }
 
     CliStack(Path dataDir) {
@@ -41,25 +34,10 @@ final class CliStack implements AutoCloseable {
 
     /** With {@code analytics}, the stack also runs scoring, a clickhouse-server and the sink. */
     CliStack(Path dataDir, boolean analytics) {
-        int kafka = freePort();
-        int registry = freePort();
-        int simulator = freePort();
-        settings = new HashMap<>();
-        settings.put(SwitchboardConfig.DATA_DIR, dataDir.toString());
-        settings.put(SwitchboardConfig.KAFKA_PORT, Integer.toString(kafka));
-        settings.put(SwitchboardConfig.KAFKA_CONTROLLER_PORT, Integer.toString(freePort()));
-        settings.put(SwitchboardConfig.REGISTRY_PORT, Integer.toString(registry));
-        settings.put(SwitchboardConfig.SIMULATOR_PORT, Integer.toString(simulator));
-        settings.put(SwitchboardConfig.HEALTH_PORT, "0");
+        settings = FreePorts.stack(dataDir);
         settings.put(SwitchboardConfig.ANALYTICS_ENABLED, Boolean.toString(analytics));
-        int clickhouse = freePort();
-        settings.put(SwitchboardConfig.DEV_CLICKHOUSE_PORT, Integer.toString(clickhouse));
-        settings.put(SwitchboardConfig.DEV_CLICKHOUSE_TCP_PORT, Integer.toString(freePort()));
-        settings.put(SwitchboardConfig.CLICKHOUSE_URL, "http://localhost:" + clickhouse);
-        settings.put(SwitchboardConfig.BOOTSTRAP_SERVERS, "localhost:" + kafka);
-        settings.put(SwitchboardConfig.SCHEMA_REGISTRY_URL, "http://localhost:" + registry);
         for (String p : List.of("sim-fast", "sim-strong", "sim-flaky")) {
-            settings.put("provider." + p + ".base.url", "http://localhost:" + simulator + "/" + p + "/v1");
+            settings.put("provider." + p + ".base.url", FreePorts.simulatorUrl(settings, p));
         }
         stack = DevStack.start(SwitchboardConfig.withOverrides(settings), false);
     }

@@ -8,6 +8,7 @@ import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.devstack.DevStack;
+import dev.switchboard.devstack.FreePorts;
 import dev.switchboard.devstack.simulator.ProviderSimulator;
 import dev.switchboard.platform.config.ConfigLoader;
 import dev.switchboard.platform.config.SwitchboardConfig;
@@ -21,8 +22,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,8 +75,6 @@ public final class RoutingBenchmark {
             SwitchboardConfig config = config(data, settings, dir);
             Map<String, RoutingDataset.Row> byPrompt = new HashMap<>();
             data.rows().forEach(r -> byPrompt.putIfAbsent(r.prompt(), r));
-            Map<String, String> modelOf = new HashMap<>();
-            data.models().forEach(m -> modelOf.put(m, m));
             ProviderSimulator.Responder responder = (provider, model, prompt, promptChars) -> {
                 RoutingDataset.Row row = byPrompt.get(prompt);
                 int in = RoutingDataset.promptTokens(prompt);
@@ -168,19 +165,7 @@ public final class RoutingBenchmark {
     }
 
     static SwitchboardConfig config(RoutingDataset data, Settings s, Path dir) {
-        int simulator = freePort();
-        int kafka = freePort();
-        Map<String, String> o = new HashMap<>();
-        o.put(SwitchboardConfig.DATA_DIR, dir.toString());
-        o.put(SwitchboardConfig.KAFKA_PORT, Integer.toString(kafka));
-        o.put(SwitchboardConfig.KAFKA_CONTROLLER_PORT, Integer.toString(freePort()));
-        int registry = freePort();
-        o.put(SwitchboardConfig.REGISTRY_PORT, Integer.toString(registry));
-        o.put(SwitchboardConfig.SIMULATOR_PORT, Integer.toString(simulator));
-        o.put(SwitchboardConfig.HEALTH_PORT, "0");
-        o.put(SwitchboardConfig.BOOTSTRAP_SERVERS, "localhost:" + kafka);
-        o.put(SwitchboardConfig.SCHEMA_REGISTRY_URL, "http://localhost:" + registry);
-        o.put(SwitchboardConfig.ANALYTICS_ENABLED, "false");
+        Map<String, String> o = FreePorts.stack(dir);
         o.put(SwitchboardConfig.TOPIC_PARTITIONS, "1");
         o.put(SwitchboardConfig.WORKER_CONSUMERS, "1");
         o.put(SwitchboardConfig.PLANNER_STRATEGY, s.strategy());
@@ -196,7 +181,7 @@ public final class RoutingBenchmark {
         for (String model : data.models()) {
             String name = providerName(model);
             String price = Double.toString(data.impliedPricePerMTok(model));
-            o.put("provider." + name + ".base.url", "http://localhost:" + simulator + "/" + name + "/v1");
+            o.put("provider." + name + ".base.url", FreePorts.simulatorUrl(o, name));
             o.put("provider." + name + ".model", model);
             o.put("provider." + name + ".api.key", "sim-key");
             o.put("provider." + name + ".input.price.per.mtok", price);
@@ -210,15 +195,6 @@ public final class RoutingBenchmark {
         }
         o.putAll(s.overrides());
         return ConfigLoader.load(s.configFile(), o);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static void deleteTree(Path dir) throws IOException {

@@ -436,14 +436,27 @@ public record SwitchboardConfig(
         return out;
     }
 
-    private static Map<String, String> keyValues(String key, List<String> entries) {
-        Map<String, String> out = new LinkedHashMap<>();
+    /** One {@code left:right} entry of a list setting, as written and split at its first colon. */
+    private record Pair(String entry, String left, String right) {
+    }
+
+    /** The entries of a list setting split at their first colon; an entry without one, or starting with one, is an error. */
+    private static List<Pair> pairs(String key, List<String> entries, String expected) {
+        List<Pair> out = new ArrayList<>(entries.size());
         for (String entry : entries) {
             int colon = entry.indexOf(':');
             if (colon <= 0) {
-                throw new ConfigException(key, entry, "expected key:value");
+                throw new ConfigException(key, entry, "expected " + expected);
             }
-            out.put(entry.substring(0, colon).trim(), entry.substring(colon + 1).trim());
+            out.add(new Pair(entry, entry.substring(0, colon).trim(), entry.substring(colon + 1).trim()));
+        }
+        return out;
+    }
+
+    private static Map<String, String> keyValues(String key, List<String> entries) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Pair pair : pairs(key, entries, "key:value")) {
+            out.put(pair.left(), pair.right());
         }
         return out;
     }
@@ -492,13 +505,12 @@ public record SwitchboardConfig(
         List<String> ranking = strings(v.get(PLANNER_RANKING));
         checkSubset(PLANNER_RANKING, ranking, providerNames);
         Map<String, String> tenantStrategies = new LinkedHashMap<>();
-        for (String entry : strings(v.get(ROUTING_TENANT_STRATEGIES))) {
-            int colon = entry.indexOf(':');
-            String strategy = colon < 0 ? "" : entry.substring(colon + 1).trim();
-            if (colon <= 0 || !STRATEGIES.contains(strategy)) {
-                throw new ConfigException(ROUTING_TENANT_STRATEGIES, entry, "expected tenant:strategy with strategy one of " + STRATEGIES);
+        String tenantStrategy = "tenant:strategy with strategy one of " + STRATEGIES;
+        for (Pair pair : pairs(ROUTING_TENANT_STRATEGIES, strings(v.get(ROUTING_TENANT_STRATEGIES)), tenantStrategy)) {
+            if (!STRATEGIES.contains(pair.right())) {
+                throw new ConfigException(ROUTING_TENANT_STRATEGIES, pair.entry(), "expected " + tenantStrategy);
             }
-            tenantStrategies.put(entry.substring(0, colon).trim(), strategy);
+            tenantStrategies.put(pair.left(), pair.right());
         }
         Map<String, Double> budgets = new LinkedHashMap<>();
         keyValues(BUDGETS_DAILY_USD, strings(v.get(BUDGETS_DAILY_USD))).forEach((tenant, usd) -> {
@@ -521,12 +533,11 @@ public record SwitchboardConfig(
         String modelUrl = (String) v.get(PLANNING_MODEL_BASE_URL);
         String modelKey = ((org.apache.kafka.common.config.types.Password) v.get(PLANNING_MODEL_API_KEY)).value();
         Map<String, Set<String>> denied = new LinkedHashMap<>();
-        for (String entry : strings(v.get(TOOLS_DENIED))) {
-            int colon = entry.indexOf(':');
-            if (colon <= 0 || colon == entry.length() - 1) {
-                throw new ConfigException(TOOLS_DENIED, entry, "expected tenant:tool");
+        for (Pair pair : pairs(TOOLS_DENIED, strings(v.get(TOOLS_DENIED)), "tenant:tool")) {
+            if (pair.entry().indexOf(':') == pair.entry().length() - 1) {
+                throw new ConfigException(TOOLS_DENIED, pair.entry(), "expected tenant:tool");
             }
-            denied.computeIfAbsent(entry.substring(0, colon).trim(), k -> new TreeSet<>()).add(entry.substring(colon + 1).trim());
+            denied.computeIfAbsent(pair.left(), k -> new TreeSet<>()).add(pair.right());
         }
         List<PromptVariant> variants = new ArrayList<>();
         for (String id : variantIds) {

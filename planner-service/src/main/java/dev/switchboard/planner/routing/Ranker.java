@@ -11,9 +11,9 @@ import java.util.Locale;
 
 /**
  * Orders a request's eligible models by utility. The first choice is made by Thompson sampling:
- * each model's quality is drawn from the learner's Beta belief, so a model the learner knows
- * little about near this prompt (new, or not tried here lately) still wins now and then, and
- * exploration fades as evidence grows. The failover order after it ranks by expected utility.
+ * each model's quality is drawn from the learner's Gaussian belief (mean and spread), so a model
+ * the learner knows little about near this prompt (new, or not tried here lately) still wins now
+ * and then, and exploration fades as evidence grows. The failover order after it ranks by expected utility.
  */
 public final class Ranker {
 

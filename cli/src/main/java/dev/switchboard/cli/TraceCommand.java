@@ -5,6 +5,7 @@ import dev.switchboard.avro.DeadLetter;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.PlanAnalysis;
 import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.kafka.ReplayHeaders;
@@ -105,9 +106,16 @@ final class TraceCommand implements Callable<Integer> {
                     about.append(", task ").append(p.getTaskType());
                 }
                 if (p.getAnalysis() != null) {
-                    about.append(", analysis ").append(p.getAnalysis().getSource());
-                    if (!p.getAnalysis().getToolGaps().isEmpty()) {
-                        about.append(", tool gaps ").append(p.getAnalysis().getToolGaps());
+                    PlanAnalysis a = p.getAnalysis();
+                    about.append(", analysis ").append(a.getSource());
+                    if (a.getCode() || a.getMath()) {
+                        about.append(a.getCode() && a.getMath() ? ", code and math" : a.getCode() ? ", code" : ", math");
+                    }
+                    if (!a.getScript().isEmpty()) {
+                        about.append(", ").append(a.getScript()).append(" script, ~").append(a.getInputTokens()).append(" input tokens");
+                    }
+                    if (!a.getToolGaps().isEmpty()) {
+                        about.append(", tool gaps ").append(a.getToolGaps());
                     }
                 }
                 if (p.getPromptVariant() != null) {

@@ -24,7 +24,7 @@ public final class Migrations {
     private static final Logger log = LoggerFactory.getLogger(Migrations.class);
 
     /** The migrations in order; a new one is added here and in deploy/clickhouse/. */
-    static final List<String> FILES = List.of("V001__tables.sql", "V002__views.sql", "V003__planning.sql");
+    static final List<String> FILES = List.of("V001__tables.sql", "V002__views.sql", "V003__planning.sql", "V004__request_kinds.sql");
 
     private Migrations() {
     }

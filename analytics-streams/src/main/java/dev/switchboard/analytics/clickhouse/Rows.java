@@ -7,6 +7,7 @@ import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.DeadLetter;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.Feedback;
+import dev.switchboard.avro.PlanAnalysis;
 import dev.switchboard.avro.ProviderStats;
 
 /** Events as ClickHouse rows ({@code JSONEachRow}), one mapping per table of V001. */
@@ -47,8 +48,11 @@ final class Rows {
                 .put("first_provider", p.getSteps().isEmpty() ? "" : p.getSteps().getFirst().getProvider())
                 .put("steps", p.getSteps().size());
         var gaps = row.putArray("tool_gaps");
-        if (p.getAnalysis() != null) {
-            p.getAnalysis().getToolGaps().forEach(gaps::add);
+        PlanAnalysis a = p.getAnalysis();
+        if (a != null) {
+            a.getToolGaps().forEach(gaps::add);
+            row.put("code", a.getCode() ? 1 : 0).put("math", a.getMath() ? 1 : 0).put("script", a.getScript())
+                    .put("input_tokens", a.getInputTokens());
         }
         return time(row, p.getPlannedAtMs()).toString();
     }

@@ -87,7 +87,7 @@ class ClickHouseSinkIT {
 
     @Test
     void migrationsAreIdempotentAndRowsArriveOncePerNaturalKey() throws Exception {
-        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3);
+        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3, 4);
         assertThat(Migrations.apply(clickhouse)).isEmpty();
 
         try (ClickHouseSink sink = new ClickHouseSink(clickhouse, infra.clients, codec, 100, 200).start()) {
@@ -114,12 +114,18 @@ class ClickHouseSinkIT {
     }
 
     static ExecutionPlan plan(String requestId, String tenant, String source, List<String> gaps, String variant) {
+        return plan(requestId, tenant, source, gaps, variant, false, "latin", 12);
+    }
+
+    static ExecutionPlan plan(String requestId, String tenant, String source, List<String> gaps, String variant,
+                              boolean code, String script, long inputTokens) {
         LlmRequest request = LlmRequest.newBuilder().setRequestId(requestId).setTenantId(tenant)
                 .setMessages(List.of(new ChatMessage(ChatRole.USER, "hi"))).setCreatedAtMs(1_795_546_800_000L).build();
         return ExecutionPlan.newBuilder().setRequestId(requestId).setTenantId(tenant).setRequest(request)
                 .setSteps(List.of(new PlanStep("p", "p-m", 0.001, "", 0.0)))
                 .setStrategy("balanced").setTaskType("chat").setPlannedAtMs(1_795_546_800_000L).setPromptVariant(variant)
-                .setAnalysis(PlanAnalysis.newBuilder().setTaskType("chat").setSource(source).setToolGaps(gaps).build()).build();
+                .setAnalysis(PlanAnalysis.newBuilder().setTaskType("chat").setSource(source).setToolGaps(gaps)
+                        .setCode(code).setScript(script).setInputTokens(inputTokens).build()).build();
     }
 
     @Test
@@ -129,7 +135,7 @@ class ClickHouseSinkIT {
             ExecutionPlan[] plans = {
                     plan("plan-1", "initech", "planning-model", List.of("web_search"), "terse"),
                     plan("plan-2", "initech", "heuristic-fallback", List.of("web_search", "stock_quotes"), "friendly"),
-                    plan("plan-3", "umbrella", "heuristic-fallback", List.of(), "terse")};
+                    plan("plan-3", "umbrella", "heuristic-fallback", List.of(), "terse", true, "cyrillic", 40)};
             double[] scores = {0.9, 0.4, 0.7};
             for (int i = 0; i < plans.length; i++) {
                 producer.send(codec.record(Topics.PLANS, plans[i].getRequestId(), plans[i])).get();
@@ -148,6 +154,11 @@ class ClickHouseSinkIT {
             assertThat(variants).extracting(v -> v.get("prompt_variant").asText() + " " + v.get("rated_requests").asLong() + " "
                     + String.format(java.util.Locale.ROOT, "%.2f", v.get("mean_score").asDouble()))
                     .containsExactly("friendly 1 0.40", "terse 2 0.80");
+            List<JsonNode> kinds = clickhouse.query("SELECT code, math, script, requests, mean_input_tokens FROM switchboard.request_kinds "
+                    + "WHERE task_type = 'chat' AND day = toDate(toDateTime(1795546800)) ORDER BY script");
+            assertThat(kinds).extracting(k -> k.get("code").asInt() + " " + k.get("math").asInt() + " " + k.get("script").asText() + " "
+                    + k.get("requests").asLong() + " " + k.get("mean_input_tokens").asDouble())
+                    .containsExactly("1 0 cyrillic 1 40.0", "0 0 latin 2 12.0");
         }
     }
 

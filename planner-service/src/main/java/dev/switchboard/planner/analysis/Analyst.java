@@ -3,6 +3,7 @@ package dev.switchboard.planner.analysis;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanAnalysis;
 import dev.switchboard.planner.routing.PromptAnalysis;
+import dev.switchboard.platform.Tokens;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -124,7 +125,9 @@ public final class Analyst implements AutoCloseable {
         }
         PlanAnalysis plan = PlanAnalysis.newBuilder().setTaskType(taskType).setSource(source).setFallbackReason(fallbackReason)
                 .setRequiredTools(new ArrayList<>(required)).setToolGaps(gaps)
-                .setPromptImprovements(advice == null ? List.of() : advice.promptImprovements()).build();
+                .setPromptImprovements(advice == null ? List.of() : advice.promptImprovements())
+                .setCode(heuristic.code()).setMath(heuristic.math()).setScript(heuristic.script())
+                .setInputTokens(Tokens.estimate(request.getMessages())).build();
         return new Result(heuristic.withTaskType(taskType), plan);
     }
 

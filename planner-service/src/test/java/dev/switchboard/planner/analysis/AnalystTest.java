@@ -60,6 +60,11 @@ class AnalystTest {
         // sql is the request's own tool and does not exist; calculator is implied and denied to acme.
         assertThat(r.plan().getRequiredTools()).containsExactly("sql", "calculator");
         assertThat(r.plan().getToolGaps()).containsExactly("sql", "calculator");
+        // What kind of request it is, as recorded on the plan: math, no code, Latin letters, 22 characters.
+        assertThat(r.plan().getMath()).isTrue();
+        assertThat(r.plan().getCode()).isFalse();
+        assertThat(r.plan().getScript()).isEqualTo("latin");
+        assertThat(r.plan().getInputTokens()).isEqualTo(6);
     }
 
     @Test

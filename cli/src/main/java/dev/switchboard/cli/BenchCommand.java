@@ -80,7 +80,6 @@ final class BenchCommand implements Runnable {
             Histogram latency = new Histogram(60_000_000L, 3); // microseconds, up to 60 s
             AtomicLong answered = new AtomicLong();
             AtomicLong failed = new AtomicLong();
-            long measureFromNanos = System.nanoTime() + warmup.toNanos();
             LogFollower reader = new LogFollower("bench-reader", LogFollower.fromBeginning(c.clients.reader("switchboard-bench"), replyTopic),
                     record -> {
                         long receivedNanos = System.nanoTime();
@@ -88,12 +87,15 @@ final class BenchCommand implements Runnable {
                         Long sentNanos = SENT_AT.remove(reply.getRequestId());
                         if (reply.getStatus() != ReplyStatus.SUCCEEDED) {
                             failed.incrementAndGet();
-                        } else if (sentNanos != null && sentNanos >= measureFromNanos) {
+                        } else if (sentNanos != null) {
                             latency.recordValue(Math.max(0, (receivedNanos - sentNanos) / 1_000));
                         }
                         answered.incrementAndGet();
                     });
             long total = (long) (rate * (warmup.toMillis() + duration.toMillis()) / 1000.0);
+            // Requests are measured by their place in the schedule, not by the clock, so a slow start
+            // cannot move one from the warm-up into the measurement.
+            long warmupRequests = (long) (rate * warmup.toMillis() / 1000.0);
             ProgressBar bar = new ProgressBar(System.err);
             long start = System.nanoTime();
             try (KafkaProducer<byte[], byte[]> producer = c.clients.producer("switchboard-bench")) {
@@ -107,7 +109,9 @@ final class BenchCommand implements Runnable {
                             .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 1+1?")))
                             .setPreferredProviders(List.of(provider)).setReplyTo(replyTopic)
                             .setCreatedAtMs(System.currentTimeMillis()).build();
-                    SENT_AT.put(request.getRequestId(), System.nanoTime());
+                    if (i >= warmupRequests) {
+                        SENT_AT.put(request.getRequestId(), System.nanoTime());
+                    }
                     producer.send(c.codec.record(Topics.REQUESTS, request.getRequestId(), request));
                     bar.update((int) i + 1, (int) total);
                 }

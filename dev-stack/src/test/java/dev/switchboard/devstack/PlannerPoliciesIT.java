@@ -3,11 +3,16 @@ package dev.switchboard.devstack;
 import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
 import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.Feedback;
+import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.avro.SessionRoute;
 import dev.switchboard.devstack.simulator.Faults;
+import dev.switchboard.planner.PlannerService;
+import dev.switchboard.planner.routing.LearnedRouter;
+import dev.switchboard.planner.routing.MiniLmEmbedder;
 import dev.switchboard.platform.kafka.Topics;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,7 +32,7 @@ import static org.awaitility.Awaitility.await;
  * The learning planner's policies on the real pipeline. A session stays on the model that answered
  * it, and a failover moves it visibly: in the reply (another provider, two attempts), on
  * llm.sessions, and in the next plan. A tenant's daily budget is enforced from the spend in
- * llm.attempts.
+ * llm.attempts. A restarted planner learns again from the log what it had learnt.
  */
 class PlannerPoliciesIT {
 
@@ -147,6 +152,35 @@ class PlannerPoliciesIT {
         assertThat(reply.getInputTokens()).isEqualTo(3);
         assertThat(reply.getOutputTokens()).isEqualTo(3);
         assertThat(reply.getCostUsd()).isCloseTo((3 * 0.01 + 3 * 0.02) / 1e6, org.assertj.core.api.Assertions.within(1e-15));
+    }
+
+    @Test
+    void aRestartedPlannerLearnsAgainFromTheLogWhatItHadLearnt() throws Exception {
+        LearnedRouter running = stack.planner().learnedRouter();
+        long before = running.learned();
+        List<LlmReply> answered = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            LlmReply reply = ask("learner", "l-" + i);
+            answered.add(reply);
+            it.producer.send(it.codec.record(Topics.FEEDBACK, reply.getRequestId(), new Feedback(reply.getRequestId(), "learner",
+                    FeedbackKind.ACCURACY, i % 2 == 0 ? 1.0 : 0.25, null, System.currentTimeMillis()))).get();
+        }
+        await().atMost(WAIT).until(() -> running.learned() == before + 4);
+        List<String> models = replies.values(r -> r.getModel() != null).stream().map(LlmReply::getModel).distinct().toList();
+
+        // A planner started now (as after a crash or a deploy) has an empty quality model, and replays the log.
+        try (PlannerService restarted = new PlannerService(it.config, it.clients, it.codec)) {
+            LearnedRouter rebuilt = restarted.learnedRouter();
+            await().atMost(WAIT).until(() -> rebuilt.learned() == running.learned());
+            for (String model : models) {
+                assertThat(rebuilt.model().observations(model)).as(model).isEqualTo(running.model().observations(model));
+            }
+            assertThat(models.stream().mapToLong(m -> rebuilt.model().observations(m)).sum()).isEqualTo(before + 4);
+            float[] probe = new MiniLmEmbedder().embed("Tell me more about request l-0");
+            String first = answered.getFirst().getModel();
+            assertThat(rebuilt.model().estimate(first, probe, null).mean())
+                    .isCloseTo(running.model().estimate(first, probe, null).mean(), org.assertj.core.api.Assertions.within(1e-6));
+        }
     }
 
     private static LlmReply ask(String tenant, String requestId) throws Exception {

@@ -71,7 +71,7 @@ public final class PlannerService implements Service {
         this.analyst = new Analyst(p, planningModel);
         this.variants = p.promptVariants().isEmpty() ? null : new VariantSelector(p.promptVariants(),
                 RandomSource.XO_RO_SHI_RO_128_PP.create(r.seed()), p.refinement() ? planningModel : null);
-        this.outcomes = new OutcomeListener(clients, codec, learned, ledger, variants);
+        this.outcomes = new OutcomeListener(clients, codec, learned, r.replay(), ledger, variants);
         Planner planner = new Planner(config, new Planner.Parts(scores::score, learned,
                 ledger == null ? null : ledger::spentUsd, analyst, variants));
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
@@ -127,6 +127,7 @@ public final class PlannerService implements Service {
     public void close() {
         loop.close();
         outcomes.close();
+        learned.close();
         analyst.close();
         sessions.close();
         scores.close();

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -106,9 +107,43 @@ class LearnedPlannerTest {
         assertThat(router.unmatched()).isZero();
         assertThat(router.model().observations("sim-strong-large")).isEqualTo(1);
         assertThat(router.model().observations("sim-fast-small")).isEqualTo(1);
-        // Held feedback without an attempt yet is not counted as unmatched until an attempt names a model.
+        // Feedback for a request whose plan is not known yet waits for it (its plan may still be on the way).
         router.answered("never-planned", "sim-fast", "sim-fast-small");
+        assertThat(router.learned()).isEqualTo(2);
+        assertThat(router.unmatched()).isZero();
+    }
+
+    @Test
+    void aPlanReadFromTheLogIsLearntFromInWhateverOrderItsRecordsCome() {
+        java.util.concurrent.atomic.AtomicInteger embedded = new java.util.concurrent.atomic.AtomicInteger();
+        try (LearnedRouter fromLog = new LearnedRouter(text -> {
+            embedded.incrementAndGet();
+            return new float[] {1, 0};
+        }, new LinearQualityModel(new LinearQualityModel.Settings(1.0, 0.0, 0.5)), 3L)) {
+            fromLog.feedback("a", 0.8);                          // feedback, then the answer, then the plan
+            fromLog.answered("a", "sim-fast", "sim-fast-small");
+            fromLog.planned("a", "What is 2+2?", "math");
+            fromLog.planned("b", "Translate 'cat' into French.", "translation");
+            fromLog.answered("b", "sim-strong", "sim-strong-large");
+            fromLog.feedback("b", 0.6);
+            fromLog.feedback("b", 0.4);                          // a second score for the same answer counts too
+            fromLog.planned("c", "Never rated.", "chat");        // no feedback: never embedded
+
+            await().atMost(java.time.Duration.ofSeconds(10)).until(() -> fromLog.learned() == 3);
+            assertThat(fromLog.model().observations("sim-fast-small")).isEqualTo(1);
+            assertThat(fromLog.model().observations("sim-strong-large")).isEqualTo(2);
+            assertThat(embedded.get()).isEqualTo(2);
+            assertThat(fromLog.unmatched()).isZero();
+        }
+    }
+
+    @Test
+    void feedbackThatNeverFindsItsPlanIsCountedUnmatchedWhenForgotten() {
+        for (int i = 0; i <= LearnedRouter.REMEMBERED; i++) {
+            router.feedback("unplanned-" + i, 1.0);
+        }
         assertThat(router.unmatched()).isEqualTo(1);
+        assertThat(router.learned()).isZero();
     }
 
     @Test

@@ -42,12 +42,9 @@ public final class VariantSelector {
     private final Map<String, List<PromptVariant>> byTask = new ConcurrentHashMap<>();
     private final Map<String, double[]> feedback = new ConcurrentHashMap<>();
     private final Map<String, Long> sinceRefinement = new ConcurrentHashMap<>();
-    private final Map<String, String> planned = new LinkedHashMap<>(1024, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > REMEMBERED;
-        }
-    };
+    private final Map<String, String> planned = lru();
+    /** Scores for requests whose plan has not been read yet (feedback can overtake its plan in the log). */
+    private final Map<String, List<Double>> waiting = lru();
     private final Map<String, PromptVariant> byId = new ConcurrentHashMap<>();
     private final UniformRandomProvider random;
     private final PlanningModel refiner;
@@ -57,6 +54,15 @@ public final class VariantSelector {
         this.random = random;
         this.refiner = refiner;
         variants.forEach(this::add);
+    }
+
+    private static <V> Map<String, V> lru() {
+        return new LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > REMEMBERED;
+            }
+        };
     }
 
     private void add(PromptVariant v) {
@@ -85,12 +91,46 @@ public final class VariantSelector {
         return Optional.of(best);
     }
 
-    /** A feedback score (0..1) for a request; ignored unless a variant was chosen for it. */
+    /**
+     * A plan read from the log (any planner's, live or replayed at start-up) that gave the request
+     * variant {@code variantId}: remembered for its feedback, and credited with scores that came first.
+     *
+     * @param mayRefine false while the log is replayed: old scores count, but ask for no new variant
+     */
+    public void planned(String requestId, String variantId, boolean mayRefine) {
+        List<Double> early;
+        synchronized (this) {
+            planned.putIfAbsent(requestId, variantId);
+            early = waiting.remove(requestId);
+        }
+        if (early != null) {
+            early.forEach(score -> credit(planned(requestId), score, mayRefine));
+        }
+    }
+
+    private synchronized String planned(String requestId) {
+        return planned.get(requestId);
+    }
+
+    /** A feedback score (0..1) for a request; credited to its variant once its plan is known to have had one. */
     public void feedback(String requestId, double score) {
+        feedback(requestId, score, true);
+    }
+
+    /** @param mayRefine false while the log is replayed: old scores count, but ask for no new variant */
+    public void feedback(String requestId, double score, boolean mayRefine) {
         String id;
         synchronized (this) {
             id = planned.get(requestId);
+            if (id == null) {
+                waiting.computeIfAbsent(requestId, r -> new ArrayList<>(1)).add(score);
+                return;
+            }
         }
+        credit(id, score, mayRefine);
+    }
+
+    private void credit(String id, double score, boolean mayRefine) {
         PromptVariant v = id == null ? null : byId.get(id);
         if (v == null) {
             return;
@@ -101,7 +141,7 @@ public final class VariantSelector {
             sum[1]++;
             return sum;
         });
-        if (refiner != null && sinceRefinement.merge(v.taskType(), 1L, Long::sum) >= REFINE_EVERY) {
+        if (refiner != null && mayRefine && sinceRefinement.merge(v.taskType(), 1L, Long::sum) >= REFINE_EVERY) {
             sinceRefinement.put(v.taskType(), 0L);
             refine(v.taskType());
         }

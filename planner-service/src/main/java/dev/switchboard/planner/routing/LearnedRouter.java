@@ -7,6 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The learning half of the planner: ranks candidates with the quality model, keeps sessions on
@@ -17,17 +21,29 @@ import java.util.Optional;
  * answers (the sticky one failed and the plan failed over, or it was no longer eligible), the
  * session moves there, and the {@link SessionStore} records the move.
  *
- * <p>Feedback: A planned request's embedding is remembered until its feedback arrives; the
- * feedback is credited to the model whose attempt SUCCEEDED (the one that answered, after any
- * failover), whichever of the two records comes first. Memory is bounded: past
- * {@link #REMEMBERED} requests the oldest are forgotten, and feedback for them is counted as unmatched.
+ * <p>Feedback: a score is credited to the model whose attempt SUCCEEDED (the one that answered,
+ * after any failover), for the prompt of the request's plan, in whatever order the plan, the
+ * attempt and the feedback arrive. The plans are those this router ranked (their embedding is kept)
+ * and those read from {@code llm.plans} ({@link #planned}: any planner's, any strategy's, also
+ * those replayed at start-up, so that what was learnt survives a restart); a plan read from the log
+ * keeps its prompt, embedded only when feedback for it comes. Memory is bounded: past
+ * {@link #REMEMBERED} requests the oldest are forgotten, and feedback still waiting for them is
+ * counted as unmatched.
  */
-public final class LearnedRouter {
+public final class LearnedRouter implements AutoCloseable {
 
-    /** Planned requests remembered for their feedback (each holds a 384-float embedding). */
+    /** Planned requests remembered for their feedback (each holds a 384-float embedding, or a prompt of up to 2,000 characters). */
     public static final int REMEMBERED = 20_000;
 
-    private record Planned(float[] embedding, String taskType, String sessionId, String tenantId) {
+    /** Lessons waiting for the learning thread at most; past that the caller learns them itself. */
+    static final int LEARNING_QUEUE = 10_000;
+
+    /** A plan remembered for its feedback: its embedding when this router ranked it, else its prompt. */
+    private record Planned(float[] embedding, String prompt, String taskType, String sessionId, String tenantId) {
+    }
+
+    /** Scores ready to be learnt: the plan, the model that answered it, and the feedback. */
+    private record Lesson(String requestId, Planned plan, String model, List<Double> scores) {
     }
 
     /** Where sessions' models are kept: read when planning, told when an answer moves a session. */
@@ -62,11 +78,23 @@ public final class LearnedRouter {
     private final QualityModel model;
     private final SessionStore sessions;
     private final Ranker ranker;
+    private final ThreadPoolExecutor learning = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(LEARNING_QUEUE), Thread.ofPlatform().daemon().name("planner-learning").factory(),
+            new ThreadPoolExecutor.CallerRunsPolicy());
+    private final AtomicLong learned = new AtomicLong();
+    private final AtomicLong unmatched = new AtomicLong();
     private final Map<String, Planned> planned = lru();
     private final Map<String, String> answeredBy = lru();
-    private final Map<String, Double> waitingFeedback = lru();
-    private long learned;
-    private long unmatched;
+    private final Map<String, List<Double>> waitingFeedback = new LinkedHashMap<>(1024, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, List<Double>> eldest) {
+            if (size() > REMEMBERED) {
+                unmatched.addAndGet(eldest.getValue().size());
+                return true;
+            }
+            return false;
+        }
+    };
 
     public LearnedRouter(PromptEmbedder embedder, QualityModel model, long seed) {
         this(embedder, model, seed, SessionStore.inMemory());
@@ -100,7 +128,7 @@ public final class LearnedRouter {
         float[] embedding = embedder.embed(analysis.prompt());
         List<Ranker.Ranked> ranked;
         synchronized (this) {
-            planned.put(requestId, new Planned(embedding, analysis.taskType(), sessionId, tenantId));
+            planned.put(requestId, new Planned(embedding, null, analysis.taskType(), sessionId, tenantId));
             ranked = ranker.rank(candidates, embedding, analysis.taskType(), strategy);
         }
         Optional<SessionStore.Route> route = sessionId == null ? Optional.empty() : sessions.route(sessionId);
@@ -123,6 +151,21 @@ public final class LearnedRouter {
         return order;
     }
 
+    /**
+     * A plan read from the log (this planner's own or another's, live or replayed at start-up):
+     * remembered for its feedback by its prompt ({@link PromptAnalysis#promptOf}), which is
+     * embedded only if feedback comes. A plan this router ranked itself keeps its embedding.
+     */
+    public void planned(String requestId, String prompt, String taskType) {
+        String cut = prompt.length() > MiniLmEmbedder.MAX_CHARS ? prompt.substring(0, MiniLmEmbedder.MAX_CHARS) : prompt;
+        Lesson lesson;
+        synchronized (this) {
+            planned.putIfAbsent(requestId, new Planned(null, cut, taskType, null, null));
+            lesson = lesson(requestId);
+        }
+        learn(lesson);
+    }
+
     /** An attempt succeeded: {@code model} of {@code provider} answered the request. */
     public void answered(String requestId, String provider, String model) {
         Planned p;
@@ -135,48 +178,88 @@ public final class LearnedRouter {
                 sessions.moved(p.sessionId(), p.tenantId(), provider, model, current, requestId);
             }
         }
-        answered(requestId, model);
-    }
-
-    private synchronized void answered(String requestId, String model) {
-        answeredBy.put(requestId, model);
-        Double score = waitingFeedback.remove(requestId);
-        if (score != null) {
-            learn(requestId, model, score);
+        Lesson lesson;
+        synchronized (this) {
+            answeredBy.put(requestId, model);
+            lesson = lesson(requestId);
         }
+        learn(lesson);
     }
 
     /** Quality feedback (ACCURACY or USER_SATISFACTION, 0..1) on a request. */
-    public synchronized void feedback(String requestId, double score) {
+    public void feedback(String requestId, double score) {
+        Lesson lesson;
+        synchronized (this) {
+            waitingFeedback.computeIfAbsent(requestId, r -> new ArrayList<>(1)).add(Math.max(0, Math.min(1, score)));
+            lesson = lesson(requestId);
+        }
+        learn(lesson);
+    }
+
+    /** The request's waiting scores, taken, once its plan and the model that answered are known too. */
+    private Lesson lesson(String requestId) {
+        Planned p = planned.get(requestId);
         String model = answeredBy.get(requestId);
-        if (model == null) {
-            waitingFeedback.put(requestId, score);
+        if (p == null || model == null || !waitingFeedback.containsKey(requestId)) {
+            return null;
+        }
+        return new Lesson(requestId, p, model, waitingFeedback.remove(requestId));
+    }
+
+    /**
+     * Outside the lock. A plan read from the log is embedded first, which takes milliseconds: on the
+     * learning thread, so that the reader of the log keeps up (when that thread is
+     * {@value #LEARNING_QUEUE} lessons behind, the caller embeds).
+     */
+    private void learn(Lesson lesson) {
+        if (lesson == null) {
+            return;
+        }
+        if (lesson.plan().embedding() != null) {
+            observe(lesson, lesson.plan().embedding());
         } else {
-            learn(requestId, model, score);
+            learning.execute(() -> {
+                Planned known;
+                synchronized (this) {
+                    known = planned.get(lesson.requestId());
+                }
+                // An earlier lesson of this request (this same thread) may have embedded it already.
+                float[] embedding = known != null && known.embedding() != null ? known.embedding()
+                        : embedder.embed(lesson.plan().prompt());
+                synchronized (this) {
+                    // Later scores for this request reuse the embedding; the prompt is no longer needed.
+                    planned.computeIfPresent(lesson.requestId(), (id, p) -> p.embedding() != null ? p
+                            : new Planned(embedding, null, p.taskType(), p.sessionId(), p.tenantId()));
+                }
+                observe(lesson, embedding);
+            });
         }
     }
 
-    private void learn(String requestId, String answeringModel, double score) {
-        Planned p = planned.get(requestId);
-        if (p == null) {
-            unmatched++;
-            return;
+    private void observe(Lesson lesson, float[] embedding) {
+        for (double score : lesson.scores()) {
+            model.observe(lesson.model(), embedding, lesson.plan().taskType(), score);
+            learned.incrementAndGet();
         }
-        model.observe(answeringModel, p.embedding(), p.taskType(), Math.max(0, Math.min(1, score)));
-        learned++;
     }
 
     /** Feedback scores the model has learnt from. */
-    public synchronized long learned() {
-        return learned;
+    public long learned() {
+        return learned.get();
     }
 
-    /** Feedback for requests this planner did not plan or has forgotten. */
-    public synchronized long unmatched() {
-        return unmatched;
+    /** Feedback scores forgotten while they waited for their plan or answer. */
+    public long unmatched() {
+        return unmatched.get();
     }
 
     public QualityModel model() {
         return model;
+    }
+
+    /** Stops the learning thread; lessons still queued are dropped with the planner's memory. */
+    @Override
+    public void close() {
+        learning.shutdownNow();
     }
 }

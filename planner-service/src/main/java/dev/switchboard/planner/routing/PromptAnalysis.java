@@ -49,16 +49,7 @@ public record PromptAnalysis(String taskType, boolean code, boolean math, String
     private static final Pattern EXTRACT = Pattern.compile("(?i)\\b(extract|as json|in json|json object|fill in the fields)\\b");
 
     public static PromptAnalysis of(List<ChatMessage> messages) {
-        StringBuilder user = new StringBuilder();
-        for (ChatMessage m : messages) {
-            if (m.getRole() == ChatRole.USER) {
-                if (!user.isEmpty()) {
-                    user.append('\n');
-                }
-                user.append(m.getContent());
-            }
-        }
-        String prompt = user.isEmpty() && !messages.isEmpty() ? messages.getLast().getContent() : user.toString();
+        String prompt = promptOf(messages);
         boolean code = CODE.matcher(prompt).find() || CODE_ASK.matcher(prompt).find();
         boolean math = MATH.matcher(prompt).find();
         String type;
@@ -86,6 +77,23 @@ public record PromptAnalysis(String taskType, boolean code, boolean math, String
             }
         }
         return new PromptAnalysis(type, code, math, script(prompt), tools, prompt);
+    }
+
+    /**
+     * The text a request is analysed and embedded by: its user messages, one a line (a system
+     * prompt, such as a prompt variant's, is not part of it); the last message when none is a user's.
+     */
+    public static String promptOf(List<ChatMessage> messages) {
+        StringBuilder user = new StringBuilder();
+        for (ChatMessage m : messages) {
+            if (m.getRole() == ChatRole.USER) {
+                if (!user.isEmpty()) {
+                    user.append('\n');
+                }
+                user.append(m.getContent());
+            }
+        }
+        return user.isEmpty() && !messages.isEmpty() ? messages.getLast().getContent() : user.toString();
     }
 
     /** The dominant writing system of the text: latin, cyrillic, cjk, arabic, other. */

@@ -46,9 +46,9 @@ class VariantSelectorTest {
         assertThat(without.stats().getFirst().observations()).isZero();
     }
 
-    @Test
-    void refinementAddsAVariantFromTheBestAndTheWorstWhichThenCompetes() {
-        PlanningModel refiner = new PlanningModel() {
+    /** A planning model that only refines, from the best and the worst prompt, counting its calls. */
+    private static PlanningModel refiner(java.util.concurrent.atomic.AtomicInteger calls) {
+        return new PlanningModel() {
             @Override
             public Advice advise(String prompt) {
                 throw new UnsupportedOperationException();
@@ -56,10 +56,40 @@ class VariantSelectorTest {
 
             @Override
             public String refine(String taskType, String best, double bestScore, String worst, double worstScore) {
+                calls.incrementAndGet();
                 return "Refined from: " + best + " / not: " + worst;
             }
         };
-        VariantSelector selector = new VariantSelector(List.of(GOOD, BAD), RandomSource.XO_RO_SHI_RO_128_PP.create(9L), refiner);
+    }
+
+    @Test
+    void plansReadFromTheLogCountTheirFeedbackInEitherOrderAndAReplayAsksForNoRefinement() {
+        java.util.concurrent.atomic.AtomicInteger refinements = new java.util.concurrent.atomic.AtomicInteger();
+        VariantSelector selector = new VariantSelector(List.of(GOOD, BAD), RandomSource.XO_RO_SHI_RO_128_PP.create(5L),
+                refiner(refinements));
+        // A restarted planner replays 120 plans and scores, half of them scored before their plan was read.
+        for (int i = 0; i < 120; i++) {
+            String id = i % 2 == 0 ? "good" : "bad";
+            double score = i % 2 == 0 ? 0.9 : 0.3;
+            if (i % 4 < 2) {
+                selector.planned("old-" + i, id, false);
+                selector.feedback("old-" + i, score, false);
+            } else {
+                selector.feedback("old-" + i, score, false);
+                selector.planned("old-" + i, id, false);
+            }
+        }
+
+        assertThat(selector.stats()).extracting(st -> st.variantId() + " " + st.observations() + " "
+                        + String.format(java.util.Locale.ROOT, "%.1f", st.meanScore()))
+                .containsExactly("bad 60 0.3", "good 60 0.9");
+        assertThat(refinements.get()).isZero();
+    }
+
+    @Test
+    void refinementAddsAVariantFromTheBestAndTheWorstWhichThenCompetes() {
+        VariantSelector selector = new VariantSelector(List.of(GOOD, BAD), RandomSource.XO_RO_SHI_RO_128_PP.create(9L),
+                refiner(new java.util.concurrent.atomic.AtomicInteger()));
         for (int i = 0; i < 200; i++) {
             PromptVariant v = selector.choose("r-" + i, "code").orElseThrow();
             selector.feedback("r-" + i, v == GOOD ? 0.8 : 0.2);

@@ -87,11 +87,13 @@ public record SwitchboardConfig(
 
     /**
      * How the learning planner ranks: the weights of strategy {@code weighted}, the strategy each
-     * listed tenant uses instead of planner.strategy, and the quality model's ridge and noise.
+     * listed tenant uses instead of planner.strategy, the quality model's ridge and noise, and how
+     * far back a starting planner replays the log to rebuild what it had learnt.
      */
     public record RoutingSettings(double qualityWeight, double costWeight, double latencyWeight,
                                   Map<String, String> tenantStrategies, double ridge, double noise, long seed,
-                                  Map<String, Double> dailyBudgetsUsd, Map<String, String> overBudgetPolicies) {
+                                  Map<String, Double> dailyBudgetsUsd, Map<String, String> overBudgetPolicies,
+                                  Duration replay) {
         public RoutingSettings {
             tenantStrategies = Map.copyOf(tenantStrategies);
             dailyBudgetsUsd = Map.copyOf(dailyBudgetsUsd);
@@ -117,6 +119,7 @@ public record SwitchboardConfig(
     public static final String ROUTING_RIDGE = "planner.learning.ridge";
     public static final String ROUTING_NOISE = "planner.learning.noise";
     public static final String ROUTING_SEED = "planner.learning.seed";
+    public static final String ROUTING_REPLAY_HOURS = "planner.learning.replay.hours";
 
     /** True when planner.strategy (or a tenant's) ranks with the learned quality model. */
     public static boolean learned(String strategy) {
@@ -260,6 +263,9 @@ public record SwitchboardConfig(
                 .define(ROUTING_NOISE, Type.DOUBLE, 0.2, Range.atLeast(0.0), Importance.LOW,
                         "Exploration: how widely quality is sampled around the learned estimate; 0 never explores.")
                 .define(ROUTING_SEED, Type.LONG, 1L, Importance.LOW, "Seed of the planner's exploration.")
+                .define(ROUTING_REPLAY_HOURS, Type.INT, 24, Range.between(0, 24 * 365), Importance.LOW,
+                        "How many hours of llm.plans, llm.attempts and llm.feedback a starting planner replays to rebuild "
+                                + "its learned quality estimates and prompt-variant statistics; 0 starts from what comes next.")
                 .define(BUDGETS_DAILY_USD, Type.LIST, List.of(), Importance.MEDIUM,
                         "Per-tenant spend limits per UTC day in USD, as tenant:usd,...; enforced by the planner from llm.attempts.")
                 .define(BUDGETS_OVER_POLICY, Type.LIST, List.of(), Importance.MEDIUM,
@@ -589,7 +595,8 @@ public record SwitchboardConfig(
                         (Integer) v.get(DEV_CLICKHOUSE_PORT), (Integer) v.get(DEV_CLICKHOUSE_TCP_PORT)),
                 new RoutingSettings((Double) v.get(ROUTING_WEIGHT_QUALITY), (Double) v.get(ROUTING_WEIGHT_COST),
                         (Double) v.get(ROUTING_WEIGHT_LATENCY), tenantStrategies, (Double) v.get(ROUTING_RIDGE),
-                        (Double) v.get(ROUTING_NOISE), (Long) v.get(ROUTING_SEED), budgets, overBudget), planning);
+                        (Double) v.get(ROUTING_NOISE), (Long) v.get(ROUTING_SEED), budgets, overBudget,
+                        Duration.ofHours((Integer) v.get(ROUTING_REPLAY_HOURS))), planning);
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

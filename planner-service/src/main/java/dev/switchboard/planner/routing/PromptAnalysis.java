@@ -41,6 +41,13 @@ public record PromptAnalysis(String taskType, boolean code, boolean math, String
             Pattern.MULTILINE);
     private static final Pattern CODE_ASK = Pattern.compile(
             "(?i)\\b(write|implement|fix|debug|refactor) (a |an |the )?(python |java |javascript |sql )?(function|program|script|code|method|class|query)\\b");
+    private static final String LANGUAGES = "python|java|javascript|typescript|kotlin|rust|golang|ruby|php|sql|bash|c\\+\\+|c#";
+    private static final String CODE_WORDS = "function|funktion|fonction|función|funcion|funzione|função|funcao|script|skript|"
+            + "program|programm|programme|programa|programma|code|kode|código|codice|class|klasse|classe|clase|query|abfrage|requête|consulta";
+    /** A programming language named beside a word for code, either way round, in several languages ("Python-Funktion", "función en Python"). */
+    private static final Pattern CODE_NAMED = Pattern.compile(
+            "(?<!\\w)(" + LANGUAGES + ")[- ](" + CODE_WORDS + ")(?!\\w)|(?<!\\w)(" + CODE_WORDS + ")( en| in| em| di| w)? (" + LANGUAGES + ")(?!\\w)",
+            Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS);
     private static final Pattern MATH = Pattern.compile(
             "\\$[^$]+\\$|\\\\frac|\\\\sqrt|\\b\\d+\\s*[-+*/^×÷]\\s*\\d+|(?i)\\b(solve|equation|integral|derivative|how many|how much|calculate|compute)\\b");
     private static final Pattern CHOICES = Pattern.compile("(?m)^\\s*\\(?[A-Ea-e][).:]\\s+\\S|(?i)\\banswer choices\\b|(?i)\\boptions?:");
@@ -50,10 +57,11 @@ public record PromptAnalysis(String taskType, boolean code, boolean math, String
 
     public static PromptAnalysis of(List<ChatMessage> messages) {
         String prompt = promptOf(messages);
-        boolean code = CODE.matcher(prompt).find() || CODE_ASK.matcher(prompt).find();
+        boolean asksForCode = CODE_ASK.matcher(prompt).find() || CODE_NAMED.matcher(prompt).find();
+        boolean code = asksForCode || CODE.matcher(prompt).find();
         boolean math = MATH.matcher(prompt).find();
         String type;
-        if (CODE_ASK.matcher(prompt).find() || (code && !CHOICES.matcher(prompt).find())) {
+        if (asksForCode || (code && !CHOICES.matcher(prompt).find())) {
             type = "code";
         } else if (TRANSLATE.matcher(prompt).find()) {
             type = "translation";

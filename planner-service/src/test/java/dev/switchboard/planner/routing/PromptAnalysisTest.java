@@ -56,4 +56,15 @@ class PromptAnalysisTest {
         assertThat(a.code()).isTrue();
         assertThat(of("Tell me a story").math()).isFalse();
     }
+
+    @Test
+    void aCodeRequestIsRecognisedInOtherLanguagesByTheProgrammingLanguageItNames() {
+        assertThat(of("Schreibe eine Python-Funktion, die 2+2 berechnet.").taskType()).isEqualTo("code");
+        assertThat(of("Écris une fonction Python qui inverse une liste.").taskType()).isEqualTo("code");
+        assertThat(of("Escribe una función en Python que invierta una lista.").code()).isTrue();
+        assertThat(of("Scrivi una query SQL che conta gli ordini.").taskType()).isEqualTo("code");
+        assertThat(of("Napisz program w C++ który sortuje liczby.").taskType()).isEqualTo("code");
+        assertThat(of("Java is an island of Indonesia. What is its capital?").code()).isFalse();
+        assertThat(of("Schreibe ein Gedicht über Python-Schlangen.").code()).isFalse();
+    }
 }

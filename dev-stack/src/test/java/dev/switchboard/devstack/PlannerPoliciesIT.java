@@ -50,7 +50,7 @@ class PlannerPoliciesIT {
     @BeforeAll
     static void startStack() {
         it = new StackFixture(dataDir, Map.of("planner.strategy", "balanced",
-                "budgets.daily.usd", "capped:0.0000001,thrifty:0.0000001", "budgets.over.policy", "thrifty:cheapest",
+                "budgets.daily.usd", "capped:0.0000001,thrifty:0.0000001,burst:0.0000001", "budgets.over.policy", "thrifty:cheapest",
                 // sim-strong also serves a small, cheap model
                 "provider.sim-strong.models", MINI,
                 "provider.sim-strong.model." + MINI + ".input.price.per.mtok", "0.01",
@@ -116,8 +116,25 @@ class PlannerPoliciesIT {
 
         assertThat(refused.getError().getErrorClass()).isEqualTo("BUDGET_EXCEEDED");
         assertThat(refused.getError().getMessage())
-                .matches("tenant capped has spent \\$0\\.\\d{6} today \\(UTC\\) of its daily budget of \\$0\\.000000");
+                .matches("tenant capped has spent \\$0\\.\\d{6} today \\(UTC\\), counting requests in flight, of its daily budget of \\$0\\.000000");
         assertThat(ask("acme", "b-other").getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
+    }
+
+    @Test
+    void aBurstCannotOutrunTheBudgetBecauseAPlanCountsWithItsEstimateUntilItsCostIsKnown() throws Exception {
+        // Two requests at once: the second is planned before the first one's attempt can be in the log.
+        for (String id : List.of("burst-1", "burst-2")) {
+            it.send(LlmRequest.newBuilder().setRequestId(id).setTenantId("burst")
+                    .setMessages(List.of(new ChatMessage(ChatRole.USER, "Tell me more about request " + id)))
+                    .setCreatedAtMs(System.currentTimeMillis()).build());
+        }
+        List<LlmReply> burst = List.of(it.reply("burst-1"), it.reply("burst-2"));
+
+        assertThat(burst).extracting(LlmReply::getStatus).containsExactlyInAnyOrder(ReplyStatus.SUCCEEDED, ReplyStatus.FAILED);
+        LlmReply refused = burst.stream().filter(r -> r.getStatus() == ReplyStatus.FAILED).findFirst().orElseThrow();
+        assertThat(refused.getError().getErrorClass()).isEqualTo("BUDGET_EXCEEDED");
+        assertThat(refused.getError().getMessage())
+                .matches("tenant burst has spent \\$0\\.\\d{6} today \\(UTC\\), counting requests in flight, of its daily budget of \\$0\\.000000");
     }
 
     @Test

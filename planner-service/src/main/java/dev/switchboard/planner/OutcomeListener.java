@@ -102,6 +102,11 @@ final class OutcomeListener implements AutoCloseable {
         if (record.topic().equals(Topics.PLANS.name())) {
             ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
             router.planned(plan.getRequestId(), PromptAnalysis.promptOf(plan.getRequest().getMessages()), plan.getTaskType());
+            if (ledger != null && !plan.getSteps().isEmpty()) {
+                // Another planner's plan: its estimate counts against the tenant until its attempts do.
+                ledger.reserve(plan.getTenantId(), plan.getRequestId(), plan.getSteps().getFirst().getEstimatedCostUsd(),
+                        plan.getPlannedAtMs());
+            }
             if (variants != null && plan.getPromptVariant() != null) {
                 variants.planned(plan.getRequestId(), plan.getPromptVariant(), !replayed(record));
             }

@@ -65,10 +65,14 @@ public final class Planner {
     public record Parts(ScoreLookup scores, LearnedRouter learned, Spend spend, Analyst analyst, VariantSelector variants) {
     }
 
-    /** A tenant's spend so far on the UTC day of {@code nowMs}, in USD. */
+    /** A tenant's spend so far on the UTC day of {@code nowMs}, in USD, and where plans reserve their estimate. */
     @FunctionalInterface
     public interface Spend {
         double spentUsd(String tenantId, long nowMs);
+
+        /** A plan was made: its first step's estimated cost counts until the request's attempts do. */
+        default void reserve(String tenantId, String requestId, double estimatedUsd, long nowMs) {
+        }
 
         Spend NONE = (tenantId, nowMs) -> 0;
     }
@@ -115,6 +119,14 @@ public final class Planner {
     }
 
     public ExecutionPlan plan(LlmRequest original, long nowMs) {
+        ExecutionPlan plan = build(original, nowMs);
+        if (!plan.getSteps().isEmpty()) {
+            spend.reserve(plan.getTenantId(), plan.getRequestId(), plan.getSteps().getFirst().getEstimatedCostUsd(), nowMs);
+        }
+        return plan;
+    }
+
+    private ExecutionPlan build(LlmRequest original, long nowMs) {
         validate(original);
         String overBudget = overBudget(original, nowMs);
         if (overBudget != null && !"cheapest".equals(config.routing().overBudgetPolicy(original.getTenantId()))) {
@@ -229,7 +241,7 @@ public final class Planner {
         }
         double spent = spend.spentUsd(request.getTenantId(), nowMs);
         return spent < budget ? null : String.format(java.util.Locale.ROOT,
-                "tenant %s has spent $%.6f today (UTC) of its daily budget of $%.6f", request.getTenantId(), spent, budget);
+                "tenant %s has spent $%.6f today (UTC), counting requests in flight, of its daily budget of $%.6f", request.getTenantId(), spent, budget);
     }
 
     /** Over budget with policy cheapest: the one cheapest eligible provider, no failover. */

@@ -63,7 +63,7 @@ public final class PlannerService implements Service {
         this.learned = new LearnedRouter(embedder,
                 new LinearQualityModel(new LinearQualityModel.Settings(r.ridge(), r.noise(), LinearQualityModel.Settings.DEFAULT.priorMean())),
                 r.seed(), sessions);
-        this.ledger = r.dailyBudgetsUsd().isEmpty() ? null : new SpendLedger();
+        this.ledger = r.dailyBudgetsUsd().isEmpty() ? null : new SpendLedger(r.dailyBudgetsUsd().keySet());
         SwitchboardConfig.PlanningSettings p = config.planning();
         PlanningModel planningModel = p.modelEnabled()
                 // The analyst's own timeout decides; the HTTP client's, a second later, only ends the abandoned call.
@@ -73,7 +73,7 @@ public final class PlannerService implements Service {
                 RandomSource.XO_RO_SHI_RO_128_PP.create(r.seed()), p.refinement() ? planningModel : null);
         this.outcomes = new OutcomeListener(clients, codec, learned, r.replay(), ledger, variants);
         Planner planner = new Planner(config, new Planner.Parts(scores::score, learned,
-                ledger == null ? null : ledger::spentUsd, analyst, variants));
+                ledger, analyst, variants));
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
             LlmRequest request = codec.decode(Topics.REQUESTS, record.value());
             long now = System.currentTimeMillis();

@@ -3,33 +3,75 @@ package dev.switchboard.planner;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Each tenant's spend on the current UTC day, summed from attempts (every provider call's exact
- * cost) and counted once per request and attempt number, so that a redelivered attempt record is
- * not charged twice. Attempts of an earlier day are ignored; the first attempt of a new day
+ * Each budgeted tenant's spend on the current UTC day, summed from attempts (every provider call's
+ * exact cost) and counted once per request and attempt number, so that a redelivered attempt record
+ * is not charged twice. Attempts of an earlier day are ignored; the first record of a new day
  * starts the day afresh.
+ *
+ * <p>A request that is planned but has no attempt yet counts with its plan's estimated cost (a
+ * reservation), so that a burst of requests cannot all pass the budget check before the first
+ * one's cost arrives. Its first attempt replaces the estimate with exact costs; a reservation whose
+ * request never runs (it expired, say) lapses after {@link #RESERVATION_TTL_MS}.
  */
-public final class SpendLedger {
+public final class SpendLedger implements Planner.Spend {
 
+    /** How long a plan's estimate counts while no attempt of its request has been seen. */
+    static final long RESERVATION_TTL_MS = 10 * 60_000L;
+    /** Attempts and requests remembered to drop redelivered records: redeliveries come soon after. */
+    static final int REMEMBERED = 200_000;
+
+    private record Reservation(String tenantId, double usd, long atMs) {
+    }
+
+    private final Set<String> budgeted;
     private LocalDate day;
     private final Map<String, Double> spent = new HashMap<>();
-    private final Set<String> counted = new HashSet<>();
+    private final Set<String> counted = lruSet();
+    private final Set<String> attempted = lruSet();
+    private final Map<String, Reservation> reserved = new LinkedHashMap<>();
 
-    /** Records one attempt's cost; returns false when it was already counted or is of an earlier day. */
-    public synchronized boolean record(String tenantId, String requestId, int attempt, double costUsd, long completedAtMs) {
-        LocalDate at = Instant.ofEpochMilli(completedAtMs).atZone(ZoneOffset.UTC).toLocalDate();
+    /** @param budgeted the tenants with a daily budget: only their plans are reserved */
+    public SpendLedger(Set<String> budgeted) {
+        this.budgeted = Set.copyOf(budgeted);
+    }
+
+    private static Set<String> lruSet() {
+        return Collections.newSetFromMap(new LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > REMEMBERED;
+            }
+        });
+    }
+
+    /** Moves the ledger to the day of {@code atMs} when that is later; false when it is of an earlier day. */
+    private boolean current(long atMs) {
+        LocalDate at = Instant.ofEpochMilli(atMs).atZone(ZoneOffset.UTC).toLocalDate();
         if (day == null || at.isAfter(day)) {
             day = at;
             spent.clear();
             counted.clear();
-        } else if (at.isBefore(day)) {
+            attempted.clear();
+            reserved.clear();
+        }
+        return !at.isBefore(day);
+    }
+
+    /** Records one attempt's cost; returns false when it was already counted or is of an earlier day. */
+    public synchronized boolean record(String tenantId, String requestId, int attempt, double costUsd, long completedAtMs) {
+        if (!current(completedAtMs)) {
             return false;
         }
+        attempted.add(requestId);
+        reserved.remove(requestId);
         if (!counted.add(requestId + "#" + attempt)) {
             return false;
         }
@@ -37,9 +79,37 @@ public final class SpendLedger {
         return true;
     }
 
-    /** What the tenant spent on the UTC day of {@code nowMs}: 0 when the ledger is of an earlier day. */
+    /**
+     * A planned request's estimated cost, counted until its first attempt is recorded; ignored for
+     * a tenant without a budget, a request already attempted, and a plan of an earlier day.
+     */
+    @Override
+    public synchronized void reserve(String tenantId, String requestId, double estimatedUsd, long plannedAtMs) {
+        if (!budgeted.contains(tenantId) || !current(plannedAtMs) || attempted.contains(requestId)) {
+            return;
+        }
+        reserved.putIfAbsent(requestId, new Reservation(tenantId, estimatedUsd, plannedAtMs));
+    }
+
+    /**
+     * What the tenant spent on the UTC day of {@code nowMs}, with the estimates of its requests in
+     * flight: 0 when the ledger is of an earlier day.
+     */
+    @Override
     public synchronized double spentUsd(String tenantId, long nowMs) {
         LocalDate today = Instant.ofEpochMilli(nowMs).atZone(ZoneOffset.UTC).toLocalDate();
-        return today.equals(day) ? spent.getOrDefault(tenantId, 0.0) : 0.0;
+        if (!today.equals(day)) {
+            return 0.0;
+        }
+        double total = spent.getOrDefault(tenantId, 0.0);
+        for (Iterator<Reservation> it = reserved.values().iterator(); it.hasNext(); ) {
+            Reservation r = it.next();
+            if (r.atMs() <= nowMs - RESERVATION_TTL_MS) {
+                it.remove();
+            } else if (r.tenantId().equals(tenantId)) {
+                total += r.usd();
+            }
+        }
+        return total;
     }
 }

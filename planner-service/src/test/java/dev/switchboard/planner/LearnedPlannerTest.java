@@ -200,7 +200,7 @@ class LearnedPlannerTest {
 
         assertThatThrownBy(() -> planner.plan(request("b-1", 40).setTenantId("capped").build(), 5L))
                 .isInstanceOf(RejectedRecordException.class)
-                .hasMessage("tenant capped has spent $0.750000 today (UTC) of its daily budget of $0.500000")
+                .hasMessage("tenant capped has spent $0.750000 today (UTC), counting requests in flight, of its daily budget of $0.500000")
                 .extracting(e -> ((RejectedRecordException) e).errorClass()).isEqualTo("BUDGET_EXCEEDED");
         ExecutionPlan cheapest = planner.plan(request("b-2", 40).setTenantId("thrifty").build(), 5L);
         assertThat(cheapest.getSteps()).extracting(PlanStep::getProvider).containsExactly("sim-fast");

@@ -3,6 +3,7 @@ package dev.switchboard.planner;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -14,7 +15,7 @@ class SpendLedgerTest {
 
     @Test
     void sumsEachTenantsAttemptsOnceEach() {
-        SpendLedger ledger = new SpendLedger();
+        SpendLedger ledger = new SpendLedger(Set.of("acme", "globex"));
 
         assertThat(ledger.record("acme", "r-1", 1, 0.25, NOON)).isTrue();
         assertThat(ledger.record("acme", "r-1", 2, 0.50, NOON)).isTrue();
@@ -28,12 +29,35 @@ class SpendLedgerTest {
 
     @Test
     void aNewUtcDayStartsAfreshAndLateRecordsOfTheDayBeforeAreIgnored() {
-        SpendLedger ledger = new SpendLedger();
+        SpendLedger ledger = new SpendLedger(Set.of("acme", "globex"));
         ledger.record("acme", "r-1", 1, 0.25, NOON);
 
         assertThat(ledger.spentUsd("acme", NEXT_DAY)).isZero();
         assertThat(ledger.record("acme", "r-2", 1, 0.10, NEXT_DAY)).isTrue();
         assertThat(ledger.record("acme", "r-3", 1, 5.00, NOON)).isFalse();
         assertThat(ledger.spentUsd("acme", NEXT_DAY)).isCloseTo(0.10, within(1e-12));
+    }
+
+    @Test
+    void aPlannedRequestCountsWithItsEstimateUntilItsFirstAttemptThenWithItsExactCost() {
+        SpendLedger ledger = new SpendLedger(Set.of("acme"));
+        ledger.record("acme", "r-0", 1, 0.50, NOON);
+
+        ledger.reserve("acme", "r-1", 0.20, NOON);
+        ledger.reserve("acme", "r-2", 0.30, NOON);
+        ledger.reserve("acme", "r-2", 0.30, NOON);          // the same plan read again: one reservation
+        ledger.reserve("initech", "r-9", 5.00, NOON);       // no budget: not reserved
+        assertThat(ledger.spentUsd("acme", NOON)).isCloseTo(1.00, within(1e-12));
+        assertThat(ledger.spentUsd("initech", NOON)).isZero();
+
+        ledger.record("acme", "r-1", 1, 0.05, NOON + 1_000); // the failed first attempt of r-1 replaces its estimate
+        ledger.record("acme", "r-1", 2, 0.15, NOON + 2_000);
+        assertThat(ledger.spentUsd("acme", NOON + 2_000)).isCloseTo(0.50 + 0.20 + 0.30, within(1e-12));
+
+        ledger.reserve("acme", "r-1", 0.20, NOON);          // a plan read after its attempts: not reserved again
+        assertThat(ledger.spentUsd("acme", NOON + 2_000)).isCloseTo(1.00, within(1e-12));
+
+        // r-2 never ran: its estimate lapses.
+        assertThat(ledger.spentUsd("acme", NOON + SpendLedger.RESERVATION_TTL_MS)).isCloseTo(0.70, within(1e-12));
     }
 }

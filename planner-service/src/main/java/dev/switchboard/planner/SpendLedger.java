@@ -19,7 +19,8 @@ import java.util.Set;
  * <p>A request that is planned but has no attempt yet counts with its plan's estimated cost (a
  * reservation), so that a burst of requests cannot all pass the budget check before the first
  * one's cost arrives. Its first attempt replaces the estimate with exact costs; a reservation whose
- * request never runs (it expired, say) lapses after {@link #RESERVATION_TTL_MS}.
+ * request never runs (it expired, say) lapses after {@link #RESERVATION_TTL_MS}, and a plan older
+ * than that (read again at start-up) reserves nothing.
  */
 public final class SpendLedger implements Planner.Spend {
 
@@ -33,10 +34,14 @@ public final class SpendLedger implements Planner.Spend {
 
     private final Set<String> budgeted;
     private LocalDate day;
+    /** The latest time the ledger has heard of, from a record, a plan or a check. */
+    private long latestMs;
     private final Map<String, Double> spent = new HashMap<>();
     private final Set<String> counted = lruSet();
     private final Set<String> attempted = lruSet();
+    /** In the order reserved (about the order planned), so that lapsed ones are taken from the front. */
     private final Map<String, Reservation> reserved = new LinkedHashMap<>();
+    private final Map<String, Double> reservedUsd = new HashMap<>();
 
     /** @param budgeted the tenants with a daily budget: only their plans are reserved */
     public SpendLedger(Set<String> budgeted) {
@@ -54,6 +59,7 @@ public final class SpendLedger implements Planner.Spend {
 
     /** Moves the ledger to the day of {@code atMs} when that is later; false when it is of an earlier day. */
     private boolean current(long atMs) {
+        latestMs = Math.max(latestMs, atMs);
         LocalDate at = Instant.ofEpochMilli(atMs).atZone(ZoneOffset.UTC).toLocalDate();
         if (day == null || at.isAfter(day)) {
             day = at;
@@ -61,6 +67,7 @@ public final class SpendLedger implements Planner.Spend {
             counted.clear();
             attempted.clear();
             reserved.clear();
+            reservedUsd.clear();
         }
         return !at.isBefore(day);
     }
@@ -71,7 +78,7 @@ public final class SpendLedger implements Planner.Spend {
             return false;
         }
         attempted.add(requestId);
-        reserved.remove(requestId);
+        release(reserved.remove(requestId));
         if (!counted.add(requestId + "#" + attempt)) {
             return false;
         }
@@ -85,10 +92,21 @@ public final class SpendLedger implements Planner.Spend {
      */
     @Override
     public synchronized void reserve(String tenantId, String requestId, double estimatedUsd, long plannedAtMs) {
-        if (!budgeted.contains(tenantId) || !current(plannedAtMs) || attempted.contains(requestId)) {
+        if (!budgeted.contains(tenantId) || !current(plannedAtMs) || attempted.contains(requestId)
+                || plannedAtMs <= latestMs - RESERVATION_TTL_MS) {
             return;
         }
-        reserved.putIfAbsent(requestId, new Reservation(tenantId, estimatedUsd, plannedAtMs));
+        Reservation r = new Reservation(tenantId, estimatedUsd, plannedAtMs);
+        if (reserved.putIfAbsent(requestId, r) == null) {
+            reservedUsd.merge(tenantId, estimatedUsd, Double::sum);
+        }
+    }
+
+    private void release(Reservation r) {
+        if (r != null) {
+            // Dropped at zero rather than left as a rounding remainder.
+            reservedUsd.computeIfPresent(r.tenantId(), (t, usd) -> usd - r.usd() > 1e-12 ? usd - r.usd() : null);
+        }
     }
 
     /**
@@ -97,19 +115,19 @@ public final class SpendLedger implements Planner.Spend {
      */
     @Override
     public synchronized double spentUsd(String tenantId, long nowMs) {
+        latestMs = Math.max(latestMs, nowMs);
         LocalDate today = Instant.ofEpochMilli(nowMs).atZone(ZoneOffset.UTC).toLocalDate();
         if (!today.equals(day)) {
             return 0.0;
         }
-        double total = spent.getOrDefault(tenantId, 0.0);
         for (Iterator<Reservation> it = reserved.values().iterator(); it.hasNext(); ) {
             Reservation r = it.next();
-            if (r.atMs() <= nowMs - RESERVATION_TTL_MS) {
-                it.remove();
-            } else if (r.tenantId().equals(tenantId)) {
-                total += r.usd();
+            if (r.atMs() > nowMs - RESERVATION_TTL_MS) {
+                break;
             }
+            it.remove();
+            release(r);
         }
-        return total;
+        return spent.getOrDefault(tenantId, 0.0) + reservedUsd.getOrDefault(tenantId, 0.0);
     }
 }

@@ -57,7 +57,9 @@ class SpendLedgerTest {
         ledger.reserve("acme", "r-1", 0.20, NOON);          // a plan read after its attempts: not reserved again
         assertThat(ledger.spentUsd("acme", NOON + 2_000)).isCloseTo(1.00, within(1e-12));
 
-        // r-2 never ran: its estimate lapses.
+        // r-2 never ran: its estimate lapses; a plan that old, read again at start-up, reserves nothing.
+        assertThat(ledger.spentUsd("acme", NOON + SpendLedger.RESERVATION_TTL_MS)).isCloseTo(0.70, within(1e-12));
+        ledger.reserve("acme", "r-3", 0.40, NOON);
         assertThat(ledger.spentUsd("acme", NOON + SpendLedger.RESERVATION_TTL_MS)).isCloseTo(0.70, within(1e-12));
     }
 }

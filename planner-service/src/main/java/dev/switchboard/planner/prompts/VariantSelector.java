@@ -98,18 +98,16 @@ public final class VariantSelector {
      * @param mayRefine false while the log is replayed: old scores count, but ask for no new variant
      */
     public void planned(String requestId, String variantId, boolean mayRefine) {
+        String id;
         List<Double> early;
         synchronized (this) {
-            planned.putIfAbsent(requestId, variantId);
+            String known = planned.putIfAbsent(requestId, variantId);
+            id = known != null ? known : variantId;
             early = waiting.remove(requestId);
         }
         if (early != null) {
-            early.forEach(score -> credit(planned(requestId), score, mayRefine));
+            early.forEach(score -> credit(id, score, mayRefine));
         }
-    }
-
-    private synchronized String planned(String requestId) {
-        return planned.get(requestId);
     }
 
     /** A feedback score (0..1) for a request; credited to its variant once its plan is known to have had one. */

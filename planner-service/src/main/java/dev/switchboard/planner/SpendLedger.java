@@ -1,9 +1,10 @@
 package dev.switchboard.planner;
 
+import dev.switchboard.platform.Bounded;
+
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -37,8 +38,8 @@ public final class SpendLedger implements Planner.Spend {
     /** The latest time the ledger has heard of, from a record, a plan or a check. */
     private long latestMs;
     private final Map<String, Double> spent = new HashMap<>();
-    private final Set<String> counted = lruSet();
-    private final Set<String> attempted = lruSet();
+    private final Set<String> counted = Bounded.set(REMEMBERED);
+    private final Set<String> attempted = Bounded.set(REMEMBERED);
     /** In the order reserved (about the order planned), so that lapsed ones are taken from the front. */
     private final Map<String, Reservation> reserved = new LinkedHashMap<>();
     private final Map<String, Double> reservedUsd = new HashMap<>();
@@ -46,15 +47,6 @@ public final class SpendLedger implements Planner.Spend {
     /** @param budgeted the tenants with a daily budget: only their plans are reserved */
     public SpendLedger(Set<String> budgeted) {
         this.budgeted = Set.copyOf(budgeted);
-    }
-
-    private static Set<String> lruSet() {
-        return Collections.newSetFromMap(new LinkedHashMap<>(1024, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                return size() > REMEMBERED;
-            }
-        });
     }
 
     /** Moves the ledger to the day of {@code atMs} when that is later; false when it is of an earlier day. */

@@ -2,6 +2,7 @@ package dev.switchboard.planner;
 
 import dev.switchboard.avro.SessionRoute;
 import dev.switchboard.planner.routing.LearnedRouter;
+import dev.switchboard.platform.Bounded;
 import dev.switchboard.platform.health.SessionRouteView;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -26,13 +27,8 @@ final class TopicSessionStore implements LearnedRouter.SessionStore, AutoCloseab
     private final KafkaProducer<byte[], byte[]> producer;
     private final Codec codec;
     /** Moves not yet read back from the topic, newest kept; older ones are in the view by then. */
-    private final Map<String, Route> recent = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(256, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Route> eldest) {
-            return size() > RECENT;
-        }
-    });
     static final int RECENT = 10_000;
+    private final Map<String, Route> recent = java.util.Collections.synchronizedMap(Bounded.map(RECENT));
 
     TopicSessionStore(KafkaClients clients, Codec codec) {
         this.view = new SessionRouteView(clients, codec);

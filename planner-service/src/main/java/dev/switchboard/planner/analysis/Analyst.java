@@ -3,6 +3,7 @@ package dev.switchboard.planner.analysis;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanAnalysis;
 import dev.switchboard.planner.routing.PromptAnalysis;
+import dev.switchboard.platform.Bounded;
 import dev.switchboard.platform.Tokens;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -13,7 +14,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -68,13 +68,7 @@ public final class Analyst implements AutoCloseable {
                 .slowCallRateThreshold(50)
                 .waitDurationInOpenState(Duration.ofSeconds(OPEN_SECONDS))
                 .build());
-        int size = settings.modelCacheSize();
-        this.cache = java.util.Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, PlanningModel.Advice> eldest) {
-                return size() > size;
-            }
-        });
+        this.cache = java.util.Collections.synchronizedMap(Bounded.leastRecentlyUsed(settings.modelCacheSize()));
     }
 
     public Result analyse(LlmRequest request) {

@@ -1,6 +1,7 @@
 package dev.switchboard.planner.prompts;
 
 import dev.switchboard.planner.analysis.PlanningModel;
+import dev.switchboard.platform.Bounded;
 import dev.switchboard.platform.config.SwitchboardConfig.PromptVariant;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.ChengBetaSampler;
@@ -9,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -42,9 +42,9 @@ public final class VariantSelector {
     private final Map<String, List<PromptVariant>> byTask = new ConcurrentHashMap<>();
     private final Map<String, double[]> feedback = new ConcurrentHashMap<>();
     private final Map<String, Long> sinceRefinement = new ConcurrentHashMap<>();
-    private final Map<String, String> planned = lru();
+    private final Map<String, String> planned = Bounded.map(REMEMBERED);
     /** Scores for requests whose plan has not been read yet (feedback can overtake its plan in the log). */
-    private final Map<String, List<Double>> waiting = lru();
+    private final Map<String, List<Double>> waiting = Bounded.map(REMEMBERED);
     private final Map<String, PromptVariant> byId = new ConcurrentHashMap<>();
     private final UniformRandomProvider random;
     private final PlanningModel refiner;
@@ -54,15 +54,6 @@ public final class VariantSelector {
         this.random = random;
         this.refiner = refiner;
         variants.forEach(this::add);
-    }
-
-    private static <V> Map<String, V> lru() {
-        return new LinkedHashMap<>(1024, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-                return size() > REMEMBERED;
-            }
-        };
     }
 
     private void add(PromptVariant v) {

@@ -1,9 +1,9 @@
 package dev.switchboard.planner.routing;
 
+import dev.switchboard.platform.Bounded;
 import org.apache.commons.rng.simple.RandomSource;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -83,18 +83,10 @@ public final class LearnedRouter implements AutoCloseable {
             new ThreadPoolExecutor.CallerRunsPolicy());
     private final AtomicLong learned = new AtomicLong();
     private final AtomicLong unmatched = new AtomicLong();
-    private final Map<String, Planned> planned = lru();
-    private final Map<String, String> answeredBy = lru();
-    private final Map<String, List<Double>> waitingFeedback = new LinkedHashMap<>(1024, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, List<Double>> eldest) {
-            if (size() > REMEMBERED) {
-                unmatched.addAndGet(eldest.getValue().size());
-                return true;
-            }
-            return false;
-        }
-    };
+    private final Map<String, Planned> planned = Bounded.map(REMEMBERED);
+    private final Map<String, String> answeredBy = Bounded.map(REMEMBERED);
+    private final Map<String, List<Double>> waitingFeedback =
+            Bounded.map(REMEMBERED, (requestId, scores) -> unmatched.addAndGet(scores.size()));
 
     public LearnedRouter(PromptEmbedder embedder, QualityModel model, long seed) {
         this(embedder, model, seed, SessionStore.inMemory());
@@ -105,15 +97,6 @@ public final class LearnedRouter implements AutoCloseable {
         this.model = model;
         this.sessions = sessions;
         this.ranker = new Ranker(model, RandomSource.XO_RO_SHI_RO_128_PP.create(seed));
-    }
-
-    private static <V> Map<String, V> lru() {
-        return new LinkedHashMap<>(1024, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
-                return size() > REMEMBERED;
-            }
-        };
     }
 
     /**

@@ -24,10 +24,6 @@ final class CliStack implements AutoCloseable {
     final DevStack stack;
     final Map<String, String> settings;
 
-    static int freePort() {
-        return FreePorts.any();
-    }
-
     CliStack(Path dataDir) {
         this(dataDir, false);
     }

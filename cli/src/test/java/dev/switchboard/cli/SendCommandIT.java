@@ -1,5 +1,6 @@
 package dev.switchboard.cli;
 
+import dev.switchboard.devstack.FreePorts;
 import dev.switchboard.devstack.simulator.Faults;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -71,7 +72,7 @@ class SendCommandIT {
 
     @Test
     void aStackThatIsNotRunningIsAClearError() {
-        Map<String, String> nowhere = Map.of(SwitchboardConfig.BOOTSTRAP_SERVERS, "localhost:" + CliStack.freePort());
+        Map<String, String> nowhere = Map.of(SwitchboardConfig.BOOTSTRAP_SERVERS, "localhost:" + FreePorts.any());
 
         CliStack.Run run = run(nowhere, "send", "What is 2+2?");
 

@@ -16,7 +16,7 @@ public final class InfraFixture implements AutoCloseable {
     private SchemaRegistryServer registry;
 
     public InfraFixture(Path dataDir) {
-        this.kafka = new EmbeddedKafka(dataDir.resolve("kafka"), TestStack.freePort(), TestStack.freePort()).start();
+        this.kafka = new EmbeddedKafka(dataDir.resolve("kafka"), FreePorts.any(), FreePorts.any()).start();
         this.clients = new KafkaClients(kafka.bootstrapServers());
         startRegistry();
     }

@@ -14,10 +14,6 @@ public final class TestStack {
     private TestStack() {
     }
 
-    public static int freePort() {
-        return FreePorts.any();
-    }
-
     /** Stands for the simulator's port in the values of {@link #config}'s {@code extra}. */
     public static final String SIMULATOR_PORT = "${simulator.port}";
 

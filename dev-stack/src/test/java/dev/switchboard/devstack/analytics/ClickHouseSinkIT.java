@@ -15,8 +15,8 @@ import dev.switchboard.avro.ErrorInfo;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.devstack.FreePorts;
 import dev.switchboard.devstack.InfraFixture;
-import dev.switchboard.devstack.TestStack;
 import dev.switchboard.devstack.clickhouse.LocalClickHouse;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.TopicBootstrap;
@@ -54,7 +54,7 @@ class ClickHouseSinkIT {
         try (Admin admin = infra.clients.admin("it")) {
             TopicBootstrap.ensureTopics(admin, List.of(), 3, (short) 1);
         }
-        server = new LocalClickHouse(dir.resolve("clickhouse"), TestStack.freePort(), TestStack.freePort()).start();
+        server = new LocalClickHouse(dir.resolve("clickhouse"), FreePorts.any(), FreePorts.any()).start();
         clickhouse = new ClickHouseConnection(server.url(), "default", "");
         codec = new Codec(new SchemaRegistryClient(infra.registryUrl()));
         producer = infra.clients.producer("it");

@@ -1,6 +1,6 @@
 package dev.switchboard.devstack.kafka;
 
-import dev.switchboard.devstack.TestStack;
+import dev.switchboard.devstack.FreePorts;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.TopicBootstrap;
 import org.apache.kafka.clients.admin.Admin;
@@ -28,8 +28,8 @@ class EmbeddedKafkaIT {
 
     @Test
     void dataSurvivesARestart(@TempDir Path dir) throws Exception {
-        int port = TestStack.freePort();
-        int controller = TestStack.freePort();
+        int port = FreePorts.any();
+        int controller = FreePorts.any();
         TopicPartition partition = new TopicPartition("it.durable", 0);
         try (EmbeddedKafka kafka = new EmbeddedKafka(dir, port, controller).start();
              KafkaProducer<byte[], byte[]> producer = new KafkaClients(kafka.bootstrapServers()).producer("it")) {
@@ -51,7 +51,7 @@ class EmbeddedKafkaIT {
 
     @Test
     void shareGroupsDeliverAndRedeliverReleasedRecords(@TempDir Path dir) throws Exception {
-        try (EmbeddedKafka kafka = new EmbeddedKafka(dir, TestStack.freePort(), TestStack.freePort()).start()) {
+        try (EmbeddedKafka kafka = new EmbeddedKafka(dir, FreePorts.any(), FreePorts.any()).start()) {
             KafkaClients clients = new KafkaClients(kafka.bootstrapServers());
             try (Admin admin = clients.admin("it")) {
                 TopicBootstrap.ensureTopics(admin, Set.of("it-provider"), 2, (short) 1);

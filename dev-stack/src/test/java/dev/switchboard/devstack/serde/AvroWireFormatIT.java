@@ -132,7 +132,7 @@ class AvroWireFormatIT {
 
     @Test
     void anUnreachableRegistryIsTransientNotPoison() {
-        SchemaRegistryClient nowhere = new SchemaRegistryClient("http://localhost:" + dev.switchboard.devstack.TestStack.freePort(),
+        SchemaRegistryClient nowhere = new SchemaRegistryClient("http://localhost:" + dev.switchboard.devstack.FreePorts.any(),
                 Duration.ofSeconds(2));
         byte[] bytes = ByteBuffer.allocate(6).put((byte) 0).putInt(1).put((byte) 0).array();
 

@@ -110,7 +110,7 @@ class ProviderErrorsIT {
     @Test
     void aRefusedConnectionIsAConnectionError() {
         OpenAiCompatibleClient client = new OpenAiCompatibleClient(new ProviderSpec("gone",
-                "http://localhost:" + dev.switchboard.devstack.TestStack.freePort() + "/gone/v1", "m", "key", 1, 1, Duration.ofSeconds(2)));
+                "http://localhost:" + dev.switchboard.devstack.FreePorts.any() + "/gone/v1", "m", "key", 1, 1, Duration.ofSeconds(2)));
 
         assertThat(call(client)).isInstanceOfSatisfying(CallResult.Failure.class,
                 f -> assertThat(f.errorClass()).isEqualTo(ErrorClass.CONNECTION_ERROR));

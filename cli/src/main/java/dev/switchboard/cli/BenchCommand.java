@@ -5,6 +5,7 @@ import dev.switchboard.avro.ChatRole;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.cli.bench.Hops;
 import dev.switchboard.platform.kafka.LogFollower;
 import dev.switchboard.platform.kafka.Topics;
 import org.HdrHistogram.Histogram;
@@ -59,6 +60,9 @@ final class BenchCommand implements Runnable {
         Duration warmup;
         @Option(names = "--provider", paramLabel = "P", defaultValue = "sim-fast", description = "Simulated provider (default: ${DEFAULT-VALUE}).")
         String provider;
+        @Option(names = "--provider-latency", paramLabel = "D", defaultValue = "0s", converter = DurationConverter.class,
+                description = "How long the simulated provider takes to answer, as real LLMs do (default: ${DEFAULT-VALUE}).")
+        Duration providerLatency;
         @Mixin
         ConfigOptions config;
 
@@ -71,27 +75,34 @@ final class BenchCommand implements Runnable {
             String simulator = "http://localhost:" + c.config.simulatorPort() + "/" + provider + "/admin/faults";
             HttpClient http = HttpClient.newHttpClient();
             String before = http.send(HttpRequest.newBuilder(URI.create(simulator)).build(), HttpResponse.BodyHandlers.ofString()).body();
-            put(http, simulator, "{\"errorRate\":0,\"timeoutRate\":0,\"latencyMs\":{\"p50\":0,\"p99\":0}}");
+            long latencyMs = providerLatency.toMillis();
+            put(http, simulator, "{\"errorRate\":0,\"timeoutRate\":0,\"latencyMs\":{\"p50\":" + latencyMs + ",\"p99\":" + latencyMs + "}}");
             String replyTopic = "bench.replies." + UUID.randomUUID();
             try (Admin admin = c.clients.admin("switchboard-bench")) {
                 admin.createTopics(List.of(new NewTopic(replyTopic, c.config.topicPartitions(), c.config.topicReplicationFactor())))
                         .all().get();
             }
+            Hops hops = new Hops(c.codec);
             Histogram latency = new Histogram(60_000_000L, 3); // microseconds, up to 60 s
             AtomicLong answered = new AtomicLong();
             AtomicLong failed = new AtomicLong();
+            Map<String, Integer> failures = new java.util.concurrent.ConcurrentSkipListMap<>();
             LogFollower reader = new LogFollower("bench-reader", LogFollower.fromBeginning(c.clients.reader("switchboard-bench"), replyTopic),
                     record -> {
                         long receivedNanos = System.nanoTime();
                         LlmReply reply = c.codec.decode(Topics.replies(replyTopic), record.value());
-                        Long sentNanos = SENT_AT.remove(reply.getRequestId());
+                        Hops.Trace trace = hops.measured(reply.getRequestId());
                         if (reply.getStatus() != ReplyStatus.SUCCEEDED) {
                             failed.incrementAndGet();
-                        } else if (sentNanos != null) {
-                            latency.recordValue(Math.max(0, (receivedNanos - sentNanos) / 1_000));
+                            failures.merge(reply.getError() == null ? "?" : reply.getError().getErrorClass(), 1, Integer::sum);
+                        } else if (trace != null) {
+                            trace.replyConsumedMs = System.currentTimeMillis();
+                            latency.recordValue(Math.max(0, (receivedNanos - trace.sentNanos) / 1_000));
                         }
                         answered.incrementAndGet();
                     });
+            LogFollower hopReader = new LogFollower("bench-hops", LogFollower.fromEnd(c.clients.reader("switchboard-bench-hops"),
+                    List.of(Topics.PLANS.name(), Topics.tasks(provider).name(), Topics.ATTEMPTS.name())), hops::observe);
             long total = (long) (rate * (warmup.toMillis() + duration.toMillis()) / 1000.0);
             // Requests are measured by their place in the schedule, not by the clock, so a slow start
             // cannot move one from the warm-up into the measurement.
@@ -110,7 +121,7 @@ final class BenchCommand implements Runnable {
                             .setPreferredProviders(List.of(provider)).setReplyTo(replyTopic)
                             .setCreatedAtMs(System.currentTimeMillis()).build();
                     if (i >= warmupRequests) {
-                        SENT_AT.put(request.getRequestId(), System.nanoTime());
+                        hops.sent(request.getRequestId(), System.nanoTime(), request.getCreatedAtMs());
                     }
                     producer.send(c.codec.record(Topics.REQUESTS, request.getRequestId(), request));
                     bar.update((int) i + 1, (int) total);
@@ -122,28 +133,28 @@ final class BenchCommand implements Runnable {
                 LockSupport.parkNanos(50_000_000L);
             }
             reader.close();
+            hopReader.close();
             bar.finish();
             put(http, simulator, before);
 
             Map<String, String> rows = new LinkedHashMap<>();
             rows.put("machine", Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version() + ", "
                     + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-            rows.put("method", String.format(Locale.ROOT, "%.0f requests/s to %s (0 ms) for %d s after %d s warm-up; "
-                    + "publish → reply consumed, one client JVM", rate, provider, duration.toSeconds(), warmup.toSeconds()));
+            rows.put("method", String.format(Locale.ROOT, "%.0f requests/s to %s (%d ms) for %d s after %d s warm-up; "
+                    + "publish → reply consumed, one client JVM", rate, provider, latencyMs, duration.toSeconds(), warmup.toSeconds()));
             rows.put("sent", Long.toString(total));
-            rows.put("answered", answered.get() + (failed.get() > 0 ? " (" + failed.get() + " FAILED)" : ""));
+            rows.put("answered", answered.get() + (failed.get() > 0 ? " (" + failed.get() + " FAILED: " + failures + ")" : ""));
             rows.put("achieved send rate", String.format(Locale.ROOT, "%.0f/s", total / (double) sendSeconds));
             rows.put("latency p50", ms(latency.getValueAtPercentile(50)));
             rows.put("latency p90", ms(latency.getValueAtPercentile(90)));
             rows.put("latency p99", ms(latency.getValueAtPercentile(99)));
             rows.put("latency max", ms(latency.getMaxValue()));
             rows.put("measured", latency.getTotalCount() + " replies");
+            hops.summary().forEach(rows::put);
             System.out.print(Table.of(rows));
             return answered.get() == total && failed.get() == 0 ? 0 : 1;
         }
 
-        /** Send time (System.nanoTime) by requestId, for the replies still to come. */
-        private final Map<String, Long> SENT_AT = new java.util.concurrent.ConcurrentHashMap<>();
 
         private static String ms(long micros) {
             return String.format(Locale.ROOT, "%.2f ms", micros / 1000.0);

@@ -3,14 +3,17 @@
  * as a Kafka share group (queue semantics: pools scale past the partition count, and records of a
  * worker that dies are redelivered once their acquisition lock expires).
  *
- * <p>A pool runs {@code workers.consumers.per.pool} share consumers; each polls a batch of up to
- * {@code workers.max.in.flight / consumers} tasks and runs every call of the batch at once on
- * virtual threads. A call publishes its own outputs (attempt, reply or next task, dead letter) as
- * soon as it ends; the consumer thread acknowledges the batch's records (ACCEPT once their outputs
- * are on the broker, RELEASE when publishing failed, RENEW while a call still runs at half the
- * record lock duration, so long calls keep their lock) before its next poll, as explicit
- * acknowledgement requires. What a call produces is decided by the pure {@link TaskOutcomes};
- * whether a call is made at all by the provider's {@link ProviderGuard}.
+ * <p>A pool runs {@code workers.consumers.per.pool} slots ({@link ShareSlot}), each a share consumer
+ * on a thread of its own. Kafka's share consumer in explicit acknowledgement mode fetches no new
+ * records until every record of its last poll is acknowledged, so one consumer cannot take a new
+ * task while a call of its batch runs; the pool therefore runs many small ones. A slot polls up to
+ * {@code workers.max.in.flight / consumers} tasks, starts every call at once on a virtual thread
+ * ({@link TaskRunner}), acknowledges each record as its call ends (ACCEPT once its outputs are on
+ * the broker, RELEASE when publishing failed), renews the locks of calls still running at half the
+ * record lock duration, and polls again when its batch has ended. A task therefore waits only while
+ * every slot is busy, never for a call of another slot. What a call produces is decided by the pure
+ * {@link TaskOutcomes}; whether a call is made at all by the provider's {@link ProviderGuard}, whose
+ * circuit changes {@link CircuitPublisher} shares on {@code llm.provider-health}.
  *
  * <p>One package per provider kind ({@code openai} for OpenAI-compatible APIs), each a
  * {@link ProviderClient} subclass; the base class owns timing, error classification and logging.

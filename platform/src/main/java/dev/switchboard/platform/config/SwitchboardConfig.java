@@ -273,10 +273,13 @@ public record SwitchboardConfig(
                                 + "a FAILED reply with BUDGET_EXCEEDED; cheapest: only the cheapest eligible provider).")
                 .define(WORKER_PROVIDERS, Type.LIST, List.of(), Importance.MEDIUM,
                         "Providers this process runs worker pools for; empty means all.")
-                .define(WORKER_CONSUMERS, Type.INT, 2, Range.between(1, 64), Importance.MEDIUM,
-                        "Share consumers per worker pool.")
-                .define(WORKER_MAX_IN_FLIGHT, Type.INT, 256, Range.between(1, 100_000), Importance.MEDIUM,
-                        "Most provider calls in flight per pool, spread over its consumers.")
+                .define(WORKER_CONSUMERS, Type.INT, 32, Range.between(1, 512), Importance.MEDIUM,
+                        "Share consumers per worker pool. A consumer takes no new task until every task of its "
+                                + "last poll has ended, so a task waits only while every consumer is busy: with calls "
+                                + "of L seconds, one frees every L / consumers seconds.")
+                .define(WORKER_MAX_IN_FLIGHT, Type.INT, 1024, Range.between(1, 100_000), Importance.MEDIUM,
+                        "Most provider calls in flight per pool, spread over its consumers (each polls at most "
+                                + "max.in.flight / consumers tasks).")
                 .define(WORKER_RECORD_LOCK_MS, Type.INT, 30_000, Range.atLeast(1_000), Importance.MEDIUM,
                         "How long a worker holds a task before the broker hands it to another worker "
                                 + "(share.record.lock.duration.ms of the pools' share groups); longer than provider timeouts.")

@@ -79,13 +79,19 @@ public final class KafkaClients {
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
-    /** A share-group consumer with explicit acknowledgement, {@code maxPollRecords} records a batch. */
+    /**
+     * A share-group consumer with explicit acknowledgement and about {@code maxPollRecords} records a
+     * poll (the default acquire mode, {@code batch_optimized}, may round up to a producer batch: the
+     * broker then keeps one lock state per batch, not per record). An idle consumer's share fetch waits on the broker up to 500 ms, which costs no latency
+     * (the broker answers as soon as a record arrives) and keeps idle consumers' requests few; poll
+     * with a longer timeout, so a poll's one fetch comes back within it.
+     */
     public KafkaShareConsumer<byte[], byte[]> shareConsumer(String groupId, String clientId, int maxPollRecords) {
         Map<String, Object> props = common(clientId);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
         return new KafkaShareConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 

@@ -50,6 +50,15 @@ public final class LogFollower implements AutoCloseable {
         return consumer;
     }
 
+    /** {@code consumer} assigned every partition of {@code topics}, from their current ends. */
+    public static KafkaConsumer<byte[], byte[]> fromEnd(KafkaConsumer<byte[], byte[]> consumer, List<String> topics) {
+        List<TopicPartition> partitions = topics.stream().flatMap(topic -> partitions(consumer, topic).stream()).toList();
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position); // resolve the ends now, not at the first poll
+        return consumer;
+    }
+
     private void run() {
         try {
             while (running) {

@@ -1,0 +1,108 @@
+package dev.switchboard.cli.bench;
+
+import dev.switchboard.avro.AttemptOutcome;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.Topics;
+import org.HdrHistogram.Histogram;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Where a benchmark request's time went, hop by hop, from the timestamps of the records it left
+ * behind: its request (created), its plan and its task (each stamped by the producer that wrote it),
+ * its attempt's call start and end, and the moment the benchmark consumed its reply. Every record
+ * downstream of the request is keyed by requestId, so only attempts are decoded. All clocks are this
+ * machine's.
+ */
+public final class Hops {
+
+    /** One measured request's timestamps (epoch ms; 0 until seen). */
+    public static final class Trace {
+        public final long sentNanos;
+        final long createdMs;
+        volatile long planMs;
+        volatile long taskMs;
+        volatile long callStartMs;
+        volatile long callEndMs;
+        public volatile long replyConsumedMs;
+
+        Trace(long sentNanos, long createdMs) {
+            this.sentNanos = sentNanos;
+            this.createdMs = createdMs;
+        }
+    }
+
+    private final Codec codec;
+    private final Map<String, Trace> traces = new ConcurrentHashMap<>();
+
+    public Hops(Codec codec) {
+        this.codec = codec;
+    }
+
+    /** A request to measure, published now. */
+    public void sent(String requestId, long sentNanos, long createdMs) {
+        traces.put(requestId, new Trace(sentNanos, createdMs));
+    }
+
+    /** The trace of a measured request; null for a warm-up request. */
+    public Trace measured(String requestId) {
+        return traces.get(requestId);
+    }
+
+    /** Notes the timestamp of a plan, task or attempt record of a measured request (the first one only). */
+    public void observe(ConsumerRecord<byte[], byte[]> record) {
+        if (record.key() == null) {
+            return;
+        }
+        Trace trace = traces.get(new String(record.key(), StandardCharsets.UTF_8));
+        if (trace == null) {
+            return;
+        }
+        if (record.topic().equals(Topics.PLANS.name())) {
+            trace.planMs = trace.planMs == 0 ? record.timestamp() : trace.planMs;
+        } else if (record.topic().equals(Topics.ATTEMPTS.name())) {
+            AttemptOutcome attempt = codec.decode(Topics.ATTEMPTS, record.value());
+            if (trace.callStartMs == 0) {
+                trace.callStartMs = attempt.getStartedAtMs();
+                trace.callEndMs = attempt.getCompletedAtMs();
+            }
+        } else if (trace.taskMs == 0) {
+            trace.taskMs = record.timestamp();
+        }
+    }
+
+    /** p50 / p99 of each hop over the requests seen whole, as table rows. */
+    public Map<String, String> summary() {
+        Histogram[] hops = new Histogram[5];
+        for (int i = 0; i < hops.length; i++) {
+            hops[i] = new Histogram(3_600_000L, 3);
+        }
+        for (Trace t : traces.values()) {
+            if (t.planMs == 0 || t.taskMs == 0 || t.callStartMs == 0 || t.replyConsumedMs == 0) {
+                continue;
+            }
+            record(hops[0], t.planMs - t.createdMs);
+            record(hops[1], t.taskMs - t.planMs);
+            record(hops[2], t.callStartMs - t.taskMs);
+            record(hops[3], t.callEndMs - t.callStartMs);
+            record(hops[4], t.replyConsumedMs - t.callEndMs);
+        }
+        String[] names = {"request → plan", "plan → task", "task → call start", "call", "call end → reply consumed"};
+        Map<String, String> rows = new LinkedHashMap<>();
+        for (int i = 0; i < hops.length; i++) {
+            rows.put("hop " + names[i], String.format(Locale.ROOT, "p50 %d ms, p99 %d ms", hops[i].getValueAtPercentile(50),
+                    hops[i].getValueAtPercentile(99)));
+        }
+        rows.put("hops measured", hops[0].getTotalCount() + " requests");
+        return rows;
+    }
+
+    private static void record(Histogram histogram, long millis) {
+        histogram.recordValue(Math.max(0, millis));
+    }
+}

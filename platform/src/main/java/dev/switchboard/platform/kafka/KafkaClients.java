@@ -22,6 +22,14 @@ import java.util.Map;
  */
 public final class KafkaClients {
 
+    /**
+     * How long the broker holds a fetch that finds nothing ({@code fetch.max.wait.ms}). It costs no
+     * latency: the broker answers a waiting fetch as soon as a record arrives (fetch.min.bytes 1).
+     * It only sets how often an idle consumer asks again, so it is long: the stack runs a dozen idle
+     * readers and dozens of idle worker slots.
+     */
+    public static final int IDLE_FETCH_WAIT_MS = 500;
+
     private final String bootstrapServers;
 
     public KafkaClients(String bootstrapServers) {
@@ -65,7 +73,7 @@ public final class KafkaClients {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
@@ -74,7 +82,7 @@ public final class KafkaClients {
     public KafkaConsumer<byte[], byte[]> reader(String clientId) {
         Map<String, Object> props = common(clientId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
@@ -82,16 +90,15 @@ public final class KafkaClients {
     /**
      * A share-group consumer with explicit acknowledgement and about {@code maxPollRecords} records a
      * poll (the default acquire mode, {@code batch_optimized}, may round up to a producer batch: the
-     * broker then keeps one lock state per batch, not per record). An idle consumer's share fetch waits on the broker up to 500 ms, which costs no latency
-     * (the broker answers as soon as a record arrives) and keeps idle consumers' requests few; poll
-     * with a longer timeout, so a poll's one fetch comes back within it.
+     * broker then keeps one lock state per batch, not per record). Poll it with a timeout longer than
+     * {@link #IDLE_FETCH_WAIT_MS}, so a poll's fetch comes back within the poll.
      */
     public KafkaShareConsumer<byte[], byte[]> shareConsumer(String groupId, String clientId, int maxPollRecords) {
         Map<String, Object> props = common(clientId);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
         return new KafkaShareConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 

@@ -88,15 +88,18 @@ public final class KafkaClients {
     }
 
     /**
-     * A share-group consumer with explicit acknowledgement and about {@code maxPollRecords} records a
-     * poll (the default acquire mode, {@code batch_optimized}, may round up to a producer batch: the
-     * broker then keeps one lock state per batch, not per record). Poll it with a timeout longer than
+     * A share-group consumer with explicit acknowledgement that acquires at most {@code maxPollRecords}
+     * records a fetch ({@code record_limit}). The default acquire mode, {@code batch_optimized},
+     * acquires whole producer batches, and the client hands out {@code max.poll.records} of them a
+     * poll: the rest wait in its buffer, their locks running, until the next poll, which a worker
+     * slot busy with its calls does not make. Poll it with a timeout longer than
      * {@link #IDLE_FETCH_WAIT_MS}, so a poll's fetch comes back within the poll.
      */
     public KafkaShareConsumer<byte[], byte[]> shareConsumer(String groupId, String clientId, int maxPollRecords) {
         Map<String, Object> props = common(clientId);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+        props.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
         return new KafkaShareConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());

@@ -45,9 +45,10 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "pipeline", mixinStandardHelpOptions = true,
-            description = {"Pipeline overhead: requests published at a fixed rate to one simulated provider answering in 0 ms; "
-                    + "latency from publish to the reply consumed (request → plan → task → reply: four hops).",
-                    "Sets the provider's simulated latency to 0 for the run and puts it back after."})
+            description = {"Pipeline latency: requests published at a fixed rate to one simulated provider answering in "
+                    + "--provider-latency (0 ms: the pipeline's own cost); latency from publish to the reply consumed, "
+                    + "and each hop (request → plan → task → call start → call end → reply consumed) from the records' timestamps.",
+                    "Sets the provider's simulated latency for the run and puts its faults back after."})
     static final class Pipeline implements Callable<Integer> {
         @Option(names = "--rate", paramLabel = "N/s", defaultValue = "200", converter = DlqCommand.RateConverter.class,
                 description = "Requests a second (default: ${DEFAULT-VALUE}).")

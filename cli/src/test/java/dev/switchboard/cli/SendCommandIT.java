@@ -107,6 +107,24 @@ class SendCommandIT {
     }
 
     @Test
+    void benchPipelineSplitsTheTimeOfASlowProviderIntoHops() {
+        CliStack.Run bench = cli.run("bench", "pipeline", "--rate", "20/s", "--duration", "2s", "--warmup", "1s",
+                "--provider-latency", "300ms", "--set", "dev.simulator.port=" + cli.stack.simulator().port());
+
+        assertThat(bench.exitCode()).isEqualTo(0);
+        assertThat(bench.out()).contains("20 requests/s to sim-fast (300 ms)").containsPattern("hops measured\\s+40 requests\n");
+        java.util.regex.Matcher call = java.util.regex.Pattern.compile("hop call\\s+p50 (\\d+) ms").matcher(bench.out());
+        assertThat(call.find()).as(bench.out()).isTrue();
+        assertThat(Integer.parseInt(call.group(1))).isBetween(300, 1_000);
+        java.util.regex.Matcher total = java.util.regex.Pattern.compile("latency p50\\s+(\\d+)\\.").matcher(bench.out());
+        assertThat(total.find()).isTrue();
+        assertThat(Integer.parseInt(total.group(1))).isGreaterThanOrEqualTo(300);
+        assertThat(bench.out()).containsPattern("hop request → plan\\s+p50 \\d+ ms, p99 \\d+ ms\n")
+                .containsPattern("hop task → call start\\s+p50 \\d+ ms").containsPattern("hop call end → reply consumed\\s+p50 \\d+ ms");
+        assertThat(cli.stack.simulator().faults("sim-fast").latencyP50Ms()).isEqualTo(40.0);
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         assertThat(run(Map.of(), "send", "x", "--timeout", "soon").err()).contains("'soon' is not a duration");
         assertThat(run(Map.of(), "send", "x", "--set", "topics.partitions=0").exitCode()).isEqualTo(2);

@@ -125,6 +125,24 @@ class SendCommandIT {
     }
 
     @Test
+    void benchHttpMeasuresAnOpenAiCompatibleEndpoint() {
+        String url = "http://127.0.0.1:" + cli.stack.simulator().port() + "/sim-fast/v1/chat/completions";
+        // bench http needs no stack settings: no --set options.
+        CliStack.Run bench = CliStack.run(Map.of(), "bench", "http", "--url", url, "-H", "Authorization: Bearer sk-test",
+                "--rate", "20/s", "--duration", "2s", "--warmup", "1s");
+
+        assertThat(bench.exitCode()).as(bench.out() + bench.err()).isEqualTo(0);
+        assertThat(bench.out()).containsPattern("sent\\s+60\n").containsPattern("answered\\s+60\n")
+                .containsPattern("measured\\s+40 replies\n").containsPattern("latency p50\\s+\\d+\\.\\d\\d ms\n");
+
+        CliStack.Run refused = CliStack.run(Map.of(), "bench", "http", "--url", "http://127.0.0.1:" + cli.stack.simulator().port()
+                + "/sim-nope/v1/chat/completions", "--rate", "20/s", "--duration", "1s", "--warmup", "0s");
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.out()).containsPattern("answered\\s+20 \\(20 FAILED: \\{HTTP 404=20}\\)");
+        assertThat(CliStack.run(Map.of(), "bench", "http", "--url", url, "-H", "no-colon").err()).contains("--header 'no-colon' is not NAME:VALUE");
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         assertThat(run(Map.of(), "send", "x", "--timeout", "soon").err()).contains("'soon' is not a duration");
         assertThat(run(Map.of(), "send", "x", "--set", "topics.partitions=0").exitCode()).isEqualTo(2);

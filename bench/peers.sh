@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Switchboard beside a peer gateway, in the same run, on the same machine: Portkey's gateway
+# (npm @portkey-ai/gateway@1.15.2) proxying to the dev stack's provider simulator, and Switchboard's
+# pipeline to the same simulated provider, at the same open-loop rates.
+#
+#   bin/switchboard dev            # in another terminal
+#   bench/peers.sh [RATE ...]      # default: 200 1000 (requests/s)
+#
+# Environment: DURATION (20s), WARMUP (5s), PROVIDER (sim-fast), MODEL (sim-fast-small), PORTKEY_PORT (8787),
+# SIMULATOR (http://127.0.0.1:8089). Portkey is installed into .bench/portkey on first use.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+rates=("$@"); [[ ${#rates[@]} -gt 0 ]] || rates=(200 1000)
+duration="${DURATION:-20s}"; warmup="${WARMUP:-5s}"; provider="${PROVIDER:-sim-fast}"; model="${MODEL:-sim-fast-small}"
+port="${PORTKEY_PORT:-8787}"; simulator="${SIMULATOR:-http://127.0.0.1:8089}"
+sb="$root/bin/switchboard"
+
+if ! curl -sf "$simulator/$provider/admin/faults" >/dev/null; then
+  echo "error: no provider simulator at $simulator/$provider: start the stack first (bin/switchboard dev)" >&2
+  exit 2
+fi
+portkey="$root/.bench/portkey"
+if [[ ! -f "$portkey/node_modules/@portkey-ai/gateway/build/start-server.js" ]]; then
+  echo "Installing Portkey's gateway 1.15.2 into $portkey ..." >&2
+  mkdir -p "$portkey" && (cd "$portkey" && npm i --silent @portkey-ai/gateway@1.15.2 >&2)
+fi
+(cd "$portkey" && exec node node_modules/@portkey-ai/gateway/build/start-server.js --port "$port" >"$portkey/gateway.log" 2>&1) &
+gateway=$!
+faults="$(curl -sf "$simulator/$provider/admin/faults")"
+cleanup() { kill "$gateway" 2>/dev/null || true; curl -sf -X PUT "$simulator/$provider/admin/faults" -d "$faults" >/dev/null || true; }
+trap cleanup EXIT
+for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
+
+headers=(-H "x-portkey-provider: openai" -H "x-portkey-custom-host: $simulator/$provider/v1" -H "Authorization: Bearer sk-simulated")
+figure() { awk -v key="$1" '$0 ~ "^  "key" " {print $(NF-1); exit}'; }
+
+printf '%-8s  %-24s  %-24s  %s\n' "rate" "Switchboard p50 / p99" "Portkey p50 / p99" "Switchboard / Portkey (p50, p99)"
+for rate in "${rates[@]}"; do
+  ours="$("$sb" bench pipeline --rate "$rate/s" --duration "$duration" --warmup "$warmup" --provider "$provider" 2>/dev/null || true)"
+  curl -sf -X PUT "$simulator/$provider/admin/faults" -d '{"errorRate":0,"timeoutRate":0,"latencyMs":{"p50":0,"p99":0}}' >/dev/null
+  theirs="$("$sb" bench http --url "http://127.0.0.1:$port/v1/chat/completions" "${headers[@]}" --model "$model" \
+      --rate "$rate/s" --duration "$duration" --warmup "$warmup" 2>/dev/null || true)"
+  curl -sf -X PUT "$simulator/$provider/admin/faults" -d "$faults" >/dev/null
+  o50="$(figure "latency p50" <<<"$ours")"; o99="$(figure "latency p99" <<<"$ours")"
+  t50="$(figure "latency p50" <<<"$theirs")"; t99="$(figure "latency p99" <<<"$theirs")"
+  ratio="$(awk -v a="$o50" -v b="$t50" -v c="$o99" -v d="$t99" 'BEGIN { if (b > 0 && d > 0) printf "%.2f, %.2f", a / b, c / d; else print "n/a" }')"
+  printf '%-8s  %-24s  %-24s  %s\n' "$rate/s" "$o50 / $o99 ms" "$t50 / $t99 ms" "$ratio"
+  grep -h "answered" <<<"$ours"$'\n'"$theirs" | sed "s/^/          /" >&2
+done

@@ -12,7 +12,6 @@ import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,10 +30,10 @@ import java.util.function.Supplier;
  * starts every call of it at once through {@code start}, and then, without polling, acknowledges
  * each record the moment its call has ended and sends those acknowledgements while the others run
  * ({@code commitAsync}, at most every {@value #ACK_INTERVAL_MS} ms); it polls again when the batch
- * is settled. A call still running at half the
- * record lock is renewed ({@link AcknowledgeType#RENEW}) and the slot polls to get it back, so long
- * calls keep their lock. The pool runs many slots, so a task waits only for a slot that is free,
- * never for another task's call to end.
+ * is settled. Calls still running half a record lock after the lock was taken are renewed
+ * ({@link AcknowledgeType#RENEW}) and the slot polls to get their records back, so long calls keep
+ * their lock. The pool runs many slots, so a task waits only for a slot that is free, never for a
+ * call of another slot to end.
  *
  * <p>Only the slot's thread touches its consumer; calls tell it they ended through a queue.
  */

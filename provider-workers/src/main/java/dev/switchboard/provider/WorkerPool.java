@@ -13,6 +13,7 @@ import io.github.resilience4j.core.IntervalFunction;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,7 +81,8 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
         this.runner = new TaskRunner(client, taskTopic, codec, guard, outcomes, producer, options.deliveryLimit());
         int consumerCount = options.consumers();
         this.subscribed = new CountDownLatch(consumerCount);
-        this.batchSize = Math.max(1, (options.maxInFlight() + consumerCount - 1) / consumerCount);
+        // Rounded down, so the slots' batches together stay within the bulkhead of maxInFlight calls.
+        this.batchSize = Math.max(1, options.maxInFlight() / consumerCount);
         long renewIntervalMs = Math.max(200, options.recordLockMs() / 2);
         String groupId = groupId(provider);
         for (int i = 0; i < consumerCount; i++) {
@@ -94,11 +96,11 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
 
     private CompletableFuture<AcknowledgeType> start(ConsumerRecord<byte[], byte[]> record) {
         return CompletableFuture.supplyAsync(() -> {
-            org.slf4j.MDC.put("provider", provider);
+            MDC.put("provider", provider);
             try {
                 return runner.run(record);
             } finally {
-                org.slf4j.MDC.remove("provider");
+                MDC.remove("provider");
             }
         }, calls);
     }

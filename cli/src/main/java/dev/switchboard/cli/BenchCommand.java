@@ -78,7 +78,6 @@ final class BenchCommand implements Runnable {
             Hops hops = new Hops(c.codec);
             Histogram latency = new Histogram(60_000_000L, 3); // microseconds, up to 60 s
             AtomicLong answered = new AtomicLong();
-            AtomicLong failed = new AtomicLong();
             Map<String, Integer> failures = new java.util.concurrent.ConcurrentSkipListMap<>();
             LogFollower reader = new LogFollower("bench-reader", LogFollower.fromBeginning(c.clients.reader("switchboard-bench"), replyTopic),
                     record -> {
@@ -86,7 +85,6 @@ final class BenchCommand implements Runnable {
                         LlmReply reply = c.codec.decode(Topics.replies(replyTopic), record.value());
                         Hops.Trace trace = hops.measured(reply.getRequestId());
                         if (reply.getStatus() != ReplyStatus.SUCCEEDED) {
-                            failed.incrementAndGet();
                             failures.merge(reply.getError() == null ? "?" : reply.getError().getErrorClass(), 1, Integer::sum);
                         } else if (trace != null) {
                             trace.replyConsumedMs = System.currentTimeMillis();
@@ -97,28 +95,20 @@ final class BenchCommand implements Runnable {
             LogFollower hopReader = new LogFollower("bench-hops", LogFollower.fromEnd(c.clients.reader("switchboard-bench-hops"),
                     List.of(Topics.PLANS.name(), Topics.tasks(provider).name(), Topics.ATTEMPTS.name())), hops::observe);
             long total = load.total();
-            long warmupRequests = load.warmupRequests();
             ProgressBar bar = new ProgressBar(System.err);
-            long start = System.nanoTime();
+            long sendSeconds;
             try (KafkaProducer<byte[], byte[]> producer = c.clients.producer("switchboard-bench")) {
-                for (long i = 0; i < total; i++) {
-                    long due = start + load.offsetNanos(i);
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
+                sendSeconds = load.pace(bar, measured -> {
                     LlmRequest request = LlmRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setTenantId("bench")
                             .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 1+1?")))
                             .setPreferredProviders(List.of(provider)).setReplyTo(replyTopic)
                             .setCreatedAtMs(System.currentTimeMillis()).build();
-                    if (i >= warmupRequests) {
+                    if (measured) {
                         hops.sent(request.getRequestId(), System.nanoTime(), request.getCreatedAtMs());
                     }
                     producer.send(c.codec.record(Topics.REQUESTS, request.getRequestId(), request));
-                    bar.update((int) i + 1, (int) total);
-                }
+                });
             }
-            long sendSeconds = Math.max(1, (System.nanoTime() - start) / 1_000_000_000L);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (answered.get() < total && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(50_000_000L);
@@ -133,13 +123,11 @@ final class BenchCommand implements Runnable {
             rows.put("method", String.format(Locale.ROOT, "%.0f requests/s to %s (%d ms) for %d s after %d s warm-up; "
                     + "publish → reply consumed, one client JVM", load.rate, provider, latencyMs, load.duration.toSeconds(),
                     load.warmup.toSeconds()));
-            rows.put("sent", Long.toString(total));
-            rows.put("answered", answered.get() + (failed.get() > 0 ? " (" + failed.get() + " FAILED: " + failures + ")" : ""));
-            rows.put("achieved send rate", String.format(Locale.ROOT, "%.0f/s", total / (double) sendSeconds));
+            boolean whole = load.countRows(answered.get(), failures, sendSeconds, rows);
             Load.latencyRows(latency, rows);
             hops.summary().forEach(rows::put);
             System.out.print(Table.of(rows));
-            return answered.get() == total && failed.get() == 0 ? 0 : 1;
+            return whole ? 0 : 1;
         }
 
 
@@ -184,17 +172,9 @@ final class BenchCommand implements Runnable {
             AtomicLong answered = new AtomicLong();
             Map<String, Integer> failures = new java.util.concurrent.ConcurrentSkipListMap<>();
             long total = load.total();
-            long warmupRequests = load.warmupRequests();
             java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch((int) total);
             ProgressBar bar = new ProgressBar(System.err);
-            long start = System.nanoTime();
-            for (long i = 0; i < total; i++) {
-                long due = start + load.offsetNanos(i);
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    LockSupport.parkNanos(wait);
-                }
-                boolean measured = i >= warmupRequests;
+            long sendSeconds = load.pace(bar, measured -> {
                 long sentNanos = System.nanoTime();
                 http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
                     long micros = (System.nanoTime() - sentNanos) / 1_000;
@@ -210,24 +190,19 @@ final class BenchCommand implements Runnable {
                     answered.incrementAndGet();
                     done.countDown();
                 });
-                bar.update((int) i + 1, (int) total);
-            }
-            long sendSeconds = Math.max(1, (System.nanoTime() - start) / 1_000_000_000L);
+            });
             done.await(60, java.util.concurrent.TimeUnit.SECONDS);
             bar.finish();
-            int failed = failures.values().stream().mapToInt(Integer::intValue).sum();
             Map<String, String> rows = new LinkedHashMap<>();
             rows.put("machine", Load.machine());
             rows.put("method", String.format(Locale.ROOT, "%.0f requests/s to %s for %d s after %d s warm-up; "
                     + "send → whole response, one client JVM", load.rate, url, load.duration.toSeconds(), load.warmup.toSeconds()));
-            rows.put("sent", Long.toString(total));
-            rows.put("answered", answered.get() + (failed > 0 ? " (" + failed + " FAILED: " + failures + ")" : ""));
-            rows.put("achieved send rate", String.format(Locale.ROOT, "%.0f/s", total / (double) sendSeconds));
+            boolean whole = load.countRows(answered.get(), failures, sendSeconds, rows);
             synchronized (latency) {
                 Load.latencyRows(latency, rows);
             }
             System.out.print(Table.of(rows));
-            return answered.get() == total && failed == 0 ? 0 : 1;
+            return whole ? 0 : 1;
         }
     }
 
@@ -254,17 +229,39 @@ final class BenchCommand implements Runnable {
             return (long) (rate * (warmup.toMillis() + duration.toMillis()) / 1000.0);
         }
 
-        /**
-         * Requests of the warm-up: requests are measured by their place in the schedule, not by the
-         * clock, so a slow start cannot move one from the warm-up into the measurement.
-         */
-        long warmupRequests() {
-            return (long) (rate * warmup.toMillis() / 1000.0);
+        /** Sends one request; {@code measured} is false during the warm-up. */
+        interface Sender {
+            void send(boolean measured);
         }
 
-        /** When request {@code i} is due, from the start. */
-        long offsetNanos(long i) {
-            return (long) (i / rate * 1e9);
+        /**
+         * Calls {@code sender} once per request, each at its time in the schedule, whatever earlier
+         * requests are doing; the seconds sending took (at least 1). Requests are measured by their
+         * place in the schedule, not by the clock, so a slow start cannot move one from the warm-up
+         * into the measurement.
+         */
+        long pace(ProgressBar bar, Sender sender) {
+            long total = total();
+            long warmupRequests = (long) (rate * warmup.toMillis() / 1000.0);
+            long start = System.nanoTime();
+            for (long i = 0; i < total; i++) {
+                long wait = start + (long) (i / rate * 1e9) - System.nanoTime();
+                if (wait > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                sender.send(i >= warmupRequests);
+                bar.update((int) i + 1, (int) total);
+            }
+            return Math.max(1, (System.nanoTime() - start) / 1_000_000_000L);
+        }
+
+        /** The rows sent, answered (with failures by class) and achieved rate; true when every request was answered without failure. */
+        boolean countRows(long answered, Map<String, Integer> failures, long sendSeconds, Map<String, String> rows) {
+            int failed = failures.values().stream().mapToInt(Integer::intValue).sum();
+            rows.put("sent", Long.toString(total()));
+            rows.put("answered", answered + (failed > 0 ? " (" + failed + " FAILED: " + failures + ")" : ""));
+            rows.put("achieved send rate", String.format(Locale.ROOT, "%.0f/s", total() / (double) sendSeconds));
+            return answered == total() && failed == 0;
         }
 
         static String machine() {

@@ -1,5 +1,6 @@
 package dev.switchboard.provider;
 
+import dev.switchboard.platform.kafka.KafkaClients;
 import io.github.resilience4j.core.IntervalFunction;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,8 +41,8 @@ import java.util.function.Supplier;
 final class ShareSlot implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(ShareSlot.class);
-    /** Longer than the share fetch wait, so a poll's one fetch always comes back within the poll. */
-    private static final Duration POLL_TIMEOUT = Duration.ofMillis(1_000);
+    /** Twice the share fetch wait, so a poll's one fetch always comes back within the poll. */
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(2L * KafkaClients.IDLE_FETCH_WAIT_MS);
     /**
      * Least time between two sends of acknowledgements while calls of the batch still run: every
      * acknowledgement is persisted by the share coordinator, so those of calls ending close together

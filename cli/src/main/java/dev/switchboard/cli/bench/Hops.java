@@ -64,10 +64,12 @@ public final class Hops {
             return;
         }
         if (record.topic().equals(Topics.PLANS.name())) {
-            trace.planMs = trace.planMs == 0 ? record.timestamp() : trace.planMs;
+            if (trace.planMs == 0) {
+                trace.planMs = record.timestamp();
+            }
         } else if (record.topic().equals(Topics.ATTEMPTS.name())) {
-            AttemptOutcome attempt = codec.decode(Topics.ATTEMPTS, record.value());
             if (trace.callStartMs == 0) {
+                AttemptOutcome attempt = codec.decode(Topics.ATTEMPTS, record.value());
                 trace.callStartMs = attempt.getStartedAtMs();
                 trace.callEndMs = attempt.getCompletedAtMs();
             }

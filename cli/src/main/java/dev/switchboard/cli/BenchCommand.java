@@ -6,6 +6,7 @@ import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.cli.bench.Hops;
+import dev.switchboard.cli.bench.MachineCpu;
 import dev.switchboard.platform.kafka.LogFollower;
 import dev.switchboard.platform.kafka.Topics;
 import org.HdrHistogram.Histogram;
@@ -46,30 +47,111 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "pipeline", mixinStandardHelpOptions = true,
-            description = {"Pipeline latency: requests published at a fixed rate to one simulated provider answering in "
-                    + "--provider-latency (0 ms: the pipeline's own cost); latency from publish to the reply consumed, "
-                    + "and each hop (request → plan → task → call start → call end → reply consumed) from the records' timestamps.",
-                    "Sets the provider's simulated latency for the run and puts its faults back after."})
+            description = {"Pipeline latency: requests published at a fixed rate to the simulated providers answering in "
+                    + "--provider-latency (0 ms: the pipeline's own cost), routed by the planner's strategy (or to --provider); "
+                    + "latency from publish to the reply consumed, and each hop (request → plan → task → call start → call end "
+                    + "→ reply consumed) from the records' timestamps.",
+                    "With --find-max, steps the rate up from --rate by a quarter each step until a step fails (p99 over 1 s "
+                    + "or a request unanswered) and prints the highest rate held.",
+                    "Sets the providers' simulated latency (without faults) for the run and puts their faults back after."})
     static final class Pipeline implements Callable<Integer> {
+        /** A step of --find-max holds when its p99 is at most this and every request was answered. */
+        static final long FIND_MAX_P99_MICROS = 1_000_000;
+
         @Mixin
         Load load;
-        @Option(names = "--provider", paramLabel = "P", defaultValue = "sim-fast", description = "Simulated provider (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--provider", paramLabel = "P",
+                description = "Send every request to this simulated provider (default: none; the planner's strategy chooses "
+                        + "among all simulated providers).")
         String provider;
         @Option(names = "--provider-latency", paramLabel = "D", defaultValue = "0s", converter = DurationConverter.class,
-                description = "How long the simulated provider takes to answer, as real LLMs do (default: ${DEFAULT-VALUE}).")
+                description = "How long the simulated providers take to answer, as real LLMs do (default: ${DEFAULT-VALUE}).")
         Duration providerLatency;
+        @Option(names = "--prompts", paramLabel = "N", defaultValue = "1000",
+                description = "Distinct prompts, sent in turn (default: ${DEFAULT-VALUE}); learned routing embeds each once.")
+        int prompts;
+        @Option(names = "--find-max", description = "Step the rate up until p99 passes 1 s or a request goes unanswered.")
+        boolean findMax;
+        @Option(names = "--up-to", paramLabel = "N/s", converter = DlqCommand.RateConverter.class,
+                description = "With --find-max: the highest rate to try (default: no limit).")
+        Double upTo;
         @Mixin
         ConfigOptions config;
+
+        /** What one rate gave. */
+        record Step(double rate, Map<String, String> rows, boolean whole, long p99Micros) {
+        }
 
         @Override
         public Integer call() throws Exception {
             load.validate();
+            if (prompts < 1) {
+                throw new CliException("--prompts must be at least 1", 2);
+            }
             StackConnection c = new StackConnection(config);
-            String simulator = "http://localhost:" + c.config.simulatorPort() + "/" + provider + "/admin/faults";
+            List<String> providers = provider != null ? List.of(provider)
+                    : c.config.simulatedProviders().stream().map(dev.switchboard.platform.config.SimulatedProviderSpec::name).toList();
+            if (provider != null && !providers.isEmpty() && c.config.simulatedProviders().stream().noneMatch(p -> p.name().equals(provider))) {
+                throw new CliException("--provider " + provider + " is not a simulated provider; these are: "
+                        + c.config.simulatedProviders().stream().map(dev.switchboard.platform.config.SimulatedProviderSpec::name).toList(), 2);
+            }
             HttpClient http = HttpClient.newHttpClient();
-            String before = http.send(HttpRequest.newBuilder(URI.create(simulator)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            Map<String, String> faultsBefore = new LinkedHashMap<>();
             long latencyMs = providerLatency.toMillis();
-            put(http, simulator, "{\"errorRate\":0,\"timeoutRate\":0,\"latencyMs\":{\"p50\":" + latencyMs + ",\"p99\":" + latencyMs + "}}");
+            for (String p : providers) {
+                String url = faultsUrl(c, p);
+                faultsBefore.put(url, http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
+                put(http, url, "{\"errorRate\":0,\"timeoutRate\":0,\"latencyMs\":{\"p50\":" + latencyMs + ",\"p99\":" + latencyMs + "}}");
+            }
+            try {
+                if (!findMax) {
+                    Step step = measure(c, providers, load.rate);
+                    System.out.print(Table.of(step.rows()));
+                    return step.whole() ? 0 : 1;
+                }
+                List<List<String>> table = new ArrayList<>();
+                double held = 0;
+                Map<String, String> heldRows = null;
+                for (double rate = load.rate; upTo == null || rate <= upTo; rate = Math.ceil(rate * 1.25)) {
+                    Step step = measure(c, providers, rate);
+                    boolean holds = step.whole() && step.p99Micros() <= FIND_MAX_P99_MICROS;
+                    table.add(List.of(String.format(Locale.ROOT, "%.0f/s", rate), step.rows().get("latency p50"),
+                            step.rows().get("latency p99"), step.rows().get("answered"), step.rows().get("machine CPU per request").split(" \\(")[0],
+                            holds ? "held" : "not held"));
+                    System.err.println(table.getLast());
+                    if (!holds) {
+                        break;
+                    }
+                    held = rate;
+                    heldRows = step.rows();
+                }
+                System.out.print(Table.of(List.of("RATE", "P50", "P99", "ANSWERED", "MACHINE CPU PER REQUEST", "P99 ≤ 1 S, ALL ANSWERED"), table));
+                System.out.println();
+                Map<String, String> summary = new LinkedHashMap<>();
+                summary.put("machine", Load.machine());
+                summary.put("method", String.format(Locale.ROOT, "rate stepped up by a quarter from %.0f/s, each step %d s "
+                        + "after %d s warm-up, to %s (%d ms)", load.rate, load.duration.toSeconds(), load.warmup.toSeconds(),
+                        provider == null ? "the planner's choice" : provider, latencyMs));
+                summary.put("highest rate held", held == 0 ? "none (the first step failed)" : String.format(Locale.ROOT, "%.0f/s", held));
+                if (heldRows != null) {
+                    summary.put("machine CPU per request there", heldRows.get("machine CPU per request"));
+                }
+                System.out.print(Table.of(summary));
+                return held > 0 ? 0 : 1;
+            } finally {
+                for (Map.Entry<String, String> before : faultsBefore.entrySet()) {
+                    put(http, before.getKey(), before.getValue());
+                }
+            }
+        }
+
+        private static String faultsUrl(StackConnection c, String provider) {
+            return "http://localhost:" + c.config.simulatorPort() + "/" + provider + "/admin/faults";
+        }
+
+        /** One run at {@code rate}: warm-up, then the measured requests; its table rows. */
+        private Step measure(StackConnection c, List<String> providers, double rate) throws Exception {
+            load.rate = rate;
             String replyTopic = "bench.replies." + UUID.randomUUID();
             try (Admin admin = c.clients.admin("switchboard-bench")) {
                 admin.createTopics(List.of(new NewTopic(replyTopic, c.config.topicPartitions(), c.config.topicReplicationFactor())))
@@ -92,44 +174,58 @@ final class BenchCommand implements Runnable {
                         }
                         answered.incrementAndGet();
                     });
+            List<String> hopTopics = new ArrayList<>(List.of(Topics.PLANS.name(), Topics.ATTEMPTS.name()));
+            providers.forEach(p -> hopTopics.add(Topics.tasks(p).name()));
             LogFollower hopReader = new LogFollower("bench-hops", LogFollower.fromEnd(c.clients.reader("switchboard-bench-hops"),
-                    List.of(Topics.PLANS.name(), Topics.tasks(provider).name(), Topics.ATTEMPTS.name())), hops::observe);
+                    hopTopics), hops::observe);
             long total = load.total();
             ProgressBar bar = new ProgressBar(System.err);
             long sendSeconds;
+            AtomicLong sentCount = new AtomicLong();
+            long[] cpuAtMeasureStart = {-1};
             try (KafkaProducer<byte[], byte[]> producer = c.clients.producer("switchboard-bench")) {
                 sendSeconds = load.pace(bar, measured -> {
-                    LlmRequest request = LlmRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setTenantId("bench")
-                            .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 1+1?")))
-                            .setPreferredProviders(List.of(provider)).setReplyTo(replyTopic)
-                            .setCreatedAtMs(System.currentTimeMillis()).build();
-                    if (measured) {
-                        hops.sent(request.getRequestId(), System.nanoTime(), request.getCreatedAtMs());
+                    long n = sentCount.getAndIncrement();
+                    if (measured && cpuAtMeasureStart[0] < 0) {
+                        cpuAtMeasureStart[0] = MachineCpu.busyMillis();
                     }
-                    producer.send(c.codec.record(Topics.REQUESTS, request.getRequestId(), request));
+                    LlmRequest.Builder request = LlmRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setTenantId("bench")
+                            .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is " + (n % prompts) + "+1?")))
+                            .setReplyTo(replyTopic).setCreatedAtMs(System.currentTimeMillis());
+                    if (provider != null) {
+                        request.setPreferredProviders(List.of(provider));
+                    }
+                    LlmRequest built = request.build();
+                    if (measured) {
+                        hops.sent(built.getRequestId(), System.nanoTime(), built.getCreatedAtMs());
+                    }
+                    producer.send(c.codec.record(Topics.REQUESTS, built.getRequestId(), built));
                 });
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (answered.get() < total && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(50_000_000L);
             }
+            long cpuMs = cpuAtMeasureStart[0] < 0 ? -1 : MachineCpu.busyMillis() - cpuAtMeasureStart[0];
             reader.close();
             hopReader.close();
             bar.finish();
-            put(http, simulator, before);
 
             Map<String, String> rows = new LinkedHashMap<>();
             rows.put("machine", Load.machine());
-            rows.put("method", String.format(Locale.ROOT, "%.0f requests/s to %s (%d ms) for %d s after %d s warm-up; "
-                    + "publish → reply consumed, one client JVM", load.rate, provider, latencyMs, load.duration.toSeconds(),
-                    load.warmup.toSeconds()));
+            rows.put("method", String.format(Locale.ROOT, "%.0f requests/s to %s (%d ms), %d distinct prompts, for %d s after "
+                    + "%d s warm-up; publish → reply consumed, one client JVM", rate,
+                    provider == null ? "the planner's choice of " + providers : provider, providerLatency.toMillis(), prompts,
+                    load.duration.toSeconds(), load.warmup.toSeconds()));
             boolean whole = load.countRows(answered.get(), failures, sendSeconds, rows);
             Load.latencyRows(latency, rows);
+            long measuredRequests = total - (long) (rate * load.warmup.toMillis() / 1000.0);
+            rows.put("machine CPU per request", cpuMs < 0 || measuredRequests <= 0 ? "-" : String.format(Locale.ROOT,
+                    "%.2f ms (all processes, load generator included, from sending the first measured request to the last reply)",
+                    cpuMs / (double) measuredRequests));
             hops.summary().forEach(rows::put);
-            System.out.print(Table.of(rows));
-            return whole ? 0 : 1;
+            return new Step(rate, rows, whole, latency.getValueAtPercentile(99));
         }
-
 
         private static void put(HttpClient http, String url, String body) throws Exception {
             http.send(HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofString(body)).build(),

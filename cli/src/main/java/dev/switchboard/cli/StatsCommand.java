@@ -2,7 +2,10 @@ package dev.switchboard.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
+import dev.switchboard.avro.ProviderHealth;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.TopicReader;
+import dev.switchboard.platform.kafka.Topics;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -10,10 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = "Print the provider leaderboard from ClickHouse (view switchboard.provider_leaderboard).")
+        description = {"Print the worker pools' health from llm.provider-health (circuit, adaptive concurrency limit, calls in flight),",
+                "then the provider leaderboard from ClickHouse (view switchboard.provider_leaderboard)."})
 final class StatsCommand implements Callable<Integer> {
 
     @Mixin
@@ -21,7 +26,9 @@ final class StatsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SwitchboardConfig cfg = config.load(Map.of());
+        StackConnection stack = new StackConnection(config);
+        printPools(stack);
+        SwitchboardConfig cfg = stack.config;
         SwitchboardConfig.AnalyticsSettings a = cfg.analytics();
         List<JsonNode> rows;
         try (ClickHouseConnection clickhouse = new ClickHouseConnection(a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword())) {
@@ -34,6 +41,7 @@ final class StatsCommand implements Callable<Integer> {
             throw new CliException(e.getMessage(), 3);
         }
         if (rows.isEmpty()) {
+            System.out.println();
             System.out.println("No attempts in ClickHouse yet. Send a request: bin/switchboard send \"What is 2+2?\"");
             return 0;
         }
@@ -46,7 +54,31 @@ final class StatsCommand implements Callable<Integer> {
                     r.get("rated_requests").asLong() == 0 ? "-"
                             : String.format(Locale.ROOT, "%.2f (%d)", r.get("satisfaction").asDouble(), r.get("rated_requests").asLong())));
         }
+        System.out.println();
         System.out.print(Table.of(List.of("PROVIDER", "ATTEMPTS", "SUCCESS", "P95 LATENCY", "COST/SUCCESS", "SATISFACTION (N)"), table));
         return 0;
+    }
+
+    /** Each provider's latest report on llm.provider-health: what its worker pool runs at now. */
+    private static void printPools(StackConnection stack) {
+        Map<String, ProviderHealth> latest = new TreeMap<>();
+        for (var record : TopicReader.readToEnd(stack.clients, List.of(Topics.PROVIDER_HEALTH.name()), r -> true)) {
+            ProviderHealth health = stack.codec.decode(Topics.PROVIDER_HEALTH, record.value());
+            latest.merge(health.getProvider(), health, (old, now) -> now.getChangedAtMs() >= old.getChangedAtMs() ? now : old);
+        }
+        if (latest.isEmpty()) {
+            System.out.println("No worker pool has reported on llm.provider-health yet.");
+            return;
+        }
+        long now = System.currentTimeMillis();
+        List<List<String>> table = new ArrayList<>();
+        for (ProviderHealth h : latest.values()) {
+            table.add(List.of(h.getProvider(), h.getState(),
+                    h.getFailureRate() < 0 ? "-" : String.format(Locale.ROOT, "%.1f %%", h.getFailureRate()),
+                    h.getConcurrencyLimit() < 0 ? "-" : Integer.toString(h.getConcurrencyLimit()),
+                    h.getInFlight() < 0 ? "-" : Integer.toString(h.getInFlight()),
+                    Math.max(0, (now - h.getChangedAtMs()) / 1000) + " s ago"));
+        }
+        System.out.print(Table.of(List.of("PROVIDER", "CIRCUIT", "FAILURES", "CONCURRENCY LIMIT", "IN FLIGHT", "REPORTED"), table));
     }
 }

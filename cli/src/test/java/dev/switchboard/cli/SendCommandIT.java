@@ -36,7 +36,7 @@ class SendCommandIT {
 
     @Test
     void sendPrintsTheAnswerAndHowItWasProduced() {
-        CliStack.Run run = cli.run("send", "What is 2+2?", "--tenant", "cli-test");
+        CliStack.Run run = cli.run("send", "What is 2+2?", "--tenant", "cli-test", "--strategy", "static");
 
         assertThat(run.exitCode()).isEqualTo(0);
         assertThat(run.out()).startsWith("2 + 2 = 4.\n");
@@ -101,15 +101,18 @@ class SendCommandIT {
 
         assertThat(bench.exitCode()).isEqualTo(0);
         assertThat(bench.out()).containsPattern("sent\\s+60\n").containsPattern("answered\\s+60\n")
-                .containsPattern("latency p99\\s+\\d+\\.\\d\\d ms\n").containsPattern("measured\\s+40 replies\n");
-        // The provider's faults are put back as they were.
+                .containsPattern("latency p99\\s+\\d+\\.\\d\\d ms\n").containsPattern("measured\\s+40 replies\n")
+                .contains("the planner's choice of [sim-fast, sim-strong, sim-flaky] (0 ms), 1000 distinct prompts")
+                .containsPattern("machine CPU per request\\s+\\d+\\.\\d\\d ms \\(all processes");
+        // Every provider's faults are put back as they were: sim-flaky fails again.
         assertThat(cli.stack.simulator().faults("sim-fast").latencyP50Ms()).isEqualTo(40.0);
+        assertThat(cli.stack.simulator().faults("sim-flaky").errorRate()).isEqualTo(0.30);
     }
 
     @Test
     void benchPipelineSplitsTheTimeOfASlowProviderIntoHops() {
         CliStack.Run bench = cli.run("bench", "pipeline", "--rate", "20/s", "--duration", "2s", "--warmup", "1s",
-                "--provider-latency", "300ms", "--set", "dev.simulator.port=" + cli.stack.simulator().port());
+                "--provider", "sim-fast", "--provider-latency", "300ms", "--set", "dev.simulator.port=" + cli.stack.simulator().port());
 
         assertThat(bench.exitCode()).isEqualTo(0);
         assertThat(bench.out()).contains("20 requests/s to sim-fast (300 ms)").containsPattern("hops measured\\s+40 requests\n");
@@ -122,6 +125,18 @@ class SendCommandIT {
         assertThat(bench.out()).containsPattern("hop request → plan\\s+p50 \\d+ ms, p99 \\d+ ms\n")
                 .containsPattern("hop task → call start\\s+p50 \\d+ ms").containsPattern("hop call end → reply consumed\\s+p50 \\d+ ms");
         assertThat(cli.stack.simulator().faults("sim-fast").latencyP50Ms()).isEqualTo(40.0);
+    }
+
+    @Test
+    void benchPipelineFindMaxStepsTheRateUpAndPrintsTheHighestHeld() {
+        CliStack.Run bench = cli.run("bench", "pipeline", "--find-max", "--rate", "20/s", "--up-to", "30/s", "--duration", "1s",
+                "--warmup", "1s", "--set", "dev.simulator.port=" + cli.stack.simulator().port());
+
+        assertThat(bench.exitCode()).as(bench.out() + bench.err()).isEqualTo(0);
+        // 20/s, then a quarter more (25/s); 32/s would pass --up-to.
+        assertThat(bench.out()).containsPattern("\n20/s\\s+\\d+\\.\\d\\d ms\\s+\\d+\\.\\d\\d ms\\s+40\\s+.*held\n")
+                .containsPattern("\n25/s\\s+.*\\s+50\\s+.*held\n").doesNotContain("32/s")
+                .containsPattern("highest rate held\\s+25/s\n");
     }
 
     @Test

@@ -46,6 +46,8 @@ class ChaosIT {
     /** Plan sim-flaky → sim-fast → sim-strong; sim-flaky fails 40 % and runs in its own process. */
     private Map<String, String> settings() {
         Map<String, String> s = new HashMap<>();
+        // The flaky provider first, always (not as learned routing would choose): every third task fails over.
+        s.put(SwitchboardConfig.PLANNER_STRATEGY, "static");
         s.put(SwitchboardConfig.PLANNER_RANKING, "sim-flaky,sim-fast,sim-strong");
         s.put("provider.sim-flaky.timeout.ms", "1000");
         s.put(SwitchboardConfig.WORKER_RECORD_LOCK_MS, "3000");

@@ -8,6 +8,7 @@ import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.devstack.simulator.Faults;
+import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -53,7 +54,8 @@ class EndToEndIT {
 
     @BeforeAll
     static void startStack() {
-        it = new StackFixture(dataDir, Map.of());
+        // The static ranking (sim-fast, sim-strong, sim-flaky), so that which provider answers is known.
+        it = new StackFixture(dataDir, Map.of(SwitchboardConfig.PLANNER_STRATEGY, "static"));
         stack = it.stack;
         codec = it.codec;
         producer = it.producer;

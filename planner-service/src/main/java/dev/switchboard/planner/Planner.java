@@ -118,6 +118,22 @@ public final class Planner {
         return config.routing().tenantStrategies().getOrDefault(request.getTenantId(), config.plannerStrategy());
     }
 
+    /**
+     * The text the learned router will embed when it plans this request (its user prompt), or empty
+     * when the request will not be ranked by the learned model: it names its providers, or its
+     * strategy does not learn. Quick and without side effects, for the poll thread to start the embedding.
+     */
+    public java.util.Optional<String> promptToEmbed(LlmRequest request) {
+        try {
+            if (learned == null || !request.getPreferredProviders().isEmpty() || !SwitchboardConfig.learned(strategyFor(request))) {
+                return java.util.Optional.empty();
+            }
+        } catch (RejectedRecordException e) {
+            return java.util.Optional.empty(); // an unknown strategy: planning rejects it, with the reason
+        }
+        return java.util.Optional.of(PromptAnalysis.promptOf(request.getMessages()));
+    }
+
     public ExecutionPlan plan(LlmRequest original, long nowMs) {
         ExecutionPlan plan = build(original, nowMs);
         if (!plan.getSteps().isEmpty()) {

@@ -9,12 +9,13 @@ import dev.switchboard.planner.prompts.VariantSelector;
 import dev.switchboard.planner.routing.LearnedRouter;
 import org.apache.commons.rng.simple.RandomSource;
 import dev.switchboard.planner.routing.LinearQualityModel;
+import dev.switchboard.planner.routing.CachedEmbedder;
 import dev.switchboard.planner.routing.MiniLmEmbedder;
-import dev.switchboard.planner.routing.PromptEmbedder;
 import dev.switchboard.platform.Service;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.health.ProviderScoreView;
+import dev.switchboard.platform.kafka.AsyncRecordHandler;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.ConsumeTransformProduce;
 import dev.switchboard.platform.kafka.RejectedRecordException;
@@ -22,16 +23,25 @@ import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.Topics;
 
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Runs the {@link Planner} over {@code llm.requests}, publishing to {@code llm.plans}. A request it
  * rejects is dead-lettered and, when its requestId is known, answered with a FAILED reply so that
  * the producer waiting for it hears why at once.
+ *
+ * <p>The poll thread only decodes a request and, when its plan will be ranked by the learned model,
+ * asks the {@link CachedEmbedder} for its prompt's embedding; the plan is made on the planning
+ * thread once the embedding is there, and published as soon as it is made.
  */
 public final class PlannerService implements Service {
 
@@ -48,16 +58,24 @@ public final class PlannerService implements Service {
     private final Analyst analyst;
     private final VariantSelector variants;
     private final SpendLedger ledger;
+    private final CachedEmbedder embedder;
+    /**
+     * Plans one request after another, off the poll thread: the planner's state (spend, variants,
+     * the quality model) is then touched by one thread, and a planning-model call or an embedding
+     * never stops polling.
+     */
+    private final ExecutorService planning = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("planner-planning").factory());
 
     public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
-        PromptEmbedder embedder = new MiniLmEmbedder();
+        this.embedder = new CachedEmbedder(new MiniLmEmbedder());
         // Scores order strategy score and give the learned strategies their latency estimates.
         this.scores = new ProviderScoreView(clients, codec);
         SwitchboardConfig.RoutingSettings r = config.routing();
         if (SwitchboardConfig.learned(config.plannerStrategy())
                 || config.routing().tenantStrategies().values().stream().anyMatch(SwitchboardConfig::learned)) {
             // Learned routing is configured: load the embedding model now, beside start-up, not on the first request.
-            Thread.ofVirtual().name("planner-embedder-warm-up").start(() -> embedder.embed("warm up"));
+            embedder.prefetch("warm up");
         }
         this.sessions = new TopicSessionStore(clients, codec);
         this.learned = new LearnedRouter(embedder,
@@ -74,25 +92,38 @@ public final class PlannerService implements Service {
         this.outcomes = new OutcomeListener(clients, codec, learned, r.replay(), ledger, variants);
         Planner planner = new Planner(config, new Planner.Parts(scores::score, learned,
                 ledger, analyst, variants));
-        this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec, record -> {
-            LlmRequest request = codec.decode(Topics.REQUESTS, record.value());
-            long now = System.currentTimeMillis();
-            boolean replyToUsable = request.getReplyTo() == null || Planner.validReplyTo(request) != null;
-            if (Replies.expired(request, now) && replyToUsable) {
-                return List.of(Replies.deadlineExceeded(codec, request, "planning", 0, now));
+        this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec,
+                (AsyncRecordHandler) record -> {
+                    // On the poll thread: decode, and start embedding the prompt when the plan will need it.
+                    LlmRequest request = codec.decode(Topics.REQUESTS, record.value());
+                    CompletableFuture<?> embedded = planner.promptToEmbed(request)
+                            .<CompletableFuture<?>>map(embedder::prefetch)
+                            .orElse(CompletableFuture.completedFuture(null));
+                    // A failed embedding is not this request's fault: planning embeds again, and rejects it if that fails too.
+                    return embedded.handle((vector, error) -> null)
+                            .thenApplyAsync(ignored -> plan(planner, codec, record, request), planning);
+                });
+    }
+
+    /** On the planning thread: the plan of one request, or its deadline reply, or its rejection. */
+    private static List<ProducerRecord<byte[], byte[]>> plan(Planner planner, Codec codec, ConsumerRecord<byte[], byte[]> record,
+                                                             LlmRequest request) {
+        long now = System.currentTimeMillis();
+        boolean replyToUsable = request.getReplyTo() == null || Planner.validReplyTo(request) != null;
+        if (Replies.expired(request, now) && replyToUsable) {
+            return List.of(Replies.deadlineExceeded(codec, request, "planning", 0, now));
+        }
+        try {
+            ExecutionPlan plan = planner.plan(request, now);
+            return List.of(codec.record(Topics.PLANS, plan.getRequestId(), plan));
+        } catch (RejectedRecordException e) {
+            if (e.requestId() == null) {
+                throw e;
             }
-            try {
-                ExecutionPlan plan = planner.plan(request, now);
-                return List.of(codec.record(Topics.PLANS, plan.getRequestId(), plan));
-            } catch (RejectedRecordException e) {
-                if (e.requestId() == null) {
-                    throw e;
-                }
-                // The producer is waiting on its reply topic: answer FAILED, and dead-letter the request.
-                log.warn("{}: rejected request {} ({}): {}", STAGE, e.requestId(), e.errorClass(), e.getMessage());
-                return Replies.rejected(codec, STAGE, record, request, Planner.validReplyTo(request), e, now);
-            }
-        });
+            // The producer is waiting on its reply topic: answer FAILED, and dead-letter the request.
+            log.warn("{}: rejected request {} ({}): {}", STAGE, e.requestId(), e.errorClass(), e.getMessage());
+            return Replies.rejected(codec, STAGE, record, request, Planner.validReplyTo(request), e, now);
+        }
     }
 
     public PlannerService start() {
@@ -126,6 +157,8 @@ public final class PlannerService implements Service {
     @Override
     public void close() {
         loop.close();
+        planning.shutdown();
+        embedder.close();
         outcomes.close();
         learned.close();
         analyst.close();

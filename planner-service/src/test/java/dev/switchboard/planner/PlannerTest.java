@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.within;
 
 class PlannerTest {
 
-    private final Planner planner = new Planner(SwitchboardConfig.withOverrides(Map.of()));
+    private final Planner planner = new Planner(SwitchboardConfig.withOverrides(Map.of("planner.strategy", "static")));
 
     private static LlmRequest.Builder request() {
         return LlmRequest.newBuilder()
@@ -46,7 +46,7 @@ class PlannerTest {
 
     @Test
     void maxStepsCutsTheRanking() {
-        Planner twoSteps = new Planner(SwitchboardConfig.withOverrides(Map.of("planner.max.steps", "2")));
+        Planner twoSteps = new Planner(SwitchboardConfig.withOverrides(Map.of("planner.max.steps", "2", "planner.strategy", "static")));
 
         assertThat(twoSteps.plan(request().build(), 1L).getSteps()).extracting(PlanStep::getProvider)
                 .containsExactly("sim-fast", "sim-strong");

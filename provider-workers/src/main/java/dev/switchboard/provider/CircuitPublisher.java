@@ -9,21 +9,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.function.Consumer;
-import java.util.function.DoubleSupplier;
 
 /**
- * Tells every service that a provider's circuit changed state, on the compacted
- * {@code llm.provider-health} keyed by provider; the router and other workers skip open providers.
+ * Tells every service a provider's health, on the compacted {@code llm.provider-health} keyed by
+ * provider: at each change of its circuit (the router and other workers skip open providers), and
+ * when its adaptive concurrency limit has moved ({@code stats} shows it), at most once per
+ * {@link #LIMIT_REPORT_INTERVAL_MS}.
  */
 final class CircuitPublisher implements Consumer<CircuitBreaker.StateTransition> {
 
     private static final Logger log = LoggerFactory.getLogger(CircuitPublisher.class);
     private static final String REPORTER = ProcessHandle.current().pid() + "@" + hostName();
+    static final long LIMIT_REPORT_INTERVAL_MS = 1_000;
 
     private final String provider;
     private final Codec codec;
     private final Producer<byte[], byte[]> producer;
-    private volatile DoubleSupplier failureRate = () -> -1;
+    private volatile ProviderGuard guard;
+    private int reportedLimit = -1;
 
     CircuitPublisher(String provider, Codec codec, Producer<byte[], byte[]> producer) {
         this.provider = provider;
@@ -31,16 +34,42 @@ final class CircuitPublisher implements Consumer<CircuitBreaker.StateTransition>
         this.producer = producer;
     }
 
-    /** Where the failure rate published with each change comes from (the guard, once it exists). */
-    void failureRate(DoubleSupplier failureRate) {
-        this.failureRate = failureRate;
+    /** The guard whose failure rate and limit are published (set once it exists: it is built with this publisher). */
+    void watch(ProviderGuard guard) {
+        this.guard = guard;
     }
 
     @Override
     public void accept(CircuitBreaker.StateTransition transition) {
         log.warn("Circuit of {} went {}", provider, transition);
-        ProviderHealth health = new ProviderHealth(provider, transition.getToState().name(),
-                (float) failureRate.getAsDouble(), REPORTER, System.currentTimeMillis());
+        publish(transition.getToState().name());
+    }
+
+    /** Publishes the current health if the concurrency limit moved since the last report (called every interval). */
+    synchronized void reportLimit() {
+        try {
+            ProviderGuard g = guard;
+            if (g != null && g.concurrencyLimit() != reportedLimit) {
+                publish(g.state().name());
+            }
+        } catch (RuntimeException e) {
+            log.warn("Cannot report the concurrency limit of {}: {}", provider, e.toString()); // and again next interval
+        }
+    }
+
+    private synchronized void publish(String state) {
+        ProviderGuard g = guard;
+        int limit = g == null ? -1 : g.concurrencyLimit();
+        ProviderHealth health = ProviderHealth.newBuilder()
+                .setProvider(provider)
+                .setState(state)
+                .setFailureRate(g == null ? -1 : g.failureRate())
+                .setReporter(REPORTER)
+                .setChangedAtMs(System.currentTimeMillis())
+                .setConcurrencyLimit(limit)
+                .setInFlight(g == null ? -1 : g.inFlight())
+                .build();
+        reportedLimit = limit;
         producer.send(codec.record(Topics.PROVIDER_HEALTH, provider, health), (metadata, error) -> {
             if (error != null) {
                 log.error("Cannot publish the health of {}: {}", provider, error.toString());

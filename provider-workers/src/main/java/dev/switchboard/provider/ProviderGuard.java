@@ -1,8 +1,6 @@
 package dev.switchboard.provider;
 
 import dev.switchboard.platform.config.ProviderSpec;
-import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.ratelimiter.RateLimiter;
@@ -10,6 +8,7 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,11 +16,12 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * One provider's protection, one named instance of each resilience4j part per provider: a circuit
- * breaker over provider failures (timeouts, connection errors, 429, 5xx; a refused request is the
- * caller's fault and does not count), a bulkhead on calls in flight, rate limiters on requests and
- * tokens per minute, and the provider's own {@code Retry-After}. A call the guard refuses is not
- * made: it ends at once as a retryable failure, so the task fails over to the next step.
+ * One provider's protection: a resilience4j circuit breaker over provider failures (timeouts,
+ * connection errors, 429, 5xx; a refused request is the caller's fault and does not count), an
+ * {@link AdaptiveLimit} on calls in flight that follows the provider (up to max.concurrent), resilience4j
+ * rate limiters on requests and tokens per minute, and the provider's own {@code Retry-After}. A
+ * call the guard refuses is not made: it ends as a retryable failure, so the task fails over to the
+ * next step.
  */
 public final class ProviderGuard {
 
@@ -35,7 +35,8 @@ public final class ProviderGuard {
 
     private final ProviderSpec spec;
     private final CircuitBreaker breaker;
-    private final Bulkhead bulkhead;
+    private final AdaptiveLimit limit;
+    private final Duration permitWait;
     private final RateLimiter requests;
     private final RateLimiter tokens;
     private final AtomicLong coolDownUntilMs = new AtomicLong();
@@ -52,10 +53,8 @@ public final class ProviderGuard {
                 .recordResult(result -> result instanceof CallResult.Failure f && PROVIDER_FAULTS.contains(f.errorClass()))
                 .build());
         breaker.getEventPublisher().onStateTransition(event -> onTransition.accept(event.getStateTransition()));
-        this.bulkhead = Bulkhead.of(spec.name(), BulkheadConfig.custom()
-                .maxConcurrentCalls(maxConcurrent)
-                .maxWaitDuration(settings.permitWait())
-                .build());
+        this.limit = new AdaptiveLimit(spec.name(), maxConcurrent, spec.timeout());
+        this.permitWait = settings.permitWait();
         this.requests = spec.requestsPerMinute() > 0 ? RateLimiter.of(spec.name() + "-requests", RateLimiterConfig.custom()
                 .limitForPeriod(spec.requestsPerMinute()).limitRefreshPeriod(Duration.ofMinutes(1))
                 .timeoutDuration(settings.permitWait()).build()) : null;
@@ -66,6 +65,16 @@ public final class ProviderGuard {
 
     public CircuitBreaker.State state() {
         return breaker.getState();
+    }
+
+    /** Calls the adaptive limit allows in flight now. */
+    public int concurrencyLimit() {
+        return limit.limit();
+    }
+
+    /** Calls in flight now. */
+    public int inFlight() {
+        return limit.inFlight();
     }
 
     public float failureRate() {
@@ -87,17 +96,25 @@ public final class ProviderGuard {
             return CallResult.Failure.refused(ErrorClass.RATE_LIMITED,
                     spec.name() + " is at its " + spec.tokensPerMinute() + " tokens per minute");
         }
+        Optional<AdaptiveLimit.Permit> permit;
+        try {
+            permit = limit.acquire(permitWait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CallResult.Failure.refused(ErrorClass.BULKHEAD_FULL, spec.name() + ": interrupted waiting for a call slot");
+        }
+        if (permit.isEmpty()) {
+            return CallResult.Failure.refused(ErrorClass.BULKHEAD_FULL, spec.name() + " has " + limit.limit()
+                    + " calls in flight (its adaptive limit) and none ended within " + permitWait.toMillis() + " ms");
+        }
         if (!breaker.tryAcquirePermission()) {
+            permit.get().ignored();
             return CallResult.Failure.refused(ErrorClass.CIRCUIT_OPEN, spec.name() + "'s circuit is " + breaker.getState());
         }
-        if (!bulkhead.tryAcquirePermission()) {
-            breaker.releasePermission();
-            return CallResult.Failure.refused(ErrorClass.BULKHEAD_FULL,
-                    spec.name() + " has " + bulkhead.getBulkheadConfig().getMaxConcurrentCalls() + " calls in flight");
-        }
         long start = System.nanoTime();
+        CallResult result = null;
         try {
-            CallResult result = call.get();
+            result = call.get();
             breaker.onResult(System.nanoTime() - start, TimeUnit.NANOSECONDS, result);
             if (result instanceof CallResult.Failure f && f.retryAfter() != null) {
                 long until = System.currentTimeMillis() + f.retryAfter().toMillis();
@@ -108,7 +125,18 @@ public final class ProviderGuard {
             breaker.onError(System.nanoTime() - start, TimeUnit.NANOSECONDS, e);
             throw e;
         } finally {
-            bulkhead.onComplete();
+            // The limit learns from the provider's answers: its faults are drops; the caller's own faults say nothing of it.
+            if (result instanceof CallResult.Failure f) {
+                if (PROVIDER_FAULTS.contains(f.errorClass())) {
+                    permit.get().dropped();
+                } else {
+                    permit.get().ignored();
+                }
+            } else if (result != null) {
+                permit.get().succeeded();
+            } else {
+                permit.get().ignored();
+            }
         }
     }
 }

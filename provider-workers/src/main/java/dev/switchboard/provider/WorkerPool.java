@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -43,6 +44,9 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private final CountDownLatch subscribed;
     private final int batchSize;
+    private final CircuitPublisher circuits;
+    private final ScheduledExecutorService reports = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("switchboard-worker-health").factory());
 
     public static String groupId(String provider) {
         return "switchboard-workers-" + provider;
@@ -70,18 +74,18 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
         this.producer = clients.producer("switchboard-worker-" + provider);
         SwitchboardConfig.CircuitSettings circuit = options.circuit();
         int maxConcurrent = client.spec().maxConcurrent() > 0 ? client.spec().maxConcurrent() : options.maxInFlight();
-        CircuitPublisher circuits = new CircuitPublisher(provider, codec, producer);
+        this.circuits = new CircuitPublisher(provider, codec, producer);
         this.guard = new ProviderGuard(client.spec(), new ProviderGuard.Settings(circuit.failureRateThreshold(),
                 circuit.slidingWindow(), circuit.minimumCalls(), circuit.openFor(), circuit.permitWait()),
                 maxConcurrent, circuits);
-        circuits.failureRate(guard::failureRate);
+        circuits.watch(guard);
         TaskOutcomes outcomes = new TaskOutcomes(codec,
                 p -> (p.equals(provider) && guard.state() == CircuitBreaker.State.OPEN) || options.circuitOpen().test(p),
                 "next".equals(circuit.contentFilteredPolicy()));
         this.runner = new TaskRunner(client, taskTopic, codec, guard, outcomes, producer, options.deliveryLimit());
         int consumerCount = options.consumers();
         this.subscribed = new CountDownLatch(consumerCount);
-        // Rounded down, so the slots' batches together stay within the bulkhead of maxInFlight calls.
+        // Rounded down, so the slots' batches together stay within maxInFlight calls.
         this.batchSize = Math.max(1, options.maxInFlight() / consumerCount);
         long renewIntervalMs = Math.max(200, options.recordLockMs() / 2);
         String groupId = groupId(provider);
@@ -111,6 +115,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
 
     public WorkerPool start() {
         threads.forEach(Thread::start);
+        reports.scheduleWithFixedDelay(circuits::reportLimit, 0, CircuitPublisher.LIMIT_REPORT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -140,8 +145,13 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
         long sinceActive = oldest == 0 ? -1 : now - oldest;
         boolean up = oldest > 0 && sinceActive < client.spec().timeout().toMillis() + 10_000;
         return new Health(up, Map.of("topic", topic, "consumers", slots.size(), "batch", batchSize,
-                "inFlight", inFlight, "oldestActiveMsAgo", sinceActive, "circuit", guard.state().name(),
-                "failureRate", guard.failureRate()));
+                "inFlight", inFlight, "concurrencyLimit", guard.concurrencyLimit(), "oldestActiveMsAgo", sinceActive,
+                "circuit", guard.state().name(), "failureRate", guard.failureRate()));
+    }
+
+    /** The guard: its circuit and its adaptive concurrency limit. */
+    ProviderGuard guard() {
+        return guard;
     }
 
     /** The guard's circuit state, for readiness. */
@@ -151,6 +161,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
 
     @Override
     public void close() {
+        reports.shutdownNow();
         slots.forEach(ShareSlot::close);
         for (Thread thread : threads) {
             try {

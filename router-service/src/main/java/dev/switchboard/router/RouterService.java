@@ -10,6 +10,7 @@ import dev.switchboard.platform.health.ProviderHealthView;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.ConsumeTransformProduce;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.RecordHandler;
 import dev.switchboard.platform.kafka.RejectedRecordException;
 import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.Topics;
@@ -37,7 +38,7 @@ public final class RouterService implements Service {
         this.health = new ProviderHealthView(clients, codec);
         Router router = new Router(config.providers().stream().map(ProviderSpec::name).collect(Collectors.toSet()),
                 health::isOpen);
-        this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.PLANS.name(), clients, codec, record -> {
+        this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.PLANS.name(), clients, codec, (RecordHandler) record -> {
             ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
             long now = System.currentTimeMillis();
             if (Replies.expired(plan.getRequest(), now)) {

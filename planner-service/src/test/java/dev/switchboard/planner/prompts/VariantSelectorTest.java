@@ -92,7 +92,8 @@ class VariantSelectorTest {
                 refiner(new java.util.concurrent.atomic.AtomicInteger()));
         for (int i = 0; i < 200; i++) {
             PromptVariant v = selector.choose("r-" + i, "code").orElseThrow();
-            selector.feedback("r-" + i, v == GOOD ? 0.8 : 0.2);
+            // A refined variant, written from the best, scores as the best does: whenever it appears, it competes.
+            selector.feedback("r-" + i, v == BAD ? 0.2 : 0.8);
         }
 
         // Every 50 scores of the task type one refinement: the first new variant is the third of "code".

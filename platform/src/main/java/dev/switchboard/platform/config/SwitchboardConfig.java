@@ -245,7 +245,7 @@ public record SwitchboardConfig(
                         "Static provider order for requests without preferredProviders; empty means the order of 'providers'.")
                 .define(PLANNER_MAX_STEPS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
                         "Most providers a plan tries before the request fails.")
-                .define(PLANNER_STRATEGY, Type.STRING, "static", ConfigDef.ValidString.in(STRATEGIES.toArray(String[]::new)),
+                .define(PLANNER_STRATEGY, Type.STRING, "balanced", ConfigDef.ValidString.in(STRATEGIES.toArray(String[]::new)),
                         Importance.MEDIUM,
                         "static: planner.ranking as given; score: planner.ranking ordered by the live llm.provider-scores; "
                                 + "quality, cost, latency, balanced, weighted: every eligible provider ranked by a quality "

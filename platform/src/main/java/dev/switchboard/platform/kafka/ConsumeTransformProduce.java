@@ -3,12 +3,14 @@ package dev.switchboard.platform.kafka;
 import dev.switchboard.platform.health.Health;
 import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.schemas.serde.WireFormatException;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -16,29 +18,43 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The loop of a stateless stage (planner, router): poll a batch, hand each record to a
- * {@link RecordHandler}, publish what it returns, then commit the batch's offsets once its sends are
- * acknowledged. At least once: a crash between send and commit re-processes the batch, and
- * downstream consumers drop duplicates by requestId and attempt.
+ * The loop of a stateless stage (planner, router): poll records, hand each to a handler, publish
+ * what it returns as soon as it is known, and commit each partition's offsets up to the last record
+ * whose outputs the broker has acknowledged. The poll thread never waits for a send or for the
+ * handler's own work ({@link AsyncRecordHandler}), so one slow record holds back only its own
+ * outputs, and the offsets behind it. At least once: a crash between send and commit re-processes
+ * what was not committed, and downstream consumers drop duplicates by requestId and attempt.
  *
  * <p>A record the handler rejects, or whose bytes cannot be decoded, is published to {@code llm.dlq}
  * with its original key, value and headers and the loop moves on. When the Schema Registry is
  * unreachable the partition is rewound to that record and retried after a back-off: the bytes may be
- * fine, so they are not dead-lettered.
+ * fine, so they are not dead-lettered. At most {@link #MAX_IN_FLIGHT} records are being handled or
+ * published at once; past that the loop pauses its partitions until half of them are done.
  */
 public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck {
 
     private static final Logger log = LoggerFactory.getLogger(ConsumeTransformProduce.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
     private static final long RETRY_BACKOFF_MS = 1_000;
+    /** Records handled but not yet published and acknowledged, at most. */
+    static final int MAX_IN_FLIGHT = 10_000;
+    /** Offsets are committed at most this often (and on revocation and close). */
+    private static final long COMMIT_INTERVAL_MS = 100;
+    private static final long DRAIN_ON_CLOSE_MS = 10_000;
 
     private final String stage;
     private final String topic;
@@ -47,15 +63,24 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     private final String groupId;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> producer;
-    private final RecordHandler handler;
+    private final AsyncRecordHandler handler;
     private final Thread thread;
     private final CountDownLatch assigned = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile long lastPollMs;
     private volatile List<String> assignment = List.of();
+    private volatile Generation generation = new Generation();
+    private long lastCommitMs;
 
+    /** A stage whose handler finishes on the poll thread (the router's, say). */
     public ConsumeTransformProduce(String stage, String groupId, String topic, KafkaClients clients, Codec codec,
                                    RecordHandler handler) {
+        this(stage, groupId, topic, clients, codec,
+                (AsyncRecordHandler) record -> CompletableFuture.completedFuture(handler.handle(record)));
+    }
+
+    public ConsumeTransformProduce(String stage, String groupId, String topic, KafkaClients clients, Codec codec,
+                                   AsyncRecordHandler handler) {
         this.stage = stage;
         this.topic = topic;
         this.codec = codec;
@@ -76,17 +101,59 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         return assigned.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** A record handed to the handler: done once every output it gave was acknowledged. */
+    private static final class Pending {
+        final long offset;
+        volatile boolean done;
+
+        Pending(long offset) {
+            this.offset = offset;
+        }
+    }
+
+    /**
+     * What one consumer has in hand. When the stage reopens its consumer, the records of the old
+     * one still publish their outputs (they are duplicates of nothing yet), but nothing of them is
+     * committed: the new consumer starts again from the committed offsets.
+     */
+    private static final class Generation {
+        /** Each partition's records in offset order; the poll thread's alone. */
+        final Map<TopicPartition, ArrayDeque<Pending>> partitions = new HashMap<>();
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        void finished() {
+            if (inFlight.decrementAndGet() == 0) {
+                synchronized (this) {
+                    notifyAll();
+                }
+            }
+        }
+
+        synchronized boolean awaitIdle(long timeoutMs) throws InterruptedException {
+            long deadline = System.currentTimeMillis() + timeoutMs;
+            while (inFlight.get() > 0) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) {
+                    return false;
+                }
+                wait(left);
+            }
+            return true;
+        }
+    }
+
     /**
      * Polls and processes until closed. A fault of the stage itself (not a bad record: those are
      * dead-lettered) closes the consumer and opens a new one after a back-off; the new one resumes
-     * from the committed offsets, so the batch in hand is processed again, not skipped.
+     * from the committed offsets, so what was in hand is processed again, not skipped.
      */
     private void run() {
         MDC.put("stage", stage);
         try {
             while (running) {
                 try {
-                    consumer.subscribe(List.of(topic));
+                    consumer.subscribe(List.of(topic), new Revocations());
                     while (running) {
                         ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
                         lastPollMs = System.currentTimeMillis();
@@ -94,8 +161,18 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
                             assigned.countDown();
                         }
                         assignment = consumer.assignment().stream().map(Object::toString).sorted().toList();
-                        if (!records.isEmpty()) {
-                            processBatch(records);
+                        boolean backOff = records.isEmpty() ? false : handleAll(records);
+                        Throwable failure = generation.failure.get();
+                        if (failure != null) {
+                            // Nothing after the failed record is committed: the consumer is reopened and resumes there.
+                            throw new KafkaException(stage + ": publishing outputs failed", failure);
+                        }
+                        if (lastPollMs - lastCommitMs >= COMMIT_INTERVAL_MS) {
+                            commitDone(false);
+                        }
+                        flowControl();
+                        if (backOff) {
+                            backOff(RETRY_BACKOFF_MS);
                         }
                     }
                 } catch (WakeupException e) {
@@ -105,6 +182,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
                 } catch (RuntimeException e) {
                     log.error("{}: failed; reopening its consumer in {} ms", stage, RETRY_BACKOFF_MS, e);
                     closeConsumer();
+                    generation = new Generation();
                     backOff(RETRY_BACKOFF_MS);
                     if (running) {
                         consumer = clients.consumer(groupId, "switchboard-" + stage);
@@ -112,68 +190,186 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
                 }
             }
         } finally {
+            drain();
             closeConsumer();
             producer.close(Duration.ofSeconds(5));
             MDC.remove("stage");
         }
     }
 
-    private void processBatch(ConsumerRecords<byte[], byte[]> records) {
-        Map<TopicPartition, OffsetAndMetadata> processed = new HashMap<>();
-        AtomicReference<Exception> sendFailure = new AtomicReference<>();
+    /** Hands every record to the handler; true when a partition was rewound and the loop should back off. */
+    private boolean handleAll(ConsumerRecords<byte[], byte[]> records) {
+        Generation gen = generation;
         boolean backOff = false;
         for (TopicPartition partition : records.partitions()) {
+            ArrayDeque<Pending> pending = gen.partitions.computeIfAbsent(partition, p -> new ArrayDeque<>());
             for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-                List<ProducerRecord<byte[], byte[]>> outputs;
+                CompletionStage<List<ProducerRecord<byte[], byte[]>>> outputs;
                 try {
                     outputs = handler.handle(record);
-                } catch (WireFormatException e) {
-                    if (e.isTransient()) {
+                } catch (RuntimeException e) {
+                    if (e instanceof WireFormatException w && w.isTransient()) {
                         log.warn("{}: Schema Registry unavailable at {}-{}@{}, retrying in {} ms: {}", stage,
                                 record.topic(), record.partition(), record.offset(), RETRY_BACKOFF_MS, e.getMessage());
                         consumer.seek(partition, record.offset());
                         backOff = true;
                         break;
                     }
-                    outputs = List.of(DeadLetters.record(codec, DeadLetters.undecodable(record, stage, e)));
-                    log.warn("{}: dead-lettered undecodable record {}-{}@{}: {}", stage, record.topic(),
-                            record.partition(), record.offset(), e.getMessage());
-                } catch (RejectedRecordException e) {
-                    outputs = List.of(DeadLetters.record(codec, DeadLetters.of(record, stage, e.errorClass(),
-                            e.getMessage(), e.requestId(), 0)));
-                    log.warn("{}: dead-lettered record {}-{}@{} ({}): {}", stage, record.topic(), record.partition(),
-                            record.offset(), e.errorClass(), e.getMessage());
-                } catch (RuntimeException e) {
-                    outputs = List.of(DeadLetters.record(codec, DeadLetters.of(record, stage, "PROCESSING_ERROR",
-                            e.getClass().getName() + ": " + e.getMessage(), null, 0)));
-                    log.error("{}: dead-lettered record {}-{}@{} after an unexpected error", stage, record.topic(),
-                            record.partition(), record.offset(), e);
+                    outputs = CompletableFuture.completedFuture(deadLetter(record, e));
                 }
-                for (ProducerRecord<byte[], byte[]> out : outputs) {
-                    ReplayHeaders.carry(record, out);
-                    producer.send(out, (metadata, error) -> {
-                        if (error != null) {
-                            sendFailure.compareAndSet(null, error);
-                        }
-                    });
-                }
-                processed.put(partition, new OffsetAndMetadata(record.offset() + 1));
+                Pending p = new Pending(record.offset());
+                pending.addLast(p);
+                gen.inFlight.incrementAndGet();
+                outputs.whenComplete((out, error) -> publish(gen, p, record, out, error));
             }
         }
-        producer.flush();
-        if (sendFailure.get() != null) {
-            // Nothing of this batch is committed: the consumer is reopened and resumes from the committed offsets.
-            throw new org.apache.kafka.common.KafkaException(stage + ": publishing the batch's outputs failed", sendFailure.get());
+        return backOff;
+    }
+
+    /** Sends a record's outputs (or its dead letter); the record is done when the broker has them all. */
+    private void publish(Generation gen, Pending p, ConsumerRecord<byte[], byte[]> record,
+                         List<ProducerRecord<byte[], byte[]>> outputs, Throwable error) {
+        // The record leaves the in-flight count once: when its last output is acknowledged, or at its first failure.
+        AtomicBoolean failed = new AtomicBoolean();
+        java.util.function.Consumer<Throwable> fail = cause -> {
+            if (failed.compareAndSet(false, true)) {
+                gen.failure.compareAndSet(null, cause);
+                gen.finished();
+            }
+        };
+        try {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                if (cause instanceof WireFormatException w && w.isTransient()) {
+                    fail.accept(cause);
+                    return;
+                }
+                outputs = deadLetter(record, cause instanceof RuntimeException r ? r : new RuntimeException(cause));
+            }
+            if (outputs.isEmpty()) {
+                p.done = true;
+                gen.finished();
+                return;
+            }
+            AtomicInteger left = new AtomicInteger(outputs.size());
+            for (ProducerRecord<byte[], byte[]> out : outputs) {
+                ReplayHeaders.carry(record, out);
+                producer.send(out, (metadata, sendError) -> {
+                    if (sendError != null) {
+                        fail.accept(sendError);
+                    } else if (left.decrementAndGet() == 0 && !failed.get()) {
+                        p.done = true;
+                        gen.finished();
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            fail.accept(e);
         }
-        if (!processed.isEmpty()) {
-            consumer.commitAsync(processed, (offsets, error) -> {
+    }
+
+    /** The dead letter of a record the handler could not process, as {@code llm.dlq} takes it. */
+    private List<ProducerRecord<byte[], byte[]>> deadLetter(ConsumerRecord<byte[], byte[]> record, RuntimeException e) {
+        String at = record.topic() + "-" + record.partition() + "@" + record.offset();
+        if (e instanceof WireFormatException w) {
+            log.warn("{}: dead-lettered undecodable record {}: {}", stage, at, w.getMessage());
+            return List.of(DeadLetters.record(codec, DeadLetters.undecodable(record, stage, w)));
+        }
+        if (e instanceof RejectedRecordException r) {
+            log.warn("{}: dead-lettered record {} ({}): {}", stage, at, r.errorClass(), r.getMessage());
+            return List.of(DeadLetters.record(codec, DeadLetters.of(record, stage, r.errorClass(), r.getMessage(),
+                    r.requestId(), 0)));
+        }
+        log.error("{}: dead-lettered record {} after an unexpected error", stage, at, e);
+        return List.of(DeadLetters.record(codec, DeadLetters.of(record, stage, "PROCESSING_ERROR",
+                e.getClass().getName() + ": " + e.getMessage(), null, 0)));
+    }
+
+    /** Commits each partition up to its last record whose outputs are all acknowledged, and forgets those records. */
+    private void commitDone(boolean sync) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = doneOffsets(generation.partitions.keySet());
+        lastCommitMs = System.currentTimeMillis();
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (sync) {
+            consumer.commitSync(offsets, Duration.ofSeconds(5));
+        } else {
+            consumer.commitAsync(offsets, (committed, error) -> {
                 if (error != null) {
-                    log.warn("{}: offset commit failed; the batch may be processed again: {}", stage, error.toString());
+                    log.warn("{}: offset commit failed; those records may be processed again: {}", stage, error.toString());
                 }
             });
         }
-        if (backOff) {
-            backOff(RETRY_BACKOFF_MS);
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> doneOffsets(java.util.Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : partitions) {
+            ArrayDeque<Pending> pending = generation.partitions.get(partition);
+            long next = -1;
+            while (pending != null && !pending.isEmpty() && pending.peekFirst().done) {
+                next = pending.pollFirst().offset + 1;
+            }
+            if (next >= 0) {
+                offsets.put(partition, new OffsetAndMetadata(next));
+            }
+        }
+        return offsets;
+    }
+
+    /** Pauses fetching while {@link #MAX_IN_FLIGHT} records are in hand, and resumes at half. */
+    private void flowControl() {
+        int inFlight = generation.inFlight.get();
+        if (inFlight >= MAX_IN_FLIGHT && consumer.paused().isEmpty()) {
+            log.warn("{}: {} records in hand; pausing its partitions until half are published", stage, inFlight);
+            consumer.pause(consumer.assignment());
+        } else if (inFlight <= MAX_IN_FLIGHT / 2 && !consumer.paused().isEmpty()) {
+            consumer.resume(consumer.paused());
+        }
+    }
+
+    /** On close: lets what is in hand finish (for a while) and commits it. */
+    private void drain() {
+        try {
+            if (!generation.awaitIdle(DRAIN_ON_CLOSE_MS)) {
+                log.warn("{}: {} records still in hand at close; they will be processed again", stage,
+                        generation.inFlight.get());
+            }
+            try {
+                commitDone(true);
+            } catch (WakeupException e) {
+                commitDone(true); // close() woke the consumer outside poll(): the wake-up is spent, commit again
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("{}: final commit failed; the last records may be processed again: {}", stage, e.toString());
+        }
+    }
+
+    /** Commits what is done of partitions taken away, and forgets their records (the new owner starts at the commit). */
+    private final class Revocations implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+            try {
+                Map<TopicPartition, OffsetAndMetadata> offsets = doneOffsets(partitions);
+                if (!offsets.isEmpty()) {
+                    consumer.commitSync(offsets, Duration.ofSeconds(5));
+                }
+            } catch (RuntimeException e) {
+                log.warn("{}: commit on revocation failed; those records may be processed again: {}", stage, e.toString());
+            }
+            partitions.forEach(generation.partitions::remove);
+        }
+
+        @Override
+        public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+        }
+
+        @Override
+        public void onPartitionsLost(java.util.Collection<TopicPartition> partitions) {
+            partitions.forEach(generation.partitions::remove);
         }
     }
 
@@ -208,7 +404,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         long sincePoll = System.currentTimeMillis() - lastPollMs;
         boolean up = thread.isAlive() && lastPollMs > 0 && sincePoll < 10_000 && !assignment.isEmpty();
         return new Health(up, java.util.Map.of("topic", topic, "assignment", assignment,
-                "lastPollMsAgo", lastPollMs == 0 ? -1 : sincePoll));
+                "lastPollMsAgo", lastPollMs == 0 ? -1 : sincePoll, "inFlight", generation.inFlight.get()));
     }
 
     @Override

@@ -25,6 +25,7 @@ class SwitchboardConfigTest {
         assertThat(config.provider("sim-fast").baseUrl()).isEqualTo("http://localhost:8089/sim-fast/v1");
         assertThat(config.provider("sim-fast").timeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.plannerRanking()).containsExactly("sim-fast", "sim-strong", "sim-flaky");
+        assertThat(config.plannerStrategy()).as("learned routing by default").isEqualTo("balanced");
         assertThat(config.workerProviders()).containsExactly("sim-fast", "sim-strong", "sim-flaky");
         assertThat(config.simulatedProviders()).extracting(SimulatedProviderSpec::name)
                 .containsExactly("sim-fast", "sim-strong", "sim-flaky");

@@ -35,7 +35,7 @@ import java.util.concurrent.locks.LockSupport;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: pipeline latency against a running stack; an OpenAI-compatible HTTP endpoint (a peer "
                 + "gateway) at the same rates; routing quality and cost on a stack of its own.",
-        subcommands = {BenchCommand.Pipeline.class, BenchCommand.Http.class, BenchRoutingCommand.class})
+        subcommands = {BenchCommand.Pipeline.class, BenchCommand.Http.class, BenchWorkersCommand.class, BenchRoutingCommand.class})
 final class BenchCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -89,21 +89,13 @@ final class BenchCommand implements Runnable {
                 throw new CliException("--prompts must be at least 1", 2);
             }
             StackConnection c = new StackConnection(config);
-            List<String> providers = provider != null ? List.of(provider)
-                    : c.config.simulatedProviders().stream().map(dev.switchboard.platform.config.SimulatedProviderSpec::name).toList();
-            if (provider != null && !providers.isEmpty() && c.config.simulatedProviders().stream().noneMatch(p -> p.name().equals(provider))) {
-                throw new CliException("--provider " + provider + " is not a simulated provider; these are: "
-                        + c.config.simulatedProviders().stream().map(dev.switchboard.platform.config.SimulatedProviderSpec::name).toList(), 2);
+            List<String> simulated = c.config.simulatedProviders().stream()
+                    .map(dev.switchboard.platform.config.SimulatedProviderSpec::name).toList();
+            if (provider != null && !simulated.contains(provider)) {
+                throw new CliException("--provider " + provider + " is not a simulated provider; these are: " + simulated, 2);
             }
-            HttpClient http = HttpClient.newHttpClient();
-            Map<String, String> faultsBefore = new LinkedHashMap<>();
-            long latencyMs = providerLatency.toMillis();
-            for (String p : providers) {
-                String url = faultsUrl(c, p);
-                faultsBefore.put(url, http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body());
-                put(http, url, "{\"errorRate\":0,\"timeoutRate\":0,\"latencyMs\":{\"p50\":" + latencyMs + ",\"p99\":" + latencyMs + "}}");
-            }
-            try {
+            List<String> providers = provider != null ? List.of(provider) : simulated;
+            try (SimulatedLatency latency = new SimulatedLatency(c, providers, providerLatency.toMillis())) {
                 if (!findMax) {
                     Step step = measure(c, providers, load.rate);
                     System.out.print(Table.of(step.rows()));
@@ -131,22 +123,14 @@ final class BenchCommand implements Runnable {
                 summary.put("machine", Load.machine());
                 summary.put("method", String.format(Locale.ROOT, "rate stepped up by a quarter from %.0f/s, each step %d s "
                         + "after %d s warm-up, to %s (%d ms)", load.rate, load.duration.toSeconds(), load.warmup.toSeconds(),
-                        provider == null ? "the planner's choice" : provider, latencyMs));
+                        provider == null ? "the planner's choice" : provider, providerLatency.toMillis()));
                 summary.put("highest rate held", held == 0 ? "none (the first step failed)" : String.format(Locale.ROOT, "%.0f/s", held));
                 if (heldRows != null) {
                     summary.put("machine CPU per request there", heldRows.get("machine CPU per request"));
                 }
                 System.out.print(Table.of(summary));
                 return held > 0 ? 0 : 1;
-            } finally {
-                for (Map.Entry<String, String> before : faultsBefore.entrySet()) {
-                    put(http, before.getKey(), before.getValue());
-                }
             }
-        }
-
-        private static String faultsUrl(StackConnection c, String provider) {
-            return "http://localhost:" + c.config.simulatorPort() + "/" + provider + "/admin/faults";
         }
 
         /** One run at {@code rate}: warm-up, then the measured requests; its table rows. */
@@ -227,10 +211,6 @@ final class BenchCommand implements Runnable {
             return new Step(rate, rows, whole, latency.getValueAtPercentile(99));
         }
 
-        private static void put(HttpClient http, String url, String body) throws Exception {
-            http.send(HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        }
     }
 
     @Command(name = "http", mixinStandardHelpOptions = true,

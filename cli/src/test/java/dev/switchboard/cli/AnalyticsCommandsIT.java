@@ -44,9 +44,9 @@ class AnalyticsCommandsIT {
 
         CliStack.Run stats = await().atMost(Duration.ofSeconds(30)).until(() -> cli.run("stats"),
                 r -> r.out().matches("(?s).*sim-strong\\s+1\\s+100\\.0 %.*0\\.75 \\(1\\).*"));
-        // The pools first: each reported its adaptive limit at start, half of workers.max.in.flight (1024).
+        // The pools first: each reported its adaptive limit at start, workers.max.in.flight (1024).
         assertThat(stats.out()).containsPattern("^PROVIDER\\s+CIRCUIT\\s+FAILURES\\s+CONCURRENCY LIMIT\\s+IN FLIGHT\\s+REPORTED\n");
-        assertThat(stats.out()).containsPattern("\nsim-strong\\s+CLOSED\\s+-\\s+512\\s+0\\s+\\d+ s ago\n");
+        assertThat(stats.out()).containsPattern("\nsim-strong\\s+CLOSED\\s+-\\s+1024\\s+0\\s+\\d+ s ago\n");
         assertThat(stats.out()).containsPattern("\nPROVIDER\\s+ATTEMPTS\\s+SUCCESS\\s+P95 LATENCY\\s+COST/SUCCESS\\s+SATISFACTION \\(N\\)\n");
         assertThat(stats.out()).containsPattern("sim-strong\\s+1\\s+100\\.0 %\\s+\\d+ ms\\s+\\$0\\.0000\\d\\d\\s+0\\.75 \\(1\\)");
     }

@@ -140,6 +140,20 @@ class SendCommandIT {
     }
 
     @Test
+    void benchWorkersRunsABacklogAndCountsTheCallsInFlight() {
+        CliStack.Run bench = cli.run("bench", "workers", "--tasks", "60", "--provider", "sim-strong", "--provider-latency", "300ms",
+                "--set", "dev.simulator.port=" + cli.stack.simulator().port());
+
+        assertThat(bench.exitCode()).as(bench.out() + bench.err()).isEqualTo(0);
+        assertThat(bench.out()).contains("60 tasks published at once to llm.tasks.sim-strong (300 ms)")
+                .containsPattern("attempts\\s+60 of 60\n").containsPattern("queue wait p99\\s+\\d+ ms\n");
+        java.util.regex.Matcher inFlight = java.util.regex.Pattern.compile("max calls in flight\\s+(\\d+)\n").matcher(bench.out());
+        assertThat(inFlight.find()).isTrue();
+        assertThat(Integer.parseInt(inFlight.group(1))).isBetween(2, 60);
+        assertThat(cli.stack.simulator().faults("sim-strong").latencyP50Ms()).isNotEqualTo(300.0);
+    }
+
+    @Test
     void benchHttpMeasuresAnOpenAiCompatibleEndpoint() {
         String url = "http://127.0.0.1:" + cli.stack.simulator().port() + "/sim-fast/v1/chat/completions";
         // bench http needs no stack settings: no --set options.

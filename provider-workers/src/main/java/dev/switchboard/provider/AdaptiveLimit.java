@@ -20,8 +20,9 @@ import java.util.function.Consumer;
  * concurrency-limits): the lower of a Gradient2 limit, which grows while latency stays flat and
  * shrinks as it rises, and an AIMD limit, which shrinks by a tenth at each call the provider drops
  * (429, timeout, 5xx, connection error) and grows by one per call that is not. Both stay within
- * [{@code min}, {@code max}]; neither grows while fewer than half its calls are in use, so a quiet
- * provider keeps its limit. A call over the limit waits for one to end, for at most the permit wait.
+ * [8, {@code max}] and start at {@code max}; neither grows while fewer than half its calls are in use,
+ * so a quiet provider keeps its limit. A call over the limit waits for one to end, for at most the
+ * permit wait.
  *
  * <p>The limiter of the library refuses at once; the wait is written here with a lock and a
  * condition (not the library's {@code BlockingLimiter}, whose {@code Object.wait} pins a virtual
@@ -53,7 +54,8 @@ final class AdaptiveLimit {
     /** @param nanoClock the clock calls are timed by (a test's own, to give latencies exactly) */
     AdaptiveLimit(String provider, int max, Duration callTimeout, java.util.function.LongSupplier nanoClock) {
         int min = Math.min(max, 8);
-        int initial = Math.max(min, max / 2);
+        // It starts where it is allowed to be: a backlog is taken at once, and the limit comes down only when the provider says so.
+        int initial = max;
         Gradient2Limit latency = Gradient2Limit.newBuilder().initialLimit(initial).minLimit(min).maxConcurrency(max)
                 .queueSizeFunction(limit -> Math.max(4, (int) Math.sqrt(limit))).build();
         AIMDLimit drops = AIMDLimit.newBuilder().initialLimit(initial).minLimit(min).maxLimit(max)

@@ -24,7 +24,8 @@ public final class WorkersService implements Service {
     public WorkersService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
         try (Admin admin = clients.admin("switchboard-workers-bootstrap")) {
             for (String name : config.workerProviders()) {
-                TopicBootstrap.configureShareGroup(admin, WorkerPool.groupId(name), config.workerRecordLockMs());
+                TopicBootstrap.configureShareGroup(admin, WorkerPool.groupId(name), config.workerRecordLockMs(),
+                        config.workerMaxInFlight(), config.topicPartitions());
             }
         }
         this.health = new ProviderHealthView(clients, codec);

@@ -48,36 +48,30 @@ class AdaptiveLimitTest {
     }
 
     @Test
-    void theLimitStartsAtHalfTheMaximumAndGrowsToItWhileLatencyStaysFlatAndTheCallsUseIt() throws InterruptedException {
+    void droppedCallsShrinkTheLimitByATenthEachAndFlatLatencyGrowsItBackOnceTheCallsUseIt() throws InterruptedException {
         AdaptiveLimit limit = new AdaptiveLimit("p", 100, Duration.ofSeconds(5), now::get);
-        assertThat(limit.limit()).isEqualTo(50);
-
-        run(limit, 30, 1_000, 2_000, false);
-        assertThat(limit.limit()).as("not while fewer than half its calls are used").isLessThanOrEqualTo(61);
-
-        run(limit, 100, 2_000, 2_000, false);
-
         assertThat(limit.limit()).isEqualTo(100);
-        assertThat(limit.inFlight()).isZero();
-    }
-
-    @Test
-    void droppedCallsShrinkTheLimitByATenthEachDownToTheMinimum() throws InterruptedException {
-        AdaptiveLimit limit = new AdaptiveLimit("p", 100, Duration.ofSeconds(5), now::get);
 
         run(limit, 8, 5, 10, true);
-        // 50 × 0.9, five times, rounded down at each step: 45, 40, 36, 32, 28.
-        assertThat(limit.limit()).isEqualTo(28);
+        // 100 × 0.9, five times, rounded down at each step: 90, 81, 72, 64, 57.
+        assertThat(limit.limit()).isEqualTo(57);
+
+        run(limit, 20, 500, 2_000, false);
+        assertThat(limit.limit()).as("not while fewer than half its calls are used").isEqualTo(57);
+
+        run(limit, 100, 2_000, 2_000, false);
+        assertThat(limit.limit()).isEqualTo(100);
+        assertThat(limit.inFlight()).isZero();
 
         run(limit, 8, 100, 10, true);
-        assertThat(limit.limit()).isEqualTo(8);
+        assertThat(limit.limit()).as("never below 8").isEqualTo(8);
     }
 
     @Test
     void latencyThatRisesShrinksTheLimit() throws InterruptedException {
         AdaptiveLimit limit = new AdaptiveLimit("p", 100, Duration.ofSeconds(30), now::get);
         run(limit, 100, 2_000, 2_000, false);
-        assertThat(limit.limit()).isEqualTo(100);
+        assertThat(limit.limit()).as("flat").isEqualTo(100);
 
         run(limit, 60, 300, 8_000, false);
 

@@ -1,15 +1,13 @@
 package dev.switchboard.provider;
 
 import dev.switchboard.platform.kafka.KafkaClients;
-import io.github.resilience4j.core.IntervalFunction;
+import dev.switchboard.platform.kafka.PollLoop;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.ShareConsumer;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -23,7 +21,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * One share consumer of a worker pool and the thread that drives it.
+ * One share consumer of a worker pool, and how it takes and settles batches of tasks.
  *
  * <p>Kafka's share consumer in explicit mode hands out records a poll at a time and fetches no new
  * ones until every record of the last poll is acknowledged (a renewed record comes back on the next
@@ -36,9 +34,10 @@ import java.util.function.Supplier;
  * their lock. The pool runs many slots, so a task waits only for a slot that is free, never for a
  * call of another slot to end.
  *
- * <p>Only the slot's thread touches its consumer; calls tell it they ended through a queue.
+ * <p>The slot runs on a {@link PollLoop} (its thread, and the restart of a failed consumer after a
+ * back-off); only that thread touches its consumer, and calls tell it they ended through a queue.
  */
-final class ShareSlot implements Runnable {
+final class ShareSlot {
 
     private static final Logger log = LoggerFactory.getLogger(ShareSlot.class);
     /** Twice the share fetch wait, so a poll's one fetch always comes back within the poll. */
@@ -62,7 +61,6 @@ final class ShareSlot implements Runnable {
     private final Supplier<ShareConsumer<byte[], byte[]>> consumers;
     private final Function<ConsumerRecord<byte[], byte[]>, CompletableFuture<AcknowledgeType>> start;
     private final long renewIntervalMs;
-    private final IntervalFunction restartBackOff;
     private final Runnable onFirstPoll;
 
     /** Calls under way or ended, by {@code partition/offset}, until their record is acknowledged or lost. */
@@ -70,7 +68,6 @@ final class ShareSlot implements Runnable {
     /** The records of the last poll not yet acknowledged, by {@code partition/offset}. */
     private final Map<String, ConsumerRecord<byte[], byte[]>> held = new LinkedHashMap<>();
     private final LinkedBlockingQueue<String> ended = new LinkedBlockingQueue<>();
-    private volatile ShareConsumer<byte[], byte[]> consumer;
     private volatile boolean running = true;
     private volatile long lastActiveMs;
     /** When the held records' locks were last taken or renewed; renewal is due half a lock later. */
@@ -83,75 +80,57 @@ final class ShareSlot implements Runnable {
      * @param consumers       opens a new share consumer (at start and after a failure)
      * @param start           starts the call of a record and gives its acknowledgement when it ends
      * @param renewIntervalMs how long a record is held before its lock is renewed (half the lock)
-     * @param restartBackOff  wait before the n-th consecutive reopening after a failure
      * @param onFirstPoll     run once, after the slot's first poll
      */
     ShareSlot(String name, String topic, Supplier<ShareConsumer<byte[], byte[]>> consumers,
               Function<ConsumerRecord<byte[], byte[]>, CompletableFuture<AcknowledgeType>> start, long renewIntervalMs,
-              IntervalFunction restartBackOff, Runnable onFirstPoll) {
+              Runnable onFirstPoll) {
         this.name = name;
         this.topic = topic;
         this.consumers = consumers;
         this.start = start;
         this.renewIntervalMs = renewIntervalMs;
-        this.restartBackOff = restartBackOff;
         this.onFirstPoll = onFirstPoll;
-        this.consumer = consumers.get();
     }
 
     /**
-     * Polls and settles batches until closed. A fault of the consumer closes it and opens a new one
-     * after a back-off: records it held unacknowledged are redelivered once their locks run out, and
-     * calls still running publish their outputs all the same (consumers drop the duplicate by
-     * requestId and attempt).
+     * A new share consumer subscribed to the pool's topic, as a {@link PollLoop.Session}: each poll
+     * takes a batch and settles it. When the loop replaces a failed session, records it held
+     * unacknowledged are redelivered once their locks run out, and calls still running publish their
+     * outputs all the same (consumers drop the duplicate by requestId and attempt).
      */
-    @Override
-    public void run() {
-        MDC.put("slot", name);
-        int failures = 0;
-        try {
-            while (running) {
-                ShareConsumer<byte[], byte[]> current = consumer;
-                try {
-                    current.subscribe(List.of(topic));
-                    while (running) {
-                        if (renewing && System.currentTimeMillis() - lockedAtMs > 2 * renewIntervalMs) {
-                            renewing = false; // the renewal failed (the lock ran out): no record is coming back
-                        }
-                        ConsumerRecords<byte[], byte[]> records = current.poll(renewing ? RENEWAL_POLL_TIMEOUT : POLL_TIMEOUT);
-                        if (lastActiveMs == 0) {
-                            onFirstPoll.run();
-                        }
-                        lastActiveMs = System.currentTimeMillis();
-                        failures = 0;
-                        if (!records.isEmpty()) {
-                            take(records);
-                            renewing = !settle(current);
-                        }
-                    }
-                } catch (WakeupException e) {
-                    if (running) {
-                        log.warn("{} woken up unexpectedly; carrying on", name);
-                        continue;
-                    }
-                } catch (RuntimeException e) {
-                    failures++;
-                    long backOff = restartBackOff.apply(failures);
-                    log.error("{} failed; reopening its consumer in {} ms", name, backOff, e);
-                    closeQuietly(current);
-                    held.clear();
-                    renewing = false;
-                    pause(backOff);
-                    if (running) {
-                        consumer = consumers.get();
-                    }
-                    continue;
+    PollLoop.Session open() {
+        ShareConsumer<byte[], byte[]> current = consumers.get();
+        current.subscribe(List.of(topic));
+        return new PollLoop.Session() {
+            @Override
+            public void poll() {
+                if (renewing && System.currentTimeMillis() - lockedAtMs > 2 * renewIntervalMs) {
+                    renewing = false; // the renewal failed (the lock ran out): no record is coming back
                 }
-                closeQuietly(current);
+                ConsumerRecords<byte[], byte[]> records = current.poll(renewing ? RENEWAL_POLL_TIMEOUT : POLL_TIMEOUT);
+                if (lastActiveMs == 0) {
+                    onFirstPoll.run();
+                }
+                lastActiveMs = System.currentTimeMillis();
+                if (!records.isEmpty()) {
+                    take(records);
+                    renewing = !settle(current);
+                }
             }
-        } finally {
-            MDC.remove("slot");
-        }
+
+            @Override
+            public void wakeup() {
+                current.wakeup();
+            }
+
+            @Override
+            public void close(boolean orderly) {
+                held.clear();
+                renewing = false;
+                current.close();
+            }
+        };
     }
 
     /** Holds the records of a poll and starts a call for each one not already under way. */
@@ -259,32 +238,13 @@ final class ShareSlot implements Runnable {
     }
 
     /**
-     * Stops the slot: a slot waiting on its calls lets those that end within the renewal time be
-     * acknowledged, then closes its consumer, which hands the rest back to the broker.
+     * Makes the slot stop: a slot waiting on its calls lets those that end within the renewal time
+     * be acknowledged, and returns to its loop, which closes its consumer (handing the rest back to
+     * the broker). Call before closing the loop.
      */
     void close() {
         running = false;
         ended.add(WAKE);
-        try {
-            consumer.wakeup();
-        } catch (RuntimeException e) {
-            // already closed after a failure
-        }
     }
 
-    private void closeQuietly(ShareConsumer<byte[], byte[]> current) {
-        try {
-            current.close();
-        } catch (RuntimeException e) {
-            log.warn("Error closing the share consumer of {}: {}", name, e.toString());
-        }
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

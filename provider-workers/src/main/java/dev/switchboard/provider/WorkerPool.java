@@ -6,10 +6,10 @@ import dev.switchboard.platform.health.Health;
 import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.PollLoop;
 import dev.switchboard.platform.kafka.Topic;
 import dev.switchboard.platform.kafka.Topics;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.core.IntervalFunction;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -30,9 +30,6 @@ import java.util.function.Predicate;
 /** The worker pool of one provider; see the package documentation for how it runs. */
 public final class WorkerPool implements AutoCloseable, HealthCheck {
 
-    /** Back-off before a failed slot reopens its consumer: 1 s, doubling, at most 30 s. */
-    private static final IntervalFunction RESTART_BACK_OFF = IntervalFunction.ofExponentialBackoff(1_000, 2.0, 30_000);
-
     private final ProviderClient client;
     private final String provider;
     private final String topic;
@@ -40,7 +37,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     private final KafkaProducer<byte[], byte[]> producer;
     private final TaskRunner runner;
     private final List<ShareSlot> slots = new ArrayList<>();
-    private final List<Thread> threads = new ArrayList<>();
+    private final List<PollLoop> loops = new ArrayList<>();
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private final CountDownLatch subscribed;
     private final int batchSize;
@@ -92,9 +89,9 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
         for (int i = 0; i < consumerCount; i++) {
             String name = "switchboard-worker-" + provider + "-" + i;
             ShareSlot slot = new ShareSlot(name, topic, () -> clients.shareConsumer(groupId, name, batchSize), this::start,
-                    renewIntervalMs, RESTART_BACK_OFF, subscribed::countDown);
+                    renewIntervalMs, subscribed::countDown);
             slots.add(slot);
-            threads.add(new Thread(slot, name));
+            loops.add(new PollLoop(name, slot::open, false));
         }
     }
 
@@ -114,7 +111,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     }
 
     public WorkerPool start() {
-        threads.forEach(Thread::start);
+        loops.forEach(PollLoop::start);
         reports.scheduleWithFixedDelay(circuits::reportLimit, 0, CircuitPublisher.LIMIT_REPORT_INTERVAL_MS, TimeUnit.MILLISECONDS);
         return this;
     }
@@ -163,13 +160,9 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     public void close() {
         reports.shutdownNow();
         slots.forEach(ShareSlot::close);
-        for (Thread thread : threads) {
-            try {
-                thread.join(client.spec().timeout().toMillis() + 10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        Duration wait = client.spec().timeout().plusSeconds(10);
+        loops.forEach(PollLoop::stop);
+        loops.forEach(loop -> loop.close(wait));
         calls.shutdown();
         producer.close(Duration.ofSeconds(5));
     }

@@ -4,8 +4,9 @@
  * worker that dies are redelivered once their acquisition lock expires).
  *
  * <p>A pool runs {@code workers.consumers.per.pool} slots ({@link ShareSlot}), each a share consumer
- * on a thread of its own. Kafka's share consumer in explicit acknowledgement mode fetches no new
- * records until every record of its last poll is acknowledged, so one consumer cannot take a new
+ * on a {@link dev.switchboard.platform.kafka.PollLoop} of its own. Kafka's share consumer in
+ * explicit acknowledgement mode fetches no new records until every record of its last poll is
+ * acknowledged, so one consumer cannot take a new
  * task while a call of its batch runs; the pool therefore runs many small ones. A slot polls up to
  * {@code workers.max.in.flight / consumers} tasks, starts every call at once on a virtual thread
  * ({@link TaskRunner}), acknowledges each record as its call ends (ACCEPT once its outputs are on

@@ -4,6 +4,8 @@ import dev.switchboard.platform.health.Health;
 import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.PollLoop;
+import io.github.resilience4j.core.IntervalFunction;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -11,7 +13,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,22 +37,24 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
     public static final String GROUP_ID = "switchboard-clickhouse-sink";
     private static final Logger log = LoggerFactory.getLogger(ClickHouseSink.class);
     private static final Duration POLL = Duration.ofMillis(200);
-    private static final long MAX_BACKOFF_MS = 30_000;
+    /** Wait before the n-th retry of a write while ClickHouse is unavailable: 0.5 s, doubling, at most 30 s. */
+    private static final IntervalFunction OUTAGE_BACK_OFF = IntervalFunction.ofExponentialBackoff(500, 2.0, 30_000);
 
     private final ClickHouseConnection clickhouse;
     private final Codec codec;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaClients clients;
+    /** The current session's consumer; the loop's thread's alone. */
+    private KafkaConsumer<byte[], byte[]> consumer;
     private final int batchSize;
     private final long flushMs;
-    private final Thread thread;
+    private final PollLoop loop;
     private final Map<String, List<String>> rows = new LinkedHashMap<>();
     private final Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     private final AtomicLong written = new AtomicLong();
-    private volatile boolean running = true;
     private volatile String lastError;
-    private volatile long lastPollMs;
-    private int buffered;
+    private volatile int buffered;
     private long firstBufferedMs;
+    private int failedWrites;
     private long backoffMs;
     private long retryAtMs;
 
@@ -60,12 +63,12 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
         this.codec = codec;
         this.batchSize = batchSize;
         this.flushMs = flushMs;
-        this.consumer = clients.consumer(GROUP_ID, "switchboard-clickhouse-sink");
-        this.thread = new Thread(this::run, "switchboard-clickhouse-sink");
+        this.clients = clients;
+        this.loop = new PollLoop("switchboard-clickhouse-sink", this::open, false);
     }
 
     public ClickHouseSink start() {
-        thread.start();
+        loop.start();
         return this;
     }
 
@@ -74,64 +77,75 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
         return written.get();
     }
 
-    private void run() {
-        try {
-            consumer.subscribe(List.of(Topics.ATTEMPTS.name(), Topics.FEEDBACK.name(), Topics.DLQ.name(), Topics.AUDIT.name(),
-                    Topics.PROVIDER_STATS.name(), Topics.PLANS.name()), new ConsumerRebalanceListener() {
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    // Held rows are dropped, uncommitted: revoked partitions are read again by their next
-                    // owner, and the partitions this sink keeps are rewound to their committed offsets.
-                    if (!partitions.isEmpty() && buffered > 0) {
-                        discardBuffer();
-                        java.util.Set<TopicPartition> kept = new java.util.HashSet<>(consumer.assignment());
-                        kept.removeAll(partitions);
-                        if (!kept.isEmpty()) {
-                            Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(kept);
-                            for (TopicPartition partition : kept) {
-                                OffsetAndMetadata offset = committed.get(partition);
-                                if (offset != null) {
-                                    consumer.seek(partition, offset);
-                                } else {
-                                    consumer.seekToBeginning(List.of(partition));
+    /**
+     * A consumer of the sink's topics as the loop's session: each poll buffers rows and writes them
+     * when a batch is due. A failed session's held rows are dropped uncommitted and read again by
+     * the next one; closing writes what is held, if ClickHouse takes it.
+     */
+    private PollLoop.Session open() {
+        KafkaConsumer<byte[], byte[]> opened = clients.consumer(GROUP_ID, "switchboard-clickhouse-sink");
+        consumer = opened;
+        opened.subscribe(List.of(Topics.ATTEMPTS.name(), Topics.FEEDBACK.name(), Topics.DLQ.name(), Topics.AUDIT.name(),
+                Topics.PROVIDER_STATS.name(), Topics.PLANS.name()), new ConsumerRebalanceListener() {
+                    @Override
+                    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                        // Held rows are dropped, uncommitted: revoked partitions are read again by their next
+                        // owner, and the partitions this sink keeps are rewound to their committed offsets.
+                        if (!partitions.isEmpty() && buffered > 0) {
+                            discardBuffer();
+                            java.util.Set<TopicPartition> kept = new java.util.HashSet<>(consumer.assignment());
+                            kept.removeAll(partitions);
+                            if (!kept.isEmpty()) {
+                                Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(kept);
+                                for (TopicPartition partition : kept) {
+                                    OffsetAndMetadata offset = committed.get(partition);
+                                    if (offset != null) {
+                                        consumer.seek(partition, offset);
+                                    } else {
+                                        consumer.seekToBeginning(List.of(partition));
+                                    }
                                 }
                             }
                         }
                     }
-                }
 
-                @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                }
-            });
-            while (running) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
-                lastPollMs = System.currentTimeMillis();
+                    @Override
+                    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    }
+                });
+        return new PollLoop.Session() {
+            @Override
+            public void poll() {
+                ConsumerRecords<byte[], byte[]> records = opened.poll(POLL);
+                long now = System.currentTimeMillis();
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     add(record);
                 }
-                boolean due = buffered >= batchSize || (buffered > 0 && lastPollMs - firstBufferedMs >= flushMs);
-                if (due && lastPollMs >= retryAtMs) {
+                boolean due = buffered >= batchSize || (buffered > 0 && now - firstBufferedMs >= flushMs);
+                if (due && now >= retryAtMs) {
                     flush();
                 }
             }
-        } catch (WakeupException e) {
-            if (running) {
-                log.error("ClickHouse sink woken up unexpectedly", e);
+
+            @Override
+            public void wakeup() {
+                opened.wakeup();
             }
-        } catch (RuntimeException e) {
-            log.error("ClickHouse sink stopped", e);
-            lastError = e.toString();
-        } finally {
-            if (buffered > 0) {
-                try {
-                    flush();
-                } catch (RuntimeException e) {
-                    log.warn("Rows left unwritten at shutdown are read again on the next start: {}", e.getMessage());
+
+            @Override
+            public void close(boolean orderly) {
+                if (orderly && buffered > 0) {
+                    try {
+                        flush();
+                    } catch (RuntimeException e) {
+                        log.warn("Rows left unwritten at shutdown are read again on the next start: {}", e.getMessage());
+                    }
+                } else if (!orderly) {
+                    discardBuffer();
                 }
+                opened.close();
             }
-            consumer.close();
-        }
+        };
     }
 
     private void add(ConsumerRecord<byte[], byte[]> record) {
@@ -179,7 +193,7 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
                 clickhouse.insert(table.getKey(), table.getValue());
             }
         } catch (ClickHouseConnection.ClickHouseException e) {
-            backoffMs = backoffMs == 0 ? 500 : Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+            backoffMs = OUTAGE_BACK_OFF.apply(++failedWrites);
             retryAtMs = System.currentTimeMillis() + backoffMs;
             lastError = e.getMessage();
             if (!consumer.paused().containsAll(consumer.assignment())) {
@@ -197,6 +211,7 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
         offsets.clear();
         buffered = 0;
         backoffMs = 0;
+        failedWrites = 0;
         retryAtMs = 0;
         lastError = null;
         consumer.resume(consumer.paused());
@@ -215,8 +230,9 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
 
     @Override
     public Health check() {
+        long lastPollMs = loop.lastPollMs();
         long sincePoll = System.currentTimeMillis() - lastPollMs;
-        boolean up = thread.isAlive() && lastPollMs > 0 && sincePoll < 10_000 && lastError == null;
+        boolean up = loop.alive() && lastPollMs > 0 && sincePoll < 10_000 && lastError == null;
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("clickhouse", clickhouse.url());
         details.put("rowsWritten", written.get());
@@ -227,12 +243,6 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
 
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(15_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.close(Duration.ofSeconds(15));
     }
 }

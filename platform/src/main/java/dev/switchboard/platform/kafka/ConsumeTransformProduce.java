@@ -15,7 +15,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -61,16 +60,13 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     private final Codec codec;
     private final KafkaClients clients;
     private final String groupId;
-    private volatile KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> producer;
     private final AsyncRecordHandler handler;
-    private final Thread thread;
+    private final PollLoop loop;
     private final CountDownLatch assigned = new CountDownLatch(1);
-    private volatile boolean running = true;
-    private volatile long lastPollMs;
     private volatile List<String> assignment = List.of();
-    private volatile Generation generation = new Generation();
-    private long lastCommitMs;
+    /** The loop's current session; null before the first. */
+    private volatile Generation generation;
 
     /** A stage whose handler finishes on the poll thread (the router's, say). */
     public ConsumeTransformProduce(String stage, String groupId, String topic, KafkaClients clients, Codec codec,
@@ -87,13 +83,12 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         this.handler = handler;
         this.clients = clients;
         this.groupId = groupId;
-        this.consumer = clients.consumer(groupId, "switchboard-" + stage);
         this.producer = clients.producer("switchboard-" + stage);
-        this.thread = new Thread(this::run, "switchboard-" + stage);
+        this.loop = new PollLoop("switchboard-" + stage, Generation::new, false);
     }
 
     public void start() {
-        thread.start();
+        loop.start();
     }
 
     /** Waits until the consumer holds at least one partition; true if it did within {@code timeout}. */
@@ -112,15 +107,60 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     }
 
     /**
-     * What one consumer has in hand. When the stage reopens its consumer, the records of the old
-     * one still publish their outputs (they are duplicates of nothing yet), but nothing of them is
-     * committed: the new consumer starts again from the committed offsets.
+     * One consumer and what it has in hand: the loop's {@link PollLoop.Session}. When the stage
+     * reopens its consumer after a failure, the records of the old one still publish their outputs
+     * (at least once), but nothing of them is committed: the new consumer starts again from the
+     * committed offsets.
      */
-    private static final class Generation {
+    private final class Generation implements PollLoop.Session {
+        final KafkaConsumer<byte[], byte[]> consumer;
         /** Each partition's records in offset order; the poll thread's alone. */
         final Map<TopicPartition, ArrayDeque<Pending>> partitions = new HashMap<>();
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private long lastCommitMs;
+
+        Generation() {
+            this.consumer = clients.consumer(groupId, "switchboard-" + stage);
+            consumer.subscribe(List.of(topic), new Revocations());
+            generation = this;
+        }
+
+        @Override
+        public void poll() {
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+            long now = System.currentTimeMillis();
+            if (!consumer.assignment().isEmpty()) {
+                assigned.countDown();
+            }
+            assignment = consumer.assignment().stream().map(Object::toString).sorted().toList();
+            boolean backOff = !records.isEmpty() && handleAll(records);
+            Throwable failed = failure.get();
+            if (failed != null) {
+                // Nothing after the failed record is committed: the consumer is reopened and resumes there.
+                throw new KafkaException(stage + ": publishing outputs failed", failed);
+            }
+            if (now - lastCommitMs >= COMMIT_INTERVAL_MS) {
+                commitDone(false);
+            }
+            flowControl();
+            if (backOff) {
+                pause(RETRY_BACKOFF_MS);
+            }
+        }
+
+        @Override
+        public void wakeup() {
+            consumer.wakeup();
+        }
+
+        @Override
+        public void close(boolean orderly) {
+            if (orderly) {
+                drain();
+            }
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+        }
 
         void finished() {
             if (inFlight.decrementAndGet() == 0) {
@@ -141,89 +181,123 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
             }
             return true;
         }
-    }
 
-    /**
-     * Polls and processes until closed. A fault of the stage itself (not a bad record: those are
-     * dead-lettered) closes the consumer and opens a new one after a back-off; the new one resumes
-     * from the committed offsets, so what was in hand is processed again, not skipped.
-     */
-    private void run() {
-        MDC.put("stage", stage);
-        try {
-            while (running) {
-                try {
-                    consumer.subscribe(List.of(topic), new Revocations());
-                    while (running) {
-                        ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
-                        lastPollMs = System.currentTimeMillis();
-                        if (!consumer.assignment().isEmpty()) {
-                            assigned.countDown();
+        /** Hands every record to the handler; true when a partition was rewound and the loop should back off. */
+        private boolean handleAll(ConsumerRecords<byte[], byte[]> records) {
+            Generation gen = this;
+            boolean backOff = false;
+            for (TopicPartition partition : records.partitions()) {
+                ArrayDeque<Pending> pending = gen.partitions.computeIfAbsent(partition, p -> new ArrayDeque<>());
+                for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
+                    CompletionStage<List<ProducerRecord<byte[], byte[]>>> outputs;
+                    try {
+                        outputs = handler.handle(record);
+                    } catch (RuntimeException e) {
+                        if (e instanceof WireFormatException w && w.isTransient()) {
+                            log.warn("{}: Schema Registry unavailable at {}-{}@{}, retrying in {} ms: {}", stage,
+                                    record.topic(), record.partition(), record.offset(), RETRY_BACKOFF_MS, e.getMessage());
+                            consumer.seek(partition, record.offset());
+                            backOff = true;
+                            break;
                         }
-                        assignment = consumer.assignment().stream().map(Object::toString).sorted().toList();
-                        boolean backOff = records.isEmpty() ? false : handleAll(records);
-                        Throwable failure = generation.failure.get();
-                        if (failure != null) {
-                            // Nothing after the failed record is committed: the consumer is reopened and resumes there.
-                            throw new KafkaException(stage + ": publishing outputs failed", failure);
-                        }
-                        if (lastPollMs - lastCommitMs >= COMMIT_INTERVAL_MS) {
-                            commitDone(false);
-                        }
-                        flowControl();
-                        if (backOff) {
-                            backOff(RETRY_BACKOFF_MS);
-                        }
+                        outputs = CompletableFuture.completedFuture(deadLetter(record, e));
                     }
+                    Pending p = new Pending(record.offset());
+                    pending.addLast(p);
+                    gen.inFlight.incrementAndGet();
+                    outputs.whenComplete((out, error) -> publish(gen, p, record, out, error));
+                }
+            }
+            return backOff;
+        }
+
+        /** Commits each partition up to its last record whose outputs are all acknowledged, and forgets those records. */
+        private void commitDone(boolean sync) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = doneOffsets(partitions.keySet());
+            lastCommitMs = System.currentTimeMillis();
+            if (offsets.isEmpty()) {
+                return;
+            }
+            if (sync) {
+                consumer.commitSync(offsets, Duration.ofSeconds(5));
+            } else {
+                consumer.commitAsync(offsets, (committed, error) -> {
+                    if (error != null) {
+                        log.warn("{}: offset commit failed; those records may be processed again: {}", stage, error.toString());
+                    }
+                });
+            }
+        }
+
+        private Map<TopicPartition, OffsetAndMetadata> doneOffsets(java.util.Collection<TopicPartition> partitions) {
+            Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+            for (TopicPartition partition : partitions) {
+                ArrayDeque<Pending> pending = Generation.this.partitions.get(partition);
+                long next = -1;
+                while (pending != null && !pending.isEmpty() && pending.peekFirst().done) {
+                    next = pending.pollFirst().offset + 1;
+                }
+                if (next >= 0) {
+                    offsets.put(partition, new OffsetAndMetadata(next));
+                }
+            }
+            return offsets;
+        }
+
+        /** Pauses fetching while {@link #MAX_IN_FLIGHT} records are in hand, and resumes at half. */
+        private void flowControl() {
+            int inHand = inFlight.get();
+            if (inHand >= MAX_IN_FLIGHT && consumer.paused().isEmpty()) {
+                log.warn("{}: {} records in hand; pausing its partitions until half are published", stage, inHand);
+                consumer.pause(consumer.assignment());
+            } else if (inHand <= MAX_IN_FLIGHT / 2 && !consumer.paused().isEmpty()) {
+                consumer.resume(consumer.paused());
+            }
+        }
+
+        /** On close: lets what is in hand finish (for a while) and commits it. */
+        private void drain() {
+            try {
+                if (!awaitIdle(DRAIN_ON_CLOSE_MS)) {
+                    log.warn("{}: {} records still in hand at close; they will be processed again", stage,
+                            inFlight.get());
+                }
+                try {
+                    commitDone(true);
                 } catch (WakeupException e) {
-                    if (running) {
-                        log.warn("{} woken up unexpectedly; carrying on", stage);
-                    }
-                } catch (RuntimeException e) {
-                    log.error("{}: failed; reopening its consumer in {} ms", stage, RETRY_BACKOFF_MS, e);
-                    closeConsumer();
-                    generation = new Generation();
-                    backOff(RETRY_BACKOFF_MS);
-                    if (running) {
-                        consumer = clients.consumer(groupId, "switchboard-" + stage);
-                    }
+                    commitDone(true); // close() woke the consumer outside poll(): the wake-up is spent, commit again
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.warn("{}: final commit failed; the last records may be processed again: {}", stage, e.toString());
             }
-        } finally {
-            drain();
-            closeConsumer();
-            producer.close(Duration.ofSeconds(5));
-            MDC.remove("stage");
         }
-    }
 
-    /** Hands every record to the handler; true when a partition was rewound and the loop should back off. */
-    private boolean handleAll(ConsumerRecords<byte[], byte[]> records) {
-        Generation gen = generation;
-        boolean backOff = false;
-        for (TopicPartition partition : records.partitions()) {
-            ArrayDeque<Pending> pending = gen.partitions.computeIfAbsent(partition, p -> new ArrayDeque<>());
-            for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-                CompletionStage<List<ProducerRecord<byte[], byte[]>>> outputs;
+        /** Commits what is done of partitions taken away, and forgets their records (the new owner starts at the commit). */
+        private final class Revocations implements ConsumerRebalanceListener {
+            @Override
+            public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
                 try {
-                    outputs = handler.handle(record);
-                } catch (RuntimeException e) {
-                    if (e instanceof WireFormatException w && w.isTransient()) {
-                        log.warn("{}: Schema Registry unavailable at {}-{}@{}, retrying in {} ms: {}", stage,
-                                record.topic(), record.partition(), record.offset(), RETRY_BACKOFF_MS, e.getMessage());
-                        consumer.seek(partition, record.offset());
-                        backOff = true;
-                        break;
+                    Map<TopicPartition, OffsetAndMetadata> offsets = doneOffsets(partitions);
+                    if (!offsets.isEmpty()) {
+                        consumer.commitSync(offsets, Duration.ofSeconds(5));
                     }
-                    outputs = CompletableFuture.completedFuture(deadLetter(record, e));
+                } catch (RuntimeException e) {
+                    log.warn("{}: commit on revocation failed; those records may be processed again: {}", stage, e.toString());
                 }
-                Pending p = new Pending(record.offset());
-                pending.addLast(p);
-                gen.inFlight.incrementAndGet();
-                outputs.whenComplete((out, error) -> publish(gen, p, record, out, error));
+                partitions.forEach(Generation.this.partitions::remove);
+            }
+
+            @Override
+            public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+            }
+
+            @Override
+            public void onPartitionsLost(java.util.Collection<TopicPartition> partitions) {
+                partitions.forEach(Generation.this.partitions::remove);
             }
         }
-        return backOff;
     }
 
     /** Sends a record's outputs (or its dead letter); the record is done when the broker has them all. */
@@ -285,110 +359,11 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
                 e.getClass().getName() + ": " + e.getMessage(), null, 0)));
     }
 
-    /** Commits each partition up to its last record whose outputs are all acknowledged, and forgets those records. */
-    private void commitDone(boolean sync) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = doneOffsets(generation.partitions.keySet());
-        lastCommitMs = System.currentTimeMillis();
-        if (offsets.isEmpty()) {
-            return;
-        }
-        if (sync) {
-            consumer.commitSync(offsets, Duration.ofSeconds(5));
-        } else {
-            consumer.commitAsync(offsets, (committed, error) -> {
-                if (error != null) {
-                    log.warn("{}: offset commit failed; those records may be processed again: {}", stage, error.toString());
-                }
-            });
-        }
-    }
 
-    private Map<TopicPartition, OffsetAndMetadata> doneOffsets(java.util.Collection<TopicPartition> partitions) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (TopicPartition partition : partitions) {
-            ArrayDeque<Pending> pending = generation.partitions.get(partition);
-            long next = -1;
-            while (pending != null && !pending.isEmpty() && pending.peekFirst().done) {
-                next = pending.pollFirst().offset + 1;
-            }
-            if (next >= 0) {
-                offsets.put(partition, new OffsetAndMetadata(next));
-            }
-        }
-        return offsets;
-    }
 
-    /** Pauses fetching while {@link #MAX_IN_FLIGHT} records are in hand, and resumes at half. */
-    private void flowControl() {
-        int inFlight = generation.inFlight.get();
-        if (inFlight >= MAX_IN_FLIGHT && consumer.paused().isEmpty()) {
-            log.warn("{}: {} records in hand; pausing its partitions until half are published", stage, inFlight);
-            consumer.pause(consumer.assignment());
-        } else if (inFlight <= MAX_IN_FLIGHT / 2 && !consumer.paused().isEmpty()) {
-            consumer.resume(consumer.paused());
-        }
-    }
 
-    /** On close: lets what is in hand finish (for a while) and commits it. */
-    private void drain() {
-        try {
-            if (!generation.awaitIdle(DRAIN_ON_CLOSE_MS)) {
-                log.warn("{}: {} records still in hand at close; they will be processed again", stage,
-                        generation.inFlight.get());
-            }
-            try {
-                commitDone(true);
-            } catch (WakeupException e) {
-                commitDone(true); // close() woke the consumer outside poll(): the wake-up is spent, commit again
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.warn("{}: final commit failed; the last records may be processed again: {}", stage, e.toString());
-        }
-    }
 
-    /** Commits what is done of partitions taken away, and forgets their records (the new owner starts at the commit). */
-    private final class Revocations implements ConsumerRebalanceListener {
-        @Override
-        public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
-            try {
-                Map<TopicPartition, OffsetAndMetadata> offsets = doneOffsets(partitions);
-                if (!offsets.isEmpty()) {
-                    consumer.commitSync(offsets, Duration.ofSeconds(5));
-                }
-            } catch (RuntimeException e) {
-                log.warn("{}: commit on revocation failed; those records may be processed again: {}", stage, e.toString());
-            }
-            partitions.forEach(generation.partitions::remove);
-        }
 
-        @Override
-        public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
-        }
-
-        @Override
-        public void onPartitionsLost(java.util.Collection<TopicPartition> partitions) {
-            partitions.forEach(generation.partitions::remove);
-        }
-    }
-
-    private void backOff(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
-    }
-
-    private void closeConsumer() {
-        try {
-            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
-        } catch (RuntimeException e) {
-            log.warn("{}: error closing consumer: {}", stage, e.toString());
-        }
-    }
 
     @Override
     public String name() {
@@ -401,18 +376,24 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
      */
     @Override
     public Health check() {
+        long lastPollMs = loop.lastPollMs();
         long sincePoll = System.currentTimeMillis() - lastPollMs;
-        boolean up = thread.isAlive() && lastPollMs > 0 && sincePoll < 10_000 && !assignment.isEmpty();
+        boolean up = loop.alive() && lastPollMs > 0 && sincePoll < 10_000 && !assignment.isEmpty();
+        Generation current = generation;
         return new Health(up, java.util.Map.of("topic", topic, "assignment", assignment,
-                "lastPollMsAgo", lastPollMs == 0 ? -1 : sincePoll, "inFlight", generation.inFlight.get()));
+                "lastPollMsAgo", lastPollMs == 0 ? -1 : sincePoll, "inFlight", current == null ? 0 : current.inFlight.get()));
     }
 
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
+        loop.close(Duration.ofSeconds(15));
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    /** The Schema Registry retry's wait, on the poll thread: the partition was rewound, so nothing is skipped. */
+    private static void pause(long millis) {
         try {
-            thread.join(15_000);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -3,7 +3,6 @@ package dev.switchboard.platform.kafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,29 +11,52 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Follows what a group-less consumer is assigned, on a daemon thread of its own, handing each
- * record to a handler until closed: the shared part of the views, listeners and readers that keep
- * state from the log. A record the handler throws on is logged and skipped, so one bad record
- * does not stop the follower. {@link #close} wakes the consumer, waits for the thread and closes
+ * Follows what a group-less consumer is assigned, on a {@link PollLoop} daemon thread of its own,
+ * handing each record to a handler until closed: the shared part of the views, listeners and
+ * readers that keep state from the log. A record the handler throws on is logged and skipped, so
+ * one bad record does not stop the follower; a failing consumer is polled again after the loop's
+ * back-off, from where it was. {@link #close} wakes the consumer, waits for the thread and closes
  * the consumer.
  */
 public final class LogFollower implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LogFollower.class);
     private static final Duration METADATA_WAIT = Duration.ofSeconds(30);
+    private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
 
-    private final String name;
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final Consumer<ConsumerRecord<byte[], byte[]>> handler;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final PollLoop loop;
 
     /** @param consumer assigned and positioned; the follower owns it from now on */
     public LogFollower(String name, KafkaConsumer<byte[], byte[]> consumer, Consumer<ConsumerRecord<byte[], byte[]>> handler) {
-        this.name = name;
-        this.consumer = consumer;
-        this.handler = handler;
-        this.thread = Thread.ofPlatform().daemon().name(name).start(this::run);
+        PollLoop.Session session = new PollLoop.Session() {
+            @Override
+            public void poll() {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL_TIMEOUT)) {
+                    try {
+                        handler.accept(record);
+                    } catch (RuntimeException e) {
+                        log.warn("{}: skipping unreadable {} record at {}-{}: {}", name, record.topic(), record.partition(),
+                                record.offset(), e.getMessage());
+                    }
+                }
+            }
+
+            @Override
+            public void wakeup() {
+                consumer.wakeup();
+            }
+
+            @Override
+            public void close(boolean orderly) {
+                consumer.close();
+            }
+
+            @Override
+            public boolean reopenAfterFailure() {
+                return false; // the consumer keeps its position: poll it again
+            }
+        };
+        this.loop = new PollLoop(name, () -> session, true).start();
     }
 
     /** Every partition of {@code topic}. */
@@ -59,35 +81,8 @@ public final class LogFollower implements AutoCloseable {
         return consumer;
     }
 
-    private void run() {
-        try {
-            while (running) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    try {
-                        handler.accept(record);
-                    } catch (RuntimeException e) {
-                        log.warn("{}: skipping unreadable {} record at {}-{}: {}", name, record.topic(), record.partition(),
-                                record.offset(), e.getMessage());
-                    }
-                }
-            }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            log.error("{} stopped", name, e);
-        } finally {
-            consumer.close();
-        }
-    }
-
     @Override
     public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.close(Duration.ofSeconds(5));
     }
 }

@@ -101,10 +101,11 @@ final class BenchCommand implements Runnable {
                     System.out.print(Table.of(step.rows()));
                     return step.whole() ? 0 : 1;
                 }
+                double startRate = load.rate;
                 List<List<String>> table = new ArrayList<>();
                 double held = 0;
                 Map<String, String> heldRows = null;
-                for (double rate = load.rate; upTo == null || rate <= upTo; rate = Math.ceil(rate * 1.25)) {
+                for (double rate = startRate; upTo == null || rate <= upTo; rate = Math.ceil(rate * 1.25)) {
                     Step step = measure(c, providers, rate);
                     boolean holds = step.whole() && step.p99Micros() <= FIND_MAX_P99_MICROS;
                     table.add(List.of(String.format(Locale.ROOT, "%.0f/s", rate), step.rows().get("latency p50"),
@@ -122,7 +123,7 @@ final class BenchCommand implements Runnable {
                 Map<String, String> summary = new LinkedHashMap<>();
                 summary.put("machine", Load.machine());
                 summary.put("method", String.format(Locale.ROOT, "rate stepped up by a quarter from %.0f/s, each step %d s "
-                        + "after %d s warm-up, to %s (%d ms)", load.rate, load.duration.toSeconds(), load.warmup.toSeconds(),
+                        + "after %d s warm-up, to %s (%d ms)", startRate, load.duration.toSeconds(), load.warmup.toSeconds(),
                         provider == null ? "the planner's choice" : provider, providerLatency.toMillis()));
                 summary.put("highest rate held", held == 0 ? "none (the first step failed)" : String.format(Locale.ROOT, "%.0f/s", held));
                 if (heldRows != null) {

@@ -101,7 +101,12 @@ final class ShareSlot {
      */
     PollLoop.Session open() {
         ShareConsumer<byte[], byte[]> current = consumers.get();
-        current.subscribe(List.of(topic));
+        try {
+            current.subscribe(List.of(topic));
+        } catch (RuntimeException e) {
+            current.close();
+            throw e;
+        }
         return new PollLoop.Session() {
             @Override
             public void poll() {

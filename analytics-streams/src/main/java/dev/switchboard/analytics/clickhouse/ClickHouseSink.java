@@ -84,7 +84,17 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
      */
     private PollLoop.Session open() {
         KafkaConsumer<byte[], byte[]> opened = clients.consumer(GROUP_ID, "switchboard-clickhouse-sink");
+        try {
+            subscribe(opened);
+        } catch (RuntimeException e) {
+            opened.close();
+            throw e;
+        }
         consumer = opened;
+        return session(opened);
+    }
+
+    private void subscribe(KafkaConsumer<byte[], byte[]> opened) {
         opened.subscribe(List.of(Topics.ATTEMPTS.name(), Topics.FEEDBACK.name(), Topics.DLQ.name(), Topics.AUDIT.name(),
                 Topics.PROVIDER_STATS.name(), Topics.PLANS.name()), new ConsumerRebalanceListener() {
                     @Override
@@ -113,6 +123,9 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
                     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     }
                 });
+    }
+
+    private PollLoop.Session session(KafkaConsumer<byte[], byte[]> opened) {
         return new PollLoop.Session() {
             @Override
             public void poll() {

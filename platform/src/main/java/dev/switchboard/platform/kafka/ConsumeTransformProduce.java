@@ -122,7 +122,12 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
 
         Generation() {
             this.consumer = clients.consumer(groupId, "switchboard-" + stage);
-            consumer.subscribe(List.of(topic), new Revocations());
+            try {
+                consumer.subscribe(List.of(topic), new Revocations());
+            } catch (RuntimeException e) {
+                consumer.close();
+                throw e;
+            }
             generation = this;
         }
 

@@ -79,7 +79,7 @@ final class BenchCommand implements Runnable {
         ConfigOptions config;
 
         /** What one rate gave. */
-        record Step(double rate, Map<String, String> rows, boolean whole, long p99Micros) {
+        record Step(Map<String, String> rows, boolean whole, long p99Micros) {
         }
 
         @Override
@@ -209,7 +209,7 @@ final class BenchCommand implements Runnable {
                     "%.2f ms (all processes, load generator included, from sending the first measured request to the last reply)",
                     cpuMs / (double) measuredRequests));
             hops.summary().forEach(rows::put);
-            return new Step(rate, rows, whole, latency.getValueAtPercentile(99));
+            return new Step(rows, whole, latency.getValueAtPercentile(99));
         }
 
     }

@@ -57,9 +57,11 @@ final class BenchWorkersCommand implements Callable<Integer> {
             throw new CliException("--tasks must be at least 1", 2);
         }
         StackConnection c = new StackConnection(config);
-        ProviderSpec spec = c.config.providers().stream().filter(p -> p.name().equals(provider)).findFirst()
-                .orElseThrow(() -> new CliException("--provider " + provider + " is not configured; these are: "
-                        + c.config.providers().stream().map(ProviderSpec::name).toList(), 2));
+        if (!c.config.hasProvider(provider)) {
+            throw new CliException("--provider " + provider + " is not configured; these are: "
+                    + c.config.providers().stream().map(ProviderSpec::name).toList(), 2);
+        }
+        ProviderSpec spec = c.config.provider(provider);
         try (SimulatedLatency latency = new SimulatedLatency(c, List.of(provider), latencyMs())) {
             return run(c, spec);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
 import dev.switchboard.avro.ProviderHealth;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.ProviderHealthView;
 import dev.switchboard.platform.kafka.TopicReader;
 import dev.switchboard.platform.kafka.Topics;
 import picocli.CommandLine.Command;
@@ -64,7 +65,7 @@ final class StatsCommand implements Callable<Integer> {
         Map<String, ProviderHealth> latest = new TreeMap<>();
         for (var record : TopicReader.readToEnd(stack.clients, List.of(Topics.PROVIDER_HEALTH.name()), r -> true)) {
             ProviderHealth health = stack.codec.decode(Topics.PROVIDER_HEALTH, record.value());
-            latest.merge(health.getProvider(), health, (old, now) -> now.getChangedAtMs() >= old.getChangedAtMs() ? now : old);
+            latest.merge(health.getProvider(), health, ProviderHealthView.LATEST);
         }
         if (latest.isEmpty()) {
             System.out.println("No worker pool has reported on llm.provider-health yet.");

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -42,6 +43,8 @@ final class AdaptiveLimit {
     private final SimpleLimiter<Void> limiter;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition freed = lock.newCondition();
+    /** Calls waiting on {@link #freed}: a call that ends takes the lock to wake one only when there is one. */
+    private final AtomicInteger waiting = new AtomicInteger();
 
     /**
      * @param max         the most calls ever in flight (the provider's max.concurrent, else the pool's max.in.flight)
@@ -72,6 +75,7 @@ final class AdaptiveLimit {
         if (listener.isEmpty()) {
             long deadline = System.nanoTime() + maxWait.toNanos();
             lock.lock();
+            waiting.incrementAndGet();
             try {
                 while ((listener = limiter.acquire(null)).isEmpty()) {
                     long left = deadline - System.nanoTime();
@@ -81,6 +85,7 @@ final class AdaptiveLimit {
                     freed.awaitNanos(left);
                 }
             } finally {
+                waiting.decrementAndGet();
                 lock.unlock();
             }
         }
@@ -107,6 +112,9 @@ final class AdaptiveLimit {
     }
 
     private void wake(boolean all) {
+        if (waiting.get() == 0) {
+            return;
+        }
         lock.lock();
         try {
             if (all) {

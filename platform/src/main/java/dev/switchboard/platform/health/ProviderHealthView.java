@@ -7,6 +7,7 @@ import dev.switchboard.platform.kafka.Topics;
 
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BinaryOperator;
 
 /**
  * Every provider's latest circuit state, read from the compacted {@code llm.provider-health}, so
@@ -14,11 +15,14 @@ import java.util.TreeMap;
  */
 public final class ProviderHealthView implements AutoCloseable {
 
+    /** Of two reports on one provider, the later: what every reader of {@code llm.provider-health} keeps. */
+    public static final BinaryOperator<ProviderHealth> LATEST =
+            (old, now) -> now.getChangedAtMs() >= old.getChangedAtMs() ? now : old;
+
     private final CompactedTopicView<ProviderHealth> view;
 
     public ProviderHealthView(KafkaClients clients, Codec codec) {
-        this.view = new CompactedTopicView<>(clients, codec, Topics.PROVIDER_HEALTH, ProviderHealth::getProvider,
-                (old, now) -> now.getChangedAtMs() >= old.getChangedAtMs() ? now : old);
+        this.view = new CompactedTopicView<>(clients, codec, Topics.PROVIDER_HEALTH, ProviderHealth::getProvider, LATEST);
     }
 
     /** True when the latest report for {@code provider} says its circuit is OPEN. */

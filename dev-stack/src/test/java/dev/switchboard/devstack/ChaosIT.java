@@ -50,7 +50,6 @@ class ChaosIT {
         s.put(SwitchboardConfig.PLANNER_STRATEGY, "static");
         s.put(SwitchboardConfig.PLANNER_RANKING, "sim-flaky,sim-fast,sim-strong");
         s.put("provider.sim-flaky.timeout.ms", "1000");
-        s.put(SwitchboardConfig.WORKER_RECORD_LOCK_MS, "3000");
         s.put(SwitchboardConfig.WORKER_MAX_IN_FLIGHT, "64");
         // This suite is about loss, not circuits: keep sim-flaky's circuit closed at 40 % failures.
         s.put(SwitchboardConfig.CIRCUIT_FAILURE_RATE, "95");
@@ -163,7 +162,6 @@ class ChaosIT {
                 "schema.registry.url=" + config.schemaRegistryUrl(),
                 "workers.providers=sim-flaky",
                 "workers.max.in.flight=64",
-                "workers.record.lock.ms=3000",
                 "workers.circuit.failure.rate.threshold=95",
                 "provider.sim-flaky.timeout.ms=1000",
                 "provider.sim-flaky.base.url=" + config.provider("sim-flaky").baseUrl(),

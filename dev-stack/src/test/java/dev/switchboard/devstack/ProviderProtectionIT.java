@@ -51,8 +51,7 @@ class ProviderProtectionIT {
         it = new StackFixture(dataDir, Map.of(
                 SwitchboardConfig.CIRCUIT_WINDOW, "4",
                 SwitchboardConfig.CIRCUIT_MINIMUM_CALLS, "4",
-                SwitchboardConfig.CIRCUIT_OPEN_MS, "120000",
-                SwitchboardConfig.WORKER_CONSUMERS, "1"));
+                SwitchboardConfig.CIRCUIT_OPEN_MS, "120000"));
         stack = it.stack;
         codec = it.codec;
         producer = it.producer;

@@ -32,7 +32,6 @@ import java.util.function.Predicate;
 public final class TaskOutcomes {
 
     public static final String STAGE = "provider-worker";
-    public static final String DELIVERY_LIMIT_REACHED = "DELIVERY_LIMIT_REACHED";
 
     private final Codec codec;
     private final Predicate<String> circuitOpen;
@@ -133,20 +132,6 @@ public final class TaskOutcomes {
     public List<ProducerRecord<byte[], byte[]>> expired(ProviderTask task, long nowMs) {
         return List.of(Replies.deadlineExceeded(codec, task.getRequest(), "calling " + task.getSteps().get(task.getStepIndex())
                 .getProvider(), task.getAttempt() - 1, nowMs));
-    }
-
-    /** A task delivered {@code deliveries} times without an outcome: dead-lettered and answered FAILED. */
-    public List<ProducerRecord<byte[], byte[]>> deliveryLimitReached(ConsumerRecord<byte[], byte[]> source, ProviderTask task,
-                                                                     int deliveries, long nowMs) {
-        String why = "delivered " + deliveries + " times without an outcome (workers crashed or stalled on it)";
-        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(2);
-        out.add(DeadLetters.record(codec, DeadLetters.of(source, STAGE, DELIVERY_LIMIT_REACHED, why,
-                task == null ? null : task.getRequestId(), task == null ? 0 : task.getAttempt())));
-        if (task != null) {
-            out.add(codec.record(Topics.replies(task.getRequest().getReplyTo()), task.getRequestId(),
-                    Replies.failed(task.getRequest(), DELIVERY_LIMIT_REACHED, why, task.getAttempt(), nowMs)));
-        }
-        return out;
     }
 
     private static LlmReply.Builder reply(ProviderTask task, long nowMs) {

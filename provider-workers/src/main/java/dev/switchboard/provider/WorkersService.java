@@ -7,9 +7,7 @@ import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.health.ProviderHealthView;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
-import dev.switchboard.platform.kafka.TopicBootstrap;
 import dev.switchboard.provider.openai.OpenAiCompatibleClient;
-import org.apache.kafka.clients.admin.Admin;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,15 +20,8 @@ public final class WorkersService implements Service {
     private final ProviderHealthView health;
 
     public WorkersService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
-        try (Admin admin = clients.admin("switchboard-workers-bootstrap")) {
-            for (String name : config.workerProviders()) {
-                TopicBootstrap.configureShareGroup(admin, WorkerPool.groupId(name), config.workerRecordLockMs(),
-                        config.workerMaxInFlight(), config.topicPartitions());
-            }
-        }
         this.health = new ProviderHealthView(clients, codec);
-        WorkerPool.Options options = new WorkerPool.Options(config.workerConsumersPerPool(), config.workerMaxInFlight(),
-                config.workerDeliveryLimit(), config.workerRecordLockMs(), config.circuit(), health::isOpen);
+        WorkerPool.Options options = new WorkerPool.Options(config.workerMaxInFlight(), config.circuit(), health::isOpen);
         for (String name : config.workerProviders()) {
             ProviderSpec spec = config.provider(name);
             pools.add(new WorkerPool(new OpenAiCompatibleClient(spec), clients, codec, options));

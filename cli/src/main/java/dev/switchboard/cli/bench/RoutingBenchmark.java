@@ -167,7 +167,6 @@ public final class RoutingBenchmark {
     static SwitchboardConfig config(RoutingDataset data, Settings s, Path dir) {
         Map<String, String> o = FreePorts.stack(dir);
         o.put(SwitchboardConfig.TOPIC_PARTITIONS, "1");
-        o.put(SwitchboardConfig.WORKER_CONSUMERS, "1");
         o.put(SwitchboardConfig.PLANNER_STRATEGY, s.strategy());
         o.put(SwitchboardConfig.PLANNER_RANKING, "");
         o.put(SwitchboardConfig.ROUTING_SEED, Long.toString(s.seed()));

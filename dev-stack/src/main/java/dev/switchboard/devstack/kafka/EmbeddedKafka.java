@@ -96,10 +96,6 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("share.coordinator.state.topic.num.partitions", "5");
         p.put("group.initial.rebalance.delay.ms", "0");
-        // Let share groups choose record locks down to 1 s (the broker default floor is 15 s), for failure drills.
-        p.put("group.share.min.record.lock.duration.ms", "1000");
-        // Let a share group hold up to 10,000 records in flight per partition (the broker default caps groups at 4,000).
-        p.put("group.share.max.partition.max.record.locks", "10000");
         p.put("auto.create.topics.enable", "true");
         p.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
         p.putAll(extraConfig);

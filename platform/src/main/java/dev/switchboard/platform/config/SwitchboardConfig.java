@@ -33,7 +33,6 @@ public record SwitchboardConfig(
         int plannerMaxSteps,
         String plannerStrategy,
         List<String> workerProviders,
-        int workerConsumersPerPool,
         int workerMaxInFlight,
         Path dataDir,
         int kafkaPort,
@@ -43,8 +42,6 @@ public record SwitchboardConfig(
         long simulatorSeed,
         List<SimulatedProviderSpec> simulatedProviders,
         int dlqMaxReplays,
-        int workerRecordLockMs,
-        int workerDeliveryLimit,
         CircuitSettings circuit,
         int healthPort,
         AnalyticsSettings analytics,
@@ -166,7 +163,6 @@ public record SwitchboardConfig(
     public static final String PLANNER_MAX_STEPS = "planner.max.steps";
     public static final String PLANNER_STRATEGY = "planner.strategy";
     public static final String WORKER_PROVIDERS = "workers.providers";
-    public static final String WORKER_CONSUMERS = "workers.consumers.per.pool";
     public static final String WORKER_MAX_IN_FLIGHT = "workers.max.in.flight";
     public static final String DATA_DIR = "dev.data.dir";
     public static final String KAFKA_PORT = "dev.kafka.port";
@@ -176,8 +172,6 @@ public record SwitchboardConfig(
     public static final String SIMULATOR_SEED = "simulator.seed";
     public static final String SIMULATOR_PROVIDERS = "simulator.providers";
     public static final String DLQ_MAX_REPLAYS = "dlq.max.replays";
-    public static final String WORKER_RECORD_LOCK_MS = "workers.record.lock.ms";
-    public static final String WORKER_DELIVERY_LIMIT = "workers.delivery.limit";
 
     private static final ConfigDef.Validator NON_BLANK = new ConfigDef.NonEmptyString();
     private static final ConfigDef.Validator NON_EMPTY_LIST = (name, value) -> {
@@ -210,9 +204,9 @@ public record SwitchboardConfig(
     public SwitchboardConfig withClickHouse(boolean enabled) {
         AnalyticsSettings a = analytics;
         return new SwitchboardConfig(bootstrapServers, schemaRegistryUrl, topicPartitions, topicReplicationFactor, providers,
-                plannerRanking, plannerMaxSteps, plannerStrategy, workerProviders, workerConsumersPerPool, workerMaxInFlight, dataDir, kafkaPort,
+                plannerRanking, plannerMaxSteps, plannerStrategy, workerProviders, workerMaxInFlight, dataDir, kafkaPort,
                 kafkaControllerPort, registryPort, simulatorPort, simulatorSeed, simulatedProviders, dlqMaxReplays,
-                workerRecordLockMs, workerDeliveryLimit, circuit, healthPort,
+                circuit, healthPort,
                 new AnalyticsSettings(a.enabled(), enabled, a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword(),
                         a.windowGrace(), a.sinkBatchSize(), a.sinkFlush(), a.stateDir(), a.devClickhousePort(),
                         a.devClickhouseTcpPort()), routing, planning);
@@ -273,19 +267,9 @@ public record SwitchboardConfig(
                                 + "a FAILED reply with BUDGET_EXCEEDED; cheapest: only the cheapest eligible provider).")
                 .define(WORKER_PROVIDERS, Type.LIST, List.of(), Importance.MEDIUM,
                         "Providers this process runs worker pools for; empty means all.")
-                .define(WORKER_CONSUMERS, Type.INT, 32, Range.between(1, 512), Importance.MEDIUM,
-                        "Share consumers per worker pool. A consumer takes no new task until every task of its "
-                                + "last poll has ended, so a task waits only while every consumer is busy: with calls "
-                                + "of L seconds, one frees every L / consumers seconds.")
                 .define(WORKER_MAX_IN_FLIGHT, Type.INT, 1024, Range.between(1, 100_000), Importance.MEDIUM,
-                        "Most provider calls in flight per pool, spread over its consumers (each polls at most "
-                                + "max.in.flight / consumers tasks).")
-                .define(WORKER_RECORD_LOCK_MS, Type.INT, 30_000, Range.atLeast(1_000), Importance.MEDIUM,
-                        "How long a worker holds a task before the broker hands it to another worker "
-                                + "(share.record.lock.duration.ms of the pools' share groups); longer than provider timeouts.")
-                .define(WORKER_DELIVERY_LIMIT, Type.INT, 5, Range.between(2, 10), Importance.MEDIUM,
-                        "The broker's group.share.delivery.count.limit: a task delivered this often is dead-lettered "
-                                + "instead of run, before the broker archives it.")
+                        "Most provider calls in flight per pool in one worker process (the adaptive limit moves "
+                                + "below it); the pool takes a task from Kafka whenever a call ends.")
                 .define(CIRCUIT_FAILURE_RATE, Type.DOUBLE, 50.0, Range.between(1.0, 100.0), Importance.MEDIUM,
                         "Failure rate in percent (timeouts, connection errors, 429, 5xx) that opens a provider's circuit.")
                 .define(CIRCUIT_WINDOW, Type.INT, 20, Range.atLeast(1), Importance.LOW, "Calls the failure rate is taken over.")
@@ -344,7 +328,7 @@ public record SwitchboardConfig(
                     .define(p + "output.price.per.mtok", Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
                             "USD per million output tokens.")
                     .define(p + "timeout.ms", Type.LONG, 20_000L, Range.atLeast(1), Importance.MEDIUM,
-                            "Timeout of one call to " + name + "; keep it below workers.record.lock.ms.")
+                            "Timeout of one call to " + name + ".")
                     .define(p + "requests.per.minute", Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
                             "Most calls a worker process makes to " + name + " a minute; 0: no limit.")
                     .define(p + "tokens.per.minute", Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
@@ -579,11 +563,10 @@ public record SwitchboardConfig(
                 providers, ranking.isEmpty() ? providerNames : ranking, (Integer) v.get(PLANNER_MAX_STEPS),
                 (String) v.get(PLANNER_STRATEGY),
                 workerProviders.isEmpty() ? providerNames : workerProviders,
-                (Integer) v.get(WORKER_CONSUMERS), (Integer) v.get(WORKER_MAX_IN_FLIGHT),
+                (Integer) v.get(WORKER_MAX_IN_FLIGHT),
                 Path.of((String) v.get(DATA_DIR)), (Integer) v.get(KAFKA_PORT), (Integer) v.get(KAFKA_CONTROLLER_PORT),
                 (Integer) v.get(REGISTRY_PORT), (Integer) v.get(SIMULATOR_PORT), (Long) v.get(SIMULATOR_SEED),
-                simulated, (Integer) v.get(DLQ_MAX_REPLAYS), (Integer) v.get(WORKER_RECORD_LOCK_MS),
-                (Integer) v.get(WORKER_DELIVERY_LIMIT),
+                simulated, (Integer) v.get(DLQ_MAX_REPLAYS),
                 new CircuitSettings(((Double) v.get(CIRCUIT_FAILURE_RATE)).floatValue(), (Integer) v.get(CIRCUIT_WINDOW),
                         (Integer) v.get(CIRCUIT_MINIMUM_CALLS), Duration.ofMillis((Long) v.get(CIRCUIT_OPEN_MS)),
                         Duration.ofMillis((Long) v.get(PERMIT_WAIT_MS)), (String) v.get(CONTENT_FILTERED)),

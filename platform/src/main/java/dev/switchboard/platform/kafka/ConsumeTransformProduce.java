@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,20 +30,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntSupplier;
 
 /**
- * The loop of a stateless stage (planner, router): poll records, hand each to a handler, publish
- * what it returns as soon as it is known, and commit each partition's offsets up to the last record
- * whose outputs the broker has acknowledged. The poll thread never waits for a send or for the
- * handler's own work ({@link AsyncRecordHandler}), so one slow record holds back only its own
- * outputs, and the offsets behind it. At least once: a crash between send and commit re-processes
- * what was not committed, and downstream consumers drop duplicates by requestId and attempt.
+ * The loop of a stateless stage (planner, router, each provider's worker pool): poll records, hand
+ * each to a handler, publish what it returns as soon as it is known, and commit each partition's
+ * offsets up to its oldest record whose outputs the broker has not yet acknowledged. The poll thread
+ * never waits for a send or for the handler's own work ({@link AsyncRecordHandler}), so one slow
+ * record holds back only its own outputs and the commit behind it, never another record. At least
+ * once: a crash between send and commit processes again what was not done, and downstream
+ * consumers drop duplicates by requestId and attempt.
  *
  * <p>A record the handler rejects, or whose bytes cannot be decoded, is published to {@code llm.dlq}
  * with its original key, value and headers and the loop moves on. When the Schema Registry is
  * unreachable the partition is rewound to that record and retried after a back-off: the bytes may be
- * fine, so they are not dead-lettered. At most {@link #MAX_IN_FLIGHT} records are being handled or
- * published at once; past that the loop pauses its partitions until half of them are done.
+ * fine, so they are not dead-lettered. At most a set number of records ({@link #MAX_IN_FLIGHT} unless
+ * given, a worker pool's adaptive concurrency limit) are handled or published at once: records a
+ * poll brings beyond that wait in the loop, its partitions paused, and each is handed over the
+ * moment a record in hand is done.
+ *
+ * <p>A commit carries, besides the offset, which records after it are done ({@link CommitProgress});
+ * the next owner of the partition skips those. So after a crash only the records that were
+ * unfinished run again, however long the oldest of them took.
  */
 public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck {
 
@@ -56,6 +65,8 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     private static final long DRAIN_ON_CLOSE_MS = 10_000;
 
     private final String stage;
+    private final String name;
+    private final IntSupplier maxInHand;
     private final String topic;
     private final Codec codec;
     private final KafkaClients clients;
@@ -77,14 +88,26 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
 
     public ConsumeTransformProduce(String stage, String groupId, String topic, KafkaClients clients, Codec codec,
                                    AsyncRecordHandler handler) {
+        this(stage, "switchboard-" + stage, groupId, topic, clients, codec, handler, () -> MAX_IN_FLIGHT);
+    }
+
+    /**
+     * @param stage     the stage named in dead letters and in health
+     * @param name      the loop's thread, the clients' id and the name in logs
+     * @param maxInHand records handled or published at once, at most; read at every poll, so it may move
+     */
+    public ConsumeTransformProduce(String stage, String name, String groupId, String topic, KafkaClients clients,
+                                   Codec codec, AsyncRecordHandler handler, IntSupplier maxInHand) {
         this.stage = stage;
+        this.name = name;
+        this.maxInHand = maxInHand;
         this.topic = topic;
         this.codec = codec;
         this.handler = handler;
         this.clients = clients;
         this.groupId = groupId;
-        this.producer = clients.producer("switchboard-" + stage);
-        this.loop = new PollLoop("switchboard-" + stage, Generation::new, false);
+        this.producer = clients.producer(name);
+        this.loop = new PollLoop(name, Generation::new, false);
     }
 
     public void start() {
@@ -116,12 +139,20 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         final KafkaConsumer<byte[], byte[]> consumer;
         /** Each partition's records in offset order; the poll thread's alone. */
         final Map<TopicPartition, ArrayDeque<Pending>> partitions = new HashMap<>();
+        /** What the last commit of each assigned partition said was done: records to skip. */
+        final Map<TopicPartition, CommitProgress> resumed = new HashMap<>();
+        /** Each partition's last commit (offset and progress), so an unchanged one is not sent again. */
+        final Map<TopicPartition, OffsetAndMetadata> lastCommitted = new HashMap<>();
+        /** Records fetched and not yet handed to the handler (the most allowed were in hand), in fetch order. */
+        final ArrayDeque<ConsumerRecord<byte[], byte[]>> waiting = new ArrayDeque<>();
+        /** Whether the poll thread waits for a record in hand to be done. */
+        private volatile boolean wantRoom;
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         private long lastCommitMs;
 
         Generation() {
-            this.consumer = clients.consumer(groupId, "switchboard-" + stage);
+            this.consumer = clients.consumer(groupId, name);
             try {
                 consumer.subscribe(List.of(topic), new Revocations());
             } catch (RuntimeException e) {
@@ -133,22 +164,30 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
 
         @Override
         public void poll() {
-            ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
+            int max = Math.max(1, maxInHand.getAsInt());
+            if (!waiting.isEmpty() && inFlight.get() >= max) {
+                awaitRoom(max, COMMIT_INTERVAL_MS);
+            }
+            // Records already waiting for room: look for rebalances and commits, but do not wait for more.
+            ConsumerRecords<byte[], byte[]> records = consumer.poll(waiting.isEmpty() ? POLL_TIMEOUT : Duration.ZERO);
             long now = System.currentTimeMillis();
             if (!consumer.assignment().isEmpty()) {
                 assigned.countDown();
             }
             assignment = consumer.assignment().stream().map(Object::toString).sorted().toList();
-            boolean backOff = !records.isEmpty() && handleAll(records);
+            for (TopicPartition partition : records.partitions()) {
+                waiting.addAll(records.records(partition));
+            }
+            boolean backOff = dispatch(max);
             Throwable failed = failure.get();
             if (failed != null) {
                 // Nothing after the failed record is committed: the consumer is reopened and resumes there.
-                throw new KafkaException(stage + ": publishing outputs failed", failed);
+                throw new KafkaException(name + ": publishing outputs failed", failed);
             }
             if (now - lastCommitMs >= COMMIT_INTERVAL_MS) {
                 commitDone(false);
             }
-            flowControl();
+            flowControl(max);
             if (backOff) {
                 pause(RETRY_BACKOFF_MS);
             }
@@ -168,10 +207,26 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         }
 
         void finished() {
-            if (inFlight.decrementAndGet() == 0) {
+            if (inFlight.decrementAndGet() == 0 || wantRoom) {
                 synchronized (this) {
                     notifyAll();
                 }
+            }
+        }
+
+        /** Waits, for at most {@code timeoutMs}, until fewer than {@code max} records are in hand. */
+        private synchronized void awaitRoom(int max, long timeoutMs) {
+            long deadline = System.currentTimeMillis() + timeoutMs;
+            wantRoom = true;
+            try {
+                long left;
+                while (inFlight.get() >= max && (left = deadline - System.currentTimeMillis()) > 0) {
+                    wait(left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                wantRoom = false;
             }
         }
 
@@ -187,36 +242,52 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
             return true;
         }
 
-        /** Hands every record to the handler; true when a partition was rewound and the loop should back off. */
-        private boolean handleAll(ConsumerRecords<byte[], byte[]> records) {
+        /**
+         * Hands waiting records to the handler, oldest first, while fewer than {@code max} are in hand;
+         * true when a partition was rewound and the loop should back off. Records are handed over in
+         * the order they were fetched, so each partition's records in hand are in offset order and
+         * every waiting record comes after them: the commit never passes a record not yet handled.
+         */
+        private boolean dispatch(int max) {
             Generation gen = this;
             boolean backOff = false;
-            for (TopicPartition partition : records.partitions()) {
+            while (!waiting.isEmpty() && inFlight.get() < max) {
+                ConsumerRecord<byte[], byte[]> record = waiting.pollFirst();
+                TopicPartition partition = new TopicPartition(record.topic(), record.partition());
                 ArrayDeque<Pending> pending = gen.partitions.computeIfAbsent(partition, p -> new ArrayDeque<>());
-                for (ConsumerRecord<byte[], byte[]> record : records.records(partition)) {
-                    CompletionStage<List<ProducerRecord<byte[], byte[]>>> outputs;
-                    try {
-                        outputs = handler.handle(record);
-                    } catch (RuntimeException e) {
-                        if (e instanceof WireFormatException w && w.isTransient()) {
-                            log.warn("{}: Schema Registry unavailable at {}-{}@{}, retrying in {} ms: {}", stage,
-                                    record.topic(), record.partition(), record.offset(), RETRY_BACKOFF_MS, e.getMessage());
-                            consumer.seek(partition, record.offset());
-                            backOff = true;
-                            break;
-                        }
-                        outputs = CompletableFuture.completedFuture(deadLetter(record, e));
-                    }
-                    Pending p = new Pending(record.offset());
-                    pending.addLast(p);
-                    gen.inFlight.incrementAndGet();
-                    outputs.whenComplete((out, error) -> publish(gen, p, record, out, error));
+                CommitProgress progress = resumed.get(partition);
+                if (progress != null && progress.isDone(record.offset())) {
+                    Pending skipped = new Pending(record.offset());
+                    skipped.done = true;
+                    pending.addLast(skipped);
+                    continue;
                 }
+                CompletionStage<List<ProducerRecord<byte[], byte[]>>> outputs;
+                try {
+                    outputs = handler.handle(record);
+                } catch (RuntimeException e) {
+                    if (e instanceof WireFormatException w && w.isTransient()) {
+                        log.warn("{}: Schema Registry unavailable at {}-{}@{}, retrying in {} ms: {}", name,
+                                record.topic(), record.partition(), record.offset(), RETRY_BACKOFF_MS, e.getMessage());
+                        consumer.seek(partition, record.offset());
+                        waiting.removeIf(r -> r.partition() == record.partition() && r.topic().equals(record.topic()));
+                        backOff = true;
+                        continue;
+                    }
+                    outputs = CompletableFuture.completedFuture(deadLetter(record, e));
+                }
+                Pending p = new Pending(record.offset());
+                pending.addLast(p);
+                gen.inFlight.incrementAndGet();
+                outputs.whenComplete((out, error) -> publish(gen, p, record, out, error));
             }
             return backOff;
         }
 
-        /** Commits each partition up to its last record whose outputs are all acknowledged, and forgets those records. */
+        /**
+         * Commits each partition up to its oldest record whose outputs are not all acknowledged, with
+         * the records after it that are done, and forgets the done records before it.
+         */
         private void commitDone(boolean sync) {
             Map<TopicPartition, OffsetAndMetadata> offsets = doneOffsets(partitions.keySet());
             lastCommitMs = System.currentTimeMillis();
@@ -228,34 +299,50 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
             } else {
                 consumer.commitAsync(offsets, (committed, error) -> {
                     if (error != null) {
-                        log.warn("{}: offset commit failed; those records may be processed again: {}", stage, error.toString());
+                        log.warn("{}: offset commit failed; those records may be processed again: {}", name, error.toString());
                     }
                 });
             }
         }
 
+        /** The commits that would tell more than the last ones did, by partition. */
         private Map<TopicPartition, OffsetAndMetadata> doneOffsets(java.util.Collection<TopicPartition> partitions) {
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             for (TopicPartition partition : partitions) {
                 ArrayDeque<Pending> pending = Generation.this.partitions.get(partition);
-                long next = -1;
-                while (pending != null && !pending.isEmpty() && pending.peekFirst().done) {
+                if (pending == null || pending.isEmpty()) {
+                    continue;
+                }
+                long next = pending.peekFirst().offset;
+                while (!pending.isEmpty() && pending.peekFirst().done) {
                     next = pending.pollFirst().offset + 1;
                 }
-                if (next >= 0) {
-                    offsets.put(partition, new OffsetAndMetadata(next));
+                BitSet done = new BitSet();
+                for (Pending p : pending) {
+                    long bit = p.offset - next - 1;
+                    if (p.done && bit >= 0 && bit < CommitProgress.MAX_BITS) {
+                        done.set((int) bit);
+                    }
+                }
+                OffsetAndMetadata commit = new OffsetAndMetadata(next, CommitProgress.encode(done));
+                if (!commit.equals(lastCommitted.get(partition))) {
+                    offsets.put(partition, commit);
+                    lastCommitted.put(partition, commit);
                 }
             }
             return offsets;
         }
 
-        /** Pauses fetching while {@link #MAX_IN_FLIGHT} records are in hand, and resumes at half. */
-        private void flowControl() {
-            int inHand = inFlight.get();
-            if (inHand >= MAX_IN_FLIGHT && consumer.paused().isEmpty()) {
-                log.warn("{}: {} records in hand; pausing its partitions until half are published", stage, inHand);
+        /**
+         * Pauses fetching while records wait for room (the most allowed are in hand), and resumes once
+         * none wait: the records a poll brings beyond the room wait here, not in the handler.
+         */
+        private void flowControl(int max) {
+            boolean full = !waiting.isEmpty() || inFlight.get() >= max;
+            if (full && consumer.paused().isEmpty()) {
+                log.debug("{}: {} records in hand and {} waiting; pausing its partitions", name, inFlight.get(), waiting.size());
                 consumer.pause(consumer.assignment());
-            } else if (inHand <= MAX_IN_FLIGHT / 2 && !consumer.paused().isEmpty()) {
+            } else if (!full && !consumer.paused().isEmpty()) {
                 consumer.resume(consumer.paused());
             }
         }
@@ -264,7 +351,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         private void drain() {
             try {
                 if (!awaitIdle(DRAIN_ON_CLOSE_MS)) {
-                    log.warn("{}: {} records still in hand at close; they will be processed again", stage,
+                    log.warn("{}: {} records still in hand at close; they will be processed again", name,
                             inFlight.get());
                 }
                 try {
@@ -275,7 +362,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
-                log.warn("{}: final commit failed; the last records may be processed again: {}", stage, e.toString());
+                log.warn("{}: final commit failed; the last records may be processed again: {}", name, e.toString());
             }
         }
 
@@ -289,18 +376,46 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
                         consumer.commitSync(offsets, Duration.ofSeconds(5));
                     }
                 } catch (RuntimeException e) {
-                    log.warn("{}: commit on revocation failed; those records may be processed again: {}", stage, e.toString());
+                    log.warn("{}: commit on revocation failed; those records may be processed again: {}", name, e.toString());
                 }
-                partitions.forEach(Generation.this.partitions::remove);
+                forget(partitions);
             }
 
+            /** Reads what the last owner's commit said was done, so those records are skipped. */
             @Override
             public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+                if (partitions.isEmpty()) {
+                    return;
+                }
+                try {
+                    consumer.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(5)).forEach((partition, commit) -> {
+                        if (commit != null) {
+                            CommitProgress progress = CommitProgress.decode(commit.offset(), commit.metadata());
+                            if (progress.doneCount() > 0) {
+                                resumed.put(partition, progress);
+                                log.info("{}: {} records after offset {} of {} were done before; skipping them", name,
+                                        progress.doneCount(), commit.offset(), partition);
+                            }
+                        }
+                    });
+                } catch (RuntimeException e) {
+                    log.warn("{}: could not read the committed progress of {}; records done after the commit will be "
+                            + "processed again: {}", name, partitions, e.toString());
+                }
             }
 
             @Override
             public void onPartitionsLost(java.util.Collection<TopicPartition> partitions) {
-                partitions.forEach(Generation.this.partitions::remove);
+                forget(partitions);
+            }
+
+            private void forget(java.util.Collection<TopicPartition> partitions) {
+                waiting.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+                partitions.forEach(partition -> {
+                    Generation.this.partitions.remove(partition);
+                    resumed.remove(partition);
+                    lastCommitted.remove(partition);
+                });
             }
         }
     }
@@ -351,15 +466,15 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     private List<ProducerRecord<byte[], byte[]>> deadLetter(ConsumerRecord<byte[], byte[]> record, RuntimeException e) {
         String at = record.topic() + "-" + record.partition() + "@" + record.offset();
         if (e instanceof WireFormatException w) {
-            log.warn("{}: dead-lettered undecodable record {}: {}", stage, at, w.getMessage());
+            log.warn("{}: dead-lettered undecodable record {}: {}", name, at, w.getMessage());
             return List.of(DeadLetters.record(codec, DeadLetters.undecodable(record, stage, w)));
         }
         if (e instanceof RejectedRecordException r) {
-            log.warn("{}: dead-lettered record {} ({}): {}", stage, at, r.errorClass(), r.getMessage());
+            log.warn("{}: dead-lettered record {} ({}): {}", name, at, r.errorClass(), r.getMessage());
             return List.of(DeadLetters.record(codec, DeadLetters.of(record, stage, r.errorClass(), r.getMessage(),
                     r.requestId(), 0)));
         }
-        log.error("{}: dead-lettered record {} after an unexpected error", stage, at, e);
+        log.error("{}: dead-lettered record {} after an unexpected error", name, at, e);
         return List.of(DeadLetters.record(codec, DeadLetters.of(record, stage, "PROCESSING_ERROR",
                 e.getClass().getName() + ": " + e.getMessage(), null, 0)));
     }

@@ -5,7 +5,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -26,9 +25,12 @@ public final class KafkaClients {
      * How long the broker holds a fetch that finds nothing ({@code fetch.max.wait.ms}). It costs no
      * latency: the broker answers a waiting fetch as soon as a record arrives (fetch.min.bytes 1).
      * It only sets how often an idle consumer asks again, so it is long: the stack runs a dozen idle
-     * readers and dozens of idle worker slots.
+     * readers.
      */
     public static final int IDLE_FETCH_WAIT_MS = 500;
+
+    /** How long a group member may go silent before its partitions go to the others ({@code session.timeout.ms}). */
+    public static final int SESSION_TIMEOUT_MS = 10_000;
 
     private final String bootstrapServers;
 
@@ -70,6 +72,14 @@ public final class KafkaClients {
         // The classic protocol: on the embedded broker the plan → task hop measured 7 ms with it and
         // 80-110 ms with the KIP-848 "consumer" protocol (4.3.1, idle stage, a few samples).
         props.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+        // A member that dies (kill -9) keeps its partitions until its session runs out: 10 s, not the
+        // default 45 s. Heartbeats go from a thread of their own, so long handler work does not count.
+        props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
+        props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, SESSION_TIMEOUT_MS / 4);
+        // Cooperative rebalancing takes away only the partitions that move: a member joining or the
+        // coordinator moving does not make every member drop (and later redo) the records in hand.
+        props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
@@ -85,24 +95,6 @@ public final class KafkaClients {
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-    }
-
-    /**
-     * A share-group consumer with explicit acknowledgement that acquires at most {@code maxPollRecords}
-     * records a fetch ({@code record_limit}). The default acquire mode, {@code batch_optimized},
-     * acquires whole producer batches, and the client hands out {@code max.poll.records} of them a
-     * poll: the rest wait in its buffer, their locks running, until the next poll, which a worker
-     * slot busy with its calls does not make. Poll it with a timeout longer than
-     * {@link #IDLE_FETCH_WAIT_MS}, so a poll's fetch comes back within the poll.
-     */
-    public KafkaShareConsumer<byte[], byte[]> shareConsumer(String groupId, String clientId, int maxPollRecords) {
-        Map<String, Object> props = common(clientId);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
-        props.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
-        props.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
-        return new KafkaShareConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     public Admin admin(String clientId) {

@@ -24,27 +24,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A call that outlasts the share group's record lock keeps its task: the worker renews the lock
- * while the call runs, so no other worker picks the task up and the provider is called once.
+ * A call that outlasts the consumer group's session timeout keeps its task: the pool's loop goes on
+ * polling while the call runs (and heartbeats go from the consumer's own thread), so no rebalance
+ * hands the task to another member, and the provider is called once.
  */
-class LockRenewalIT {
+class LongCallIT {
 
     @TempDir
     Path dataDir;
 
     @Test
-    void aCallLongerThanTheRecordLockIsMadeOnce() throws Exception {
+    void aCallLongerThanTheSessionTimeoutIsMadeOnce() throws Exception {
+        long callMs = KafkaClients.SESSION_TIMEOUT_MS + 2_000;
         SwitchboardConfig config = TestStack.config(dataDir, Map.of(
-                SwitchboardConfig.WORKER_RECORD_LOCK_MS, "2000",
-                SwitchboardConfig.WORKER_CONSUMERS, "2",
-                // One partition, so both consumers of the pool share it and either could take the task.
                 SwitchboardConfig.TOPIC_PARTITIONS, "1",
-                "provider.sim-strong.timeout.ms", "15000"));
+                "provider.sim-strong.timeout.ms", Long.toString(callMs + 10_000)));
         try (DevStack stack = DevStack.start(config, false)) {
-            stack.simulator().setFaults("sim-strong", new Faults(0, 0, 5_000, 5_000, Map.of(500, 1.0)));
+            stack.simulator().setFaults("sim-strong", new Faults(0, 0, callMs, callMs, Map.of(500, 1.0)));
             Codec codec = TestStack.codec(config);
             KafkaClients clients = TestStack.clients(config);
-            try (KafkaProducer<byte[], byte[]> producer = clients.producer("renewal-test");
+            try (KafkaProducer<byte[], byte[]> producer = clients.producer("long-call-test");
                  TopicCollector<LlmReply> replies = new TopicCollector<>(Topics.REPLIES, clients, codec);
                  TopicCollector<AttemptOutcome> attempts = new TopicCollector<>(Topics.ATTEMPTS, clients, codec)) {
                 LlmRequest request = LlmRequest.newBuilder().setRequestId("slow-1").setTenantId("acme")
@@ -52,14 +51,14 @@ class LockRenewalIT {
                         .setPreferredProviders(List.of("sim-strong")).setCreatedAtMs(System.currentTimeMillis()).build();
                 producer.send(codec.record(Topics.REQUESTS, "slow-1", request)).get();
 
-                LlmReply reply = await().atMost(Duration.ofSeconds(30)).until(() -> replies.values(r -> true), l -> !l.isEmpty()).getFirst();
+                LlmReply reply = await().atMost(Duration.ofSeconds(60)).until(() -> replies.values(r -> true), l -> !l.isEmpty()).getFirst();
                 assertThat(reply.getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
                 assertThat(reply.getContent()).isEqualTo("5 * 5 = 25.");
-                assertThat(reply.getLatencyMs()).isGreaterThanOrEqualTo(5_000L);
+                assertThat(reply.getLatencyMs()).isGreaterThanOrEqualTo(callMs);
 
-                // Had the 2 s lock run out, the other consumer (or this one, after its batch) would have
-                // taken the task again and called sim-strong a second time, 5 s each.
-                await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(15))
+                // Had the member been dropped from the group mid-call, the task would have been read
+                // again from the last commit and sim-strong called a second time.
+                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
                         .until(() -> replies.all().size() == 1 && attempts.all().size() == 1);
                 assertThat(stack.simulator().completions()).isEqualTo(1);
             }

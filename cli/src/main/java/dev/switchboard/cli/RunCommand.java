@@ -20,7 +20,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run one service as its own process against a running stack, as it would be deployed.",
-                "Several 'run workers --provider P' processes share P's queue (a Kafka share group)."})
+                "Several 'run workers --provider P' processes share the partitions of P's task topic (consumer group "
+                        + "switchboard-workers-P), up to topics.partitions processes."})
 final class RunCommand implements Callable<Integer> {
 
     enum Kind { planner, router, workers, analytics }

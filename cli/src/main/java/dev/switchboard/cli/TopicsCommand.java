@@ -45,7 +45,7 @@ final class TopicsCommand implements Callable<Integer> {
             Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get();
             Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> starts = admin.listOffsets(earliest).all().get();
 
-            // Lag of every classic or consumer-protocol group, per topic (share groups track their own state).
+            // Lag of every classic or consumer-protocol group (worker pools included), per topic.
             Map<String, Map<String, Long>> lagByTopic = new TreeMap<>();
             for (ConsumerGroupListing group : admin.listConsumerGroups().all().get()) {
                 Map<TopicPartition, OffsetAndMetadata> committed =

@@ -299,7 +299,9 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
             } else {
                 consumer.commitAsync(offsets, (committed, error) -> {
                     if (error != null) {
-                        log.warn("{}: offset commit failed; those records may be processed again: {}", name, error.toString());
+                        // The callback runs on the poll thread: send these commits again with the next ones.
+                        offsets.keySet().forEach(lastCommitted::remove);
+                        log.warn("{}: offset commit failed; retrying with the next commit: {}", name, error.toString());
                     }
                 });
             }
@@ -339,10 +341,15 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
          */
         private void flowControl(int max) {
             boolean full = !waiting.isEmpty() || inFlight.get() >= max;
-            if (full && consumer.paused().isEmpty()) {
-                log.debug("{}: {} records in hand and {} waiting; pausing its partitions", name, inFlight.get(), waiting.size());
-                consumer.pause(consumer.assignment());
-            } else if (!full && !consumer.paused().isEmpty()) {
+            if (full) {
+                // Every partition, those assigned since the last pause included, or waiting would grow.
+                java.util.Set<TopicPartition> fetching = new java.util.HashSet<>(consumer.assignment());
+                fetching.removeAll(consumer.paused());
+                if (!fetching.isEmpty()) {
+                    log.debug("{}: {} records in hand and {} waiting; pausing its partitions", name, inFlight.get(), waiting.size());
+                    consumer.pause(fetching);
+                }
+            } else if (!consumer.paused().isEmpty()) {
                 consumer.resume(consumer.paused());
             }
         }

@@ -20,9 +20,14 @@ import java.util.function.Consumer;
  * How many calls one provider may have in flight, learnt from the provider (Netflix
  * concurrency-limits): the lower of a Gradient2 limit, which grows while latency stays flat and
  * shrinks as it rises, and an AIMD limit, which shrinks by a tenth at each call the provider drops
- * (429, timeout, 5xx, connection error) and grows by one per call that is not. Both stay within
- * [8, {@code max}] and start at {@code max}; neither grows while fewer than half its calls are in use,
- * so a quiet provider keeps its limit. A call over the limit waits for one to end, for at most the
+ * (429, timeout, 5xx, connection error) and grows by one per call that is not. Both start at
+ * {@code max}; neither grows while fewer than half its calls are in use, so a quiet provider keeps
+ * its limit. The AIMD limit goes down to 8, the latency limit only to a quarter of {@code max}: an
+ * LLM's latency moves with what it is asked (long answers take a hundred times short ones) without
+ * the provider being overloaded, and Gradient2 takes such a jump for overload until its long-term
+ * latency has caught up, which takes some 300 calls. From 1 ms calls to 2 s ones at 200 requests/s,
+ * a floor of 8 (4 calls a second) kept tasks waiting for over a minute; a quarter of the max brings
+ * the 300 calls in within seconds. A call over the limit waits for one to end, for at most the
  * permit wait.
  *
  * <p>The limiter of the library refuses at once; the wait is written here with a lock and a
@@ -59,7 +64,7 @@ final class AdaptiveLimit {
         int min = Math.min(max, 8);
         // It starts where it is allowed to be: a backlog is taken at once, and the limit comes down only when the provider says so.
         int initial = max;
-        Gradient2Limit latency = Gradient2Limit.newBuilder().initialLimit(initial).minLimit(min).maxConcurrency(max)
+        Gradient2Limit latency = Gradient2Limit.newBuilder().initialLimit(initial).minLimit(Math.max(min, max / 4)).maxConcurrency(max)
                 .queueSizeFunction(limit -> Math.max(4, (int) Math.sqrt(limit))).build();
         AIMDLimit drops = AIMDLimit.newBuilder().initialLimit(initial).minLimit(min).maxLimit(max)
                 .timeout(callTimeout.toNanos(), TimeUnit.NANOSECONDS).build();

@@ -14,6 +14,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class AdaptiveLimitTest {
 
     private final AtomicLong now = new AtomicLong();
+    /** The lowest limit seen during the last {@link #run}. */
+    private int lowest;
 
     /**
      * Keeps up to {@code inFlight} calls going, started {@code latencyMs / inFlight} apart and each
@@ -21,6 +23,7 @@ class AdaptiveLimitTest {
      */
     private void run(AdaptiveLimit limit, int inFlight, int calls, long latencyMs, boolean drop) throws InterruptedException {
         long step = TimeUnit.MILLISECONDS.toNanos(latencyMs) / inFlight;
+        lowest = limit.limit();
         ArrayDeque<AdaptiveLimit.Permit> going = new ArrayDeque<>();
         for (int i = 0; i < inFlight; i++) {
             now.addAndGet(step);
@@ -36,6 +39,7 @@ class AdaptiveLimitTest {
                     done.succeeded();
                 }
             }
+            lowest = Math.min(lowest, limit.limit());
             while (going.size() < inFlight) {
                 Optional<AdaptiveLimit.Permit> permit = limit.acquire(Duration.ZERO);
                 if (permit.isEmpty()) {
@@ -75,7 +79,19 @@ class AdaptiveLimitTest {
 
         run(limit, 60, 300, 8_000, false);
 
-        assertThat(limit.limit()).isLessThan(70);
+        assertThat(lowest).isLessThan(70);
+    }
+
+    @Test
+    void latencyAloneShrinksTheLimitToAQuarterOfTheMaxAndItComesBackOnceTheNewLatencyIsLearnt() throws InterruptedException {
+        AdaptiveLimit limit = new AdaptiveLimit("p", 100, Duration.ofSeconds(30), now::get);
+        run(limit, 100, 2_000, 1, false);
+
+        // From 1 ms answers to 2 s ones, as when a model is asked for long answers.
+        run(limit, 100, 1_000, 2_000, false);
+
+        assertThat(lowest).isEqualTo(25);
+        assertThat(limit.limit()).isEqualTo(100);
     }
 
     @Test

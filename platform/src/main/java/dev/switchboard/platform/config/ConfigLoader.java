@@ -1,5 +1,8 @@
 package dev.switchboard.platform.config;
 
+import org.apache.commons.text.similarity.LevenshteinDistance;
+import org.apache.kafka.common.config.ConfigException;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -9,6 +12,9 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Gathers raw settings in order of precedence, lowest first: the bundled defaults, a properties
@@ -19,6 +25,8 @@ import java.util.Properties;
 public final class ConfigLoader {
 
     public static final String ENV_PREFIX = "SWITCHBOARD_";
+    /** Variables with the prefix that bin/switchboard reads, not the configuration. */
+    static final Set<String> LAUNCHER_VARIABLES = Set.of("SWITCHBOARD_JAVA_OPTS");
     private static final String DEFAULTS = "/switchboard-defaults.properties";
 
     private ConfigLoader() {
@@ -41,6 +49,7 @@ public final class ConfigLoader {
         settings.putAll(overrides);
         applyEnv(defaults, settings, env);
         settings.putAll(overrides);
+        rejectUnknownEnv(defaults, settings, env);
         return SwitchboardConfig.parse(defaults, settings);
     }
 
@@ -78,6 +87,36 @@ public final class ConfigLoader {
             if (value != null) {
                 settings.put(key, value);
             }
+        }
+    }
+
+    /**
+     * Fails on a {@code SWITCHBOARD_*} variable that names no configuration key, naming it and the
+     * closest variable that does: a misspelt variable would otherwise be ignored, and its setting
+     * silently left at the default.
+     */
+    private static void rejectUnknownEnv(Map<String, String> defaults, Map<String, String> settings, Map<String, String> env) {
+        Map<String, String> merged = new HashMap<>(defaults);
+        merged.putAll(settings);
+        Map<String, String> keysByVariable = new TreeMap<>();
+        SwitchboardConfig.knownKeys(merged).forEach(key -> keysByVariable.put(envName(key), key));
+        for (String variable : new TreeSet<>(env.keySet())) {
+            if (!variable.startsWith(ENV_PREFIX) || LAUNCHER_VARIABLES.contains(variable) || keysByVariable.containsKey(variable)) {
+                continue;
+            }
+            String closest = null;
+            int best = Integer.MAX_VALUE;
+            for (String known : keysByVariable.keySet()) {
+                int distance = LevenshteinDistance.getDefaultInstance().apply(variable, known);
+                if (distance < best) {
+                    best = distance;
+                    closest = known;
+                }
+            }
+            String hint = closest != null && best <= Math.max(3, variable.length() / 4)
+                    ? "; did you mean " + closest + " (" + keysByVariable.get(closest) + ")?"
+                    : "; see the configuration table of the README";
+            throw new ConfigException("Unknown environment variable " + variable + ": no configuration key is called that" + hint);
         }
     }
 

@@ -64,6 +64,33 @@ class SwitchboardConfigTest {
     }
 
     @Test
+    void aMisspeltEnvironmentVariableFailsNamingItAndTheClosestKey() {
+        Map<String, String> env = Map.of("SWITCHBOARD_KAFKA_BOOTSTRAP_SERVER", "broker-b:9092");
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, env, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Unknown environment variable SWITCHBOARD_KAFKA_BOOTSTRAP_SERVER: no configuration key is "
+                        + "called that; did you mean SWITCHBOARD_KAFKA_BOOTSTRAP_SERVERS (kafka.bootstrap.servers)?");
+    }
+
+    @Test
+    void anUnknownEnvironmentVariableFarFromEveryKeyFailsToo() {
+        Map<String, String> env = Map.of("SWITCHBOARD_SOMETHING_ELSE_ENTIRELY", "1");
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, env, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Unknown environment variable SWITCHBOARD_SOMETHING_ELSE_ENTIRELY: no configuration key is "
+                        + "called that; see the configuration table of the README");
+    }
+
+    @Test
+    void theLaunchersOwnVariableAndOtherProgramsVariablesAreLeftAlone() {
+        Map<String, String> env = Map.of("SWITCHBOARD_JAVA_OPTS", "-Xmx512m", "UNRELATED_SWITCHBOARD_X", "1");
+
+        assertThat(ConfigLoader.load(null, env, Map.of()).bootstrapServers()).isNotBlank();
+    }
+
+    @Test
     void aProviderNamedOnlyInTheEnvironmentIsConfiguredFromTheEnvironment() {
         Map<String, String> env = Map.of(
                 "SWITCHBOARD_PROVIDERS", "openai",

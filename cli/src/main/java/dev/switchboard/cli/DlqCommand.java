@@ -47,7 +47,12 @@ final class DlqCommand implements Runnable {
 
     /** The filters shared by list and replay. */
     static final class Filters {
-        @Option(names = "--stage", paramLabel = "S", description = "planner, router or provider-worker.")
+        /** The stages that dead-letter records, as {@code DeadLetter.stage} names them. */
+        static final List<String> STAGES = List.of(dev.switchboard.planner.PlannerService.STAGE,
+                dev.switchboard.router.RouterService.STAGE, dev.switchboard.provider.TaskOutcomes.STAGE,
+                dev.switchboard.analytics.scoring.DeadLetterDeserializationHandler.STAGE);
+
+        @Option(names = "--stage", paramLabel = "S", description = "One of: planner, router, provider-worker, analytics.")
         String stage;
         @Option(names = "--error-class", paramLabel = "E", description = "e.g. UNKNOWN_MAGIC_BYTE, SERVER_ERROR, INVALID_REQUEST.")
         String errorClass;
@@ -62,6 +67,7 @@ final class DlqCommand implements Runnable {
         Instant until;
 
         DeadLetterFilter filter() {
+            Choices.check("--stage", stage, STAGES);
             return new DeadLetterFilter(stage, errorClass, provider, tenant, since, until);
         }
     }
@@ -82,11 +88,12 @@ final class DlqCommand implements Runnable {
 
         @Override
         public Integer call() {
+            DeadLetterFilter filter = filters.filter();
             StackConnection c = new StackConnection(config);
             DeadLetterLog log = new DeadLetterLog(c.clients, c.codec);
             java.util.Set<String> replayed = log.replayed();
             List<DeadLetterEntry> all = log.entries();
-            List<DeadLetterEntry> entries = all.stream().filter(filters.filter()).toList();
+            List<DeadLetterEntry> entries = all.stream().filter(filter).toList();
             List<DeadLetterEntry> shown = entries.subList(Math.max(0, entries.size() - limit), entries.size());
             List<List<String>> rows = new ArrayList<>();
             for (DeadLetterEntry e : shown) {
@@ -214,9 +221,10 @@ final class DlqCommand implements Runnable {
 
         @Override
         public Integer call() {
+            DeadLetterFilter filter = filters.filter();
             StackConnection c = new StackConnection(config);
             Replayer replayer = new Replayer(c.clients, c.codec, c.config.dlqMaxReplays());
-            ReplayPlan plan = replayer.plan(filters.filter(), max);
+            ReplayPlan plan = replayer.plan(filter, max);
             printPlan(plan);
             if (dryRun || plan.total() == 0) {
                 if (dryRun) {

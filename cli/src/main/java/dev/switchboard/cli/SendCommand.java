@@ -62,7 +62,8 @@ final class SendCommand implements Callable<Integer> {
                     + "(default: the tenant's, else planner.strategy).")
     String strategy;
 
-    @Option(names = "--task", paramLabel = "TYPE", description = "Task hint (code, math, ...); default: the planner's analysis.")
+    @Option(names = "--task", paramLabel = "TYPE", completionCandidates = TaskTypeCandidates.class,
+            description = "Task hint, one of: ${COMPLETION-CANDIDATES}; default: the planner's analysis.")
     String task;
 
     @Option(names = "--reply-to", paramLabel = "TOPIC", description = "Topic for the reply (default: llm.replies).")
@@ -77,10 +78,8 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (strategy != null && !dev.switchboard.platform.config.SwitchboardConfig.STRATEGIES.contains(strategy)) {
-            throw new CliException("--strategy must be one of " + dev.switchboard.platform.config.SwitchboardConfig.STRATEGIES
-                    + "; got '" + strategy + "'", 2);
-        }
+        Choices.check("--strategy", strategy, dev.switchboard.platform.config.SwitchboardConfig.STRATEGIES);
+        Choices.check("--task", task, dev.switchboard.platform.TaskTypes.ALL);
         if (prompt.isBlank()) {
             throw new CliException("PROMPT is empty", 2);
         }
@@ -184,5 +183,12 @@ final class SendCommand implements Callable<Integer> {
         rows.put("error", reply.getError() == null ? "?" : reply.getError().getErrorClass() + ": " + reply.getError().getMessage());
         System.out.print(Table.of(rows));
         return 1;
+    }
+
+    static final class TaskTypeCandidates implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return dev.switchboard.platform.TaskTypes.ALL.iterator();
+        }
     }
 }

@@ -176,4 +176,19 @@ class SendCommandIT {
         assertThat(run(Map.of(), "send", "x", "--timeout", "soon").err()).contains("'soon' is not a duration");
         assertThat(run(Map.of(), "send", "x", "--set", "topics.partitions=0").exitCode()).isEqualTo(2);
     }
+
+    @Test
+    void enumeratedOptionsRefuseATypoListingWhatIsAllowed() {
+        CliStack.Run task = run(Map.of(), "send", "x", "--task", "cod");
+        CliStack.Run stage = run(Map.of(), "dlq", "list", "--stage", "plannr");
+        CliStack.Run replayStage = run(Map.of(), "dlq", "replay", "--stage", "plannr", "--dry-run");
+
+        assertThat(task.exitCode()).isEqualTo(2);
+        assertThat(task.err()).contains("--task must be one of code, math, multiple_choice, extraction, summarization, "
+                + "translation, question, chat; got 'cod'");
+        assertThat(stage.exitCode()).isEqualTo(2);
+        assertThat(stage.err()).contains("--stage must be one of planner, router, provider-worker, analytics; got 'plannr'");
+        assertThat(replayStage.exitCode()).isEqualTo(2);
+        assertThat(run(Map.of(), "send", "--help").out()).contains("Task hint, one of: code, math, multiple_choice");
+    }
 }

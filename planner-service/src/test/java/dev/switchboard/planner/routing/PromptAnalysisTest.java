@@ -15,6 +15,16 @@ class PromptAnalysisTest {
     }
 
     @Test
+    void everyTaskTypeTheAnalysisGivesIsOneTheCliAccepts() {
+        List<String> prompts = List.of("Write a Python function to reverse a linked list.", "Which gas?\nA. O2\nB. CO2\nAnswer:",
+                "What is 17 * 23?", "Translate 'hi' into French.", "Summarize this: ...", "Extract the names as JSON.",
+                "when did it start", "Hello there");
+
+        assertThat(prompts.stream().map(p -> of(p).taskType()).distinct())
+                .containsExactlyInAnyOrderElementsOf(dev.switchboard.platform.TaskTypes.ALL);
+    }
+
+    @Test
     void recognisesTheCommonKindsOfTask() {
         assertThat(of("Write a Python function to reverse a linked list.").taskType()).isEqualTo("code");
         assertThat(of("def add(a, b):\n    return a + b\nWhy does this fail?").taskType()).isEqualTo("code");

@@ -221,6 +221,36 @@ class EndToEndIT {
     }
 
     @Test
+    void aStringThatIsNotUtf8IsDeadLetteredNotServedUnderAMangledValue() throws Exception {
+        LlmRequest request = LlmRequest.newBuilder(request("What is 2+2?", List.of())).setTenantId("tenant-QQQ").build();
+        ProducerRecord<byte[], byte[]> valid = codec.record(Topics.REQUESTS, request.getRequestId(), request);
+        byte[] corrupted = valid.value().clone();
+        int at = indexOf(corrupted, "QQQ".getBytes(StandardCharsets.UTF_8));
+        corrupted[at] = (byte) 0xFF; // never valid in UTF-8; Avro's own reader would have made it U+FFFD
+        producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), valid.key(), corrupted)).get();
+        LlmRequest next = request("What is 1+1?", List.of());
+        send(next);
+
+        assertThat(awaitReply(next.getRequestId()).getContent()).isEqualTo("1 + 1 = 2.");
+        DeadLetter dl = await().atMost(WAIT).until(() -> deadLetters.matching(d -> d.getKey() != null
+                && new String(bytes(d.getKey()), StandardCharsets.UTF_8).equals(request.getRequestId())), l -> !l.isEmpty())
+                .getFirst().value();
+        assertThat(dl.getErrorClass()).isEqualTo("MALFORMED_PAYLOAD");
+        assertThat(dl.getErrorMessage()).contains("is not valid UTF-8");
+        assertThat(bytes(dl.getValue())).isEqualTo(corrupted);
+        assertThat(replies.values(r -> r.getRequestId().equals(request.getRequestId()))).isEmpty();
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            if (java.util.Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
     void invalidRequestIsDeadLetteredWithTheReason() throws Exception {
         LlmRequest empty = request("unused", List.of());
         empty.setMessages(List.of());

@@ -4,14 +4,11 @@ import dev.switchboard.schemas.registry.SchemaRegistryClient;
 import dev.switchboard.schemas.registry.SchemaRegistryException;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 
@@ -80,6 +77,10 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
                         "Trailing bytes after a record of schema id " + framed.schemaId() + " on topic '" + topic + "'");
             }
             return (T) value;
+        } catch (StrictUtf8.InvalidUtf8 e) {
+            throw new WireFormatException(WireFormatException.Reason.MALFORMED_PAYLOAD,
+                    "Cannot decode Avro payload of schema id " + framed.schemaId() + " on topic '" + topic + "': "
+                            + e.getMessage(), e);
         } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | NegativeArraySizeException e) {
             throw new WireFormatException(WireFormatException.Reason.MALFORMED_PAYLOAD,
                     "Cannot decode Avro payload of schema id " + framed.schemaId() + " on topic '" + topic + "': "
@@ -99,8 +100,8 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
                     "Unknown schema id " + schemaId + ": " + e.getMessage(), e);
         }
         if (readerSchema == null) {
-            return new GenericDatumReader<>(writer, writer, GenericData.get());
+            return StrictUtf8.generic(writer);
         }
-        return new SpecificDatumReader<>(writer, readerSchema, SpecificData.getForSchema(readerSchema));
+        return StrictUtf8.specific(writer, readerSchema, SpecificData.getForSchema(readerSchema));
     }
 }

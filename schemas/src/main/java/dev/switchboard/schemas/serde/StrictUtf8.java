@@ -42,10 +42,7 @@ final class StrictUtf8 {
         return new SpecificDatumReader<>(writer, reader, data) {
             @Override
             protected Object readString(Object old, Schema expected, Decoder in) throws IOException {
-                String value = checked(in);
-                Class<?> type = findStringClass(expected);
-                return type == String.class ? value
-                        : type == CharSequence.class ? new Utf8(value) : newInstanceFromString(type, value);
+                return as(findStringClass(expected), checked(in), this::newInstanceFromString);
             }
 
             @Override
@@ -61,10 +58,7 @@ final class StrictUtf8 {
         return new GenericDatumReader<>(writer, writer, data) {
             @Override
             protected Object readString(Object old, Schema expected, Decoder in) throws IOException {
-                String value = checked(in);
-                Class<?> type = findStringClass(expected);
-                return type == String.class ? value
-                        : type == CharSequence.class ? new Utf8(value) : newInstanceFromString(type, value);
+                return as(findStringClass(expected), checked(in), this::newInstanceFromString);
             }
 
             @Override
@@ -72,6 +66,11 @@ final class StrictUtf8 {
                 return new Utf8(checked(in));
             }
         };
+    }
+
+    /** {@code value} as the class a reader schema asks for: String, Utf8, or a class made from a string. */
+    private static Object as(Class<?> type, String value, java.util.function.BiFunction<Class, String, Object> fromString) {
+        return type == String.class ? value : type == CharSequence.class ? new Utf8(value) : fromString.apply(type, value);
     }
 
     /**

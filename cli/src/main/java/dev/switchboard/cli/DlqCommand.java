@@ -111,7 +111,7 @@ final class DlqCommand implements Runnable {
             System.out.print(Table.of(List.of("OFFSET", "FAILED AT (UTC)", "STAGE", "ERROR CLASS", "ORIGINAL", "REQUEST",
                     "TENANT", "ATTEMPTS", "REPLAYED", "MESSAGE"), rows));
             System.out.println(shown.size() + " of " + entries.size() + " dead letters" + (shown.size() < entries.size()
-                    ? " (the newest; --limit shows more)" : "") + ". Details: switchboard dlq show OFFSET");
+                    ? " (the newest; --limit shows more)" : "") + ". Details: bin/switchboard dlq show OFFSET");
             return 0;
         }
     }

@@ -167,8 +167,8 @@ final class SendCommand implements Callable<Integer> {
     private static int print(LlmReply reply, long waitedMs) {
         Map<String, String> rows = new LinkedHashMap<>();
         rows.put("status", reply.getStatus().name());
-        rows.put("provider", String.valueOf(reply.getProvider()));
-        rows.put("model", String.valueOf(reply.getModel()));
+        rows.put("provider", reply.getProvider() == null ? "none (no provider was called)" : reply.getProvider());
+        rows.put("model", reply.getModel() == null ? "none" : reply.getModel());
         rows.put("attempts", Integer.toString(reply.getAttempts()));
         rows.put("tokens", reply.getInputTokens() + " in / " + reply.getOutputTokens() + " out");
         rows.put("cost", String.format(Locale.ROOT, "$%.8f", reply.getCostUsd()));

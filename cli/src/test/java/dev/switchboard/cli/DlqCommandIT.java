@@ -88,6 +88,7 @@ class DlqCommandIT {
                 r -> r.out().contains("UNKNOWN_MAGIC_BYTE") && r.out().contains(failedRequest));
         assertThat(list.exitCode()).isEqualTo(0);
         assertThat(list.out()).containsPattern("planner\\s+UNKNOWN_MAGIC_BYTE\\s+llm.requests/");
+        assertThat(list.out()).contains("Details: bin/switchboard dlq show OFFSET");
         assertThat(list.out()).containsPattern("provider-worker\\s+SERVER_ERROR\\s+llm.tasks.sim-flaky/\\d/\\d+\\s+"
                 + failedRequest + "\\s+ops-test\\s+1\\s+no");
         assertThat(cli.run("dlq", "list", "--tenant", "ops-test").out()).doesNotContain("UNKNOWN_MAGIC_BYTE").contains(failedRequest);

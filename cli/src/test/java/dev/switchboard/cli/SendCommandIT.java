@@ -68,6 +68,8 @@ class SendCommandIT {
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.out()).contains("UNKNOWN_PROVIDER: preferredProviders names 'gpt-9'");
+        assertThat(run.out()).containsPattern("provider\\s+none \\(no provider was called\\)\n")
+                .containsPattern("model\\s+none\n").doesNotContain("null");
     }
 
     @Test

@@ -1,4 +1,4 @@
--- The SQL analytics, as views. Each is run by ClickHouseAnalyticsIT.
+-- The SQL analytics, as views. ClickHouseSinkIT and AnalyticsEndToEndIT query them.
 
 -- Provider leaderboard: success rate, p95 latency and cost of successful calls, mean user satisfaction.
 CREATE VIEW IF NOT EXISTS switchboard.provider_leaderboard AS

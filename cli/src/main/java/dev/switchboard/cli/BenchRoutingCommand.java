@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
 final class BenchRoutingCommand implements Callable<Integer> {
 
     @Option(names = "--dataset", paramLabel = "FILE.jsonl", required = true,
-            description = "Rows of {id, prompt, task, outcomes: {MODEL: {score, costUsd}}}, as in shared/data/routing.")
+            description = "Rows of {id, prompt, task, outcomes: {MODEL: {score, costUsd}}}, as in cli/src/test/resources/routing/.")
     Path dataset;
     @Option(names = "--limit", paramLabel = "N", defaultValue = "" + Integer.MAX_VALUE,
             description = "Only the first N rows (default: all).")

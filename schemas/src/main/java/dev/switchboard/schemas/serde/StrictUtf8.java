@@ -20,7 +20,8 @@ import java.nio.charset.StandardCharsets;
  * such bytes with U+FFFD, so a corrupted record would be served under a mangled request id or
  * tenant; these throw {@link InvalidUtf8}, which the deserializer reports as a malformed payload,
  * and the record is dead-lettered with its original bytes. Each string's bytes are checked with a
- * reporting decoder, then made into the type the reader schema asks for, as Avro would. Hand-written: Avro has no option for it.
+ * reporting decoder, then made into the type the reader schema asks for, as Avro would.
+ * Hand-written: Avro has no option for it.
  */
 final class StrictUtf8 {
 

@@ -1,6 +1,6 @@
 -- The SQL analytics, as views. ClickHouseSinkIT and AnalyticsEndToEndIT query them.
 
--- Provider leaderboard: success rate, p95 latency and cost of successful calls, mean user satisfaction.
+-- Provider leaderboard (redefined in V005, which credits satisfaction to the answering provider only): success rate, p95 latency and cost of successful calls, mean user satisfaction.
 CREATE VIEW IF NOT EXISTS switchboard.provider_leaderboard AS
 SELECT
     provider,

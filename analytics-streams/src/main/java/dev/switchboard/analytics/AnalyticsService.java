@@ -2,7 +2,6 @@ package dev.switchboard.analytics;
 
 import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
 import dev.switchboard.analytics.clickhouse.ClickHouseSink;
-import dev.switchboard.analytics.clickhouse.Migrations;
 import dev.switchboard.analytics.scoring.DeadLetterDeserializationHandler;
 import dev.switchboard.analytics.scoring.ScoringTopology;
 import dev.switchboard.avro.AttemptOutcome;
@@ -19,8 +18,6 @@ import dev.switchboard.schemas.serde.AvroSerde;
 import dev.switchboard.schemas.serde.AvroSerdeConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,12 +27,12 @@ import java.util.Properties;
 
 /**
  * The analytics service: the scoring topology as a Kafka Streams app (exactly once, v2) and, when
- * ClickHouse is enabled, the migrations and the sink.
+ * ClickHouse is enabled, the sink, which applies the migrations itself once ClickHouse answers: the
+ * service starts, and scores, whether ClickHouse is up or not.
  */
 public final class AnalyticsService implements Service {
 
     public static final String APPLICATION_ID = "switchboard-analytics";
-    private static final Logger log = LoggerFactory.getLogger(AnalyticsService.class);
 
     private final KafkaStreams streams;
     private final ClickHouseConnection clickhouse;
@@ -59,10 +56,6 @@ public final class AnalyticsService implements Service {
         this.streams = new KafkaStreams(ScoringTopology.build(serdes, settings.windowGrace()), props);
         if (settings.clickhouseEnabled()) {
             this.clickhouse = new ClickHouseConnection(settings.clickhouseUrl(), settings.clickhouseUser(), settings.clickhousePassword());
-            List<Integer> applied = Migrations.apply(clickhouse);
-            if (!applied.isEmpty()) {
-                log.info("ClickHouse at {}: applied migrations {}", settings.clickhouseUrl(), applied);
-            }
             this.sink = new ClickHouseSink(clickhouse, clients, codec, settings.sinkBatchSize(), settings.sinkFlush().toMillis());
         } else {
             this.clickhouse = null;
@@ -76,6 +69,14 @@ public final class AnalyticsService implements Service {
             sink.start();
         }
         return this;
+    }
+
+    /**
+     * Waits until ClickHouse holds the current schema (the sink applies the migrations as soon as
+     * ClickHouse answers); true at once without ClickHouse, false if not done within {@code timeout}.
+     */
+    public boolean awaitClickHouseSchema(Duration timeout) throws InterruptedException {
+        return sink == null || sink.awaitSchema(timeout);
     }
 
     public boolean writesToClickHouse() {

@@ -108,6 +108,9 @@ public final class DevStack implements AutoCloseable {
             if (!planner.awaitAssignment(wait) || !router.awaitAssignment(wait) || !workers.awaitStarted(wait)) {
                 throw new IllegalStateException("Services did not join their groups within " + wait.toSeconds() + " s");
             }
+            if (analytics != null && !analytics.awaitClickHouseSchema(wait)) {
+                throw new IllegalStateException("ClickHouse did not take the analytics migrations within " + wait.toSeconds() + " s");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while starting services", e);

@@ -27,14 +27,22 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes attempts, feedback, dead letters, audit events and provider statistics to ClickHouse.
- * Rows are batched by count and time; offsets are committed only after their rows are written. When
+ * Before it reads a record it applies the {@link Migrations}; while ClickHouse cannot be reached it
+ * retries them with the same back-off as its writes and reports itself down, naming why. Rows are batched by count and time; offsets are committed only after their rows are written. When
  * ClickHouse is down the sink pauses its partitions, retries with an exponential back-off up to 30 s
  * and catches up when it is back. Rows written twice (a restart between insert and commit) are
  * merged away by the tables' ReplacingMergeTree keys.
+ *
+ * <p>Each commit carries {@link #ROW_LAYOUT} as its metadata: the version of the row keys it was
+ * written under. A partition of {@code llm.attempts} whose committed offset carries an older one (or
+ * none) is read again from its beginning, so that a migration that changed the attempts key (V005)
+ * gets back the rows the old key had merged away; rows already there merge with their copies.
  */
 public final class ClickHouseSink implements AutoCloseable, HealthCheck {
 
     public static final String GROUP_ID = "switchboard-clickhouse-sink";
+    /** The attempts table's key the committed offsets were written under: see the class documentation. */
+    static final String ROW_LAYOUT = "rows:V005";
     private static final Logger log = LoggerFactory.getLogger(ClickHouseSink.class);
     private static final Duration POLL = Duration.ofMillis(200);
     /** Wait before the n-th retry of a write while ClickHouse is unavailable: 0.5 s, doubling, at most 30 s. */
@@ -57,6 +65,9 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
     private int failedWrites;
     private long backoffMs;
     private long retryAtMs;
+    /** Whether the migrations have been applied by this process; the loop's thread's alone. */
+    private boolean migrated;
+    private final java.util.concurrent.CountDownLatch schemaReady = new java.util.concurrent.CountDownLatch(1);
 
     public ClickHouseSink(ClickHouseConnection clickhouse, KafkaClients clients, Codec codec, int batchSize, long flushMs) {
         this.clickhouse = clickhouse;
@@ -72,6 +83,11 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
         return this;
     }
 
+    /** Waits until the migrations are applied; false if they were not within {@code timeout}. */
+    public boolean awaitSchema(Duration timeout) throws InterruptedException {
+        return schemaReady.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
     /** Rows written so far. */
     public long written() {
         return written.get();
@@ -84,14 +100,50 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
      */
     private PollLoop.Session open() {
         KafkaConsumer<byte[], byte[]> opened = clients.consumer(GROUP_ID, "switchboard-clickhouse-sink");
-        try {
-            subscribe(opened);
-        } catch (RuntimeException e) {
-            opened.close();
-            throw e;
-        }
         consumer = opened;
         return session(opened);
+    }
+
+    /**
+     * Applies the migrations when a try is due; false while ClickHouse cannot take them, after
+     * waiting up to one poll's time for the next try.
+     */
+    private boolean migrate() {
+        if (migrated) {
+            return true;
+        }
+        long now = System.currentTimeMillis();
+        if (now < retryAtMs) {
+            sleep(Math.min(POLL.toMillis(), retryAtMs - now));
+            return false;
+        }
+        try {
+            List<Integer> applied = Migrations.apply(clickhouse);
+            if (!applied.isEmpty()) {
+                log.info("ClickHouse at {}: applied migrations {}", clickhouse.url(), applied);
+            }
+        } catch (ClickHouseConnection.ClickHouseException e) {
+            backoffMs = OUTAGE_BACK_OFF.apply(++failedWrites);
+            retryAtMs = now + backoffMs;
+            lastError = "migrations not applied yet: " + e.getMessage();
+            log.warn("ClickHouse unavailable, migrations not applied yet; retrying in {} ms: {}", backoffMs, e.getMessage());
+            return false;
+        }
+        migrated = true;
+        schemaReady.countDown();
+        failedWrites = 0;
+        backoffMs = 0;
+        retryAtMs = 0;
+        lastError = null;
+        return true;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void subscribe(KafkaConsumer<byte[], byte[]> opened) {
@@ -105,30 +157,54 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
                             discardBuffer();
                             java.util.Set<TopicPartition> kept = new java.util.HashSet<>(consumer.assignment());
                             kept.removeAll(partitions);
-                            if (!kept.isEmpty()) {
-                                Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(kept);
-                                for (TopicPartition partition : kept) {
-                                    OffsetAndMetadata offset = committed.get(partition);
-                                    if (offset != null) {
-                                        consumer.seek(partition, offset);
-                                    } else {
-                                        consumer.seekToBeginning(List.of(partition));
-                                    }
-                                }
-                            }
+                            rewind(kept);
                         }
                     }
 
                     @Override
                     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                        rewind(partitions.stream().filter(p -> p.topic().equals(Topics.ATTEMPTS.name())).toList());
                     }
                 });
     }
 
+    /**
+     * Moves {@code partitions} to their committed offsets, or to their beginning when there is none or
+     * when an attempts partition's was committed under an older row layout.
+     */
+    private void rewind(Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(new java.util.HashSet<>(partitions));
+        for (TopicPartition partition : partitions) {
+            OffsetAndMetadata offset = committed.get(partition);
+            boolean olderLayout = offset != null && partition.topic().equals(Topics.ATTEMPTS.name())
+                    && !ROW_LAYOUT.equals(offset.metadata());
+            if (offset != null && !olderLayout) {
+                consumer.seek(partition, offset);
+            } else {
+                if (olderLayout) {
+                    log.info("Reading {} again from its beginning: its rows were written under an older attempts key", partition);
+                }
+                consumer.seekToBeginning(List.of(partition));
+            }
+        }
+    }
+
     private PollLoop.Session session(KafkaConsumer<byte[], byte[]> opened) {
         return new PollLoop.Session() {
+            private boolean subscribed;
+
             @Override
             public void poll() {
+                if (!subscribed) {
+                    if (!migrate()) {
+                        return;
+                    }
+                    subscribe(opened);
+                    subscribed = true;
+                }
                 ConsumerRecords<byte[], byte[]> records = opened.poll(POLL);
                 long now = System.currentTimeMillis();
                 for (ConsumerRecord<byte[], byte[]> record : records) {
@@ -189,7 +265,7 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
             // These topics are written by Switchboard itself; a record it cannot read is a bug to see, not a row.
             log.error("ClickHouse sink cannot read {}-{}@{}, skipping it: {}", record.topic(), record.partition(),
                     record.offset(), e.getMessage());
-            offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+            offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1, ROW_LAYOUT));
             return;
         }
         if (buffered == 0) {
@@ -197,7 +273,7 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
         }
         rows.computeIfAbsent(table, t -> new ArrayList<>()).add(row);
         buffered++;
-        offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+        offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1, ROW_LAYOUT));
     }
 
     private void flush() {

@@ -1,6 +1,7 @@
 package dev.switchboard.devstack.analytics;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.analytics.AnalyticsService;
 import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
 import dev.switchboard.analytics.clickhouse.ClickHouseSink;
 import dev.switchboard.analytics.clickhouse.Migrations;
@@ -17,13 +18,19 @@ import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.devstack.FreePorts;
 import dev.switchboard.devstack.InfraFixture;
+import dev.switchboard.devstack.TestStack;
 import dev.switchboard.devstack.clickhouse.LocalClickHouse;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.TopicBootstrap;
 import dev.switchboard.platform.kafka.Topics;
 import dev.switchboard.schemas.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,12 +38,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** The ClickHouse sink against a real clickhouse-server process: rows, idempotence, outage and recovery. */
+/**
+ * The ClickHouse sink against real clickhouse-server processes: rows, idempotence, migrations that run
+ * again, the V005 repair of replayed attempts, outages and a ClickHouse that starts after analytics.
+ */
 class ClickHouseSinkIT {
 
     @TempDir
@@ -58,6 +70,7 @@ class ClickHouseSinkIT {
         clickhouse = new ClickHouseConnection(server.url(), "default", "");
         codec = new Codec(new SchemaRegistryClient(infra.registryUrl()));
         producer = infra.clients.producer("it");
+        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3, 4, 5);
     }
 
     @AfterAll
@@ -81,13 +94,11 @@ class ClickHouseSinkIT {
     }
 
     static long count(String sql) {
-        List<JsonNode> rows = clickhouse.query(sql);
-        return rows.isEmpty() ? -1 : rows.getFirst().elements().next().asLong();
+        return countOn(clickhouse, sql);
     }
 
     @Test
     void migrationsAreIdempotentAndRowsArriveOncePerNaturalKey() throws Exception {
-        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3, 4);
         assertThat(Migrations.apply(clickhouse)).isEmpty();
 
         try (ClickHouseSink sink = new ClickHouseSink(clickhouse, infra.clients, codec, 100, 200).start()) {
@@ -98,7 +109,7 @@ class ClickHouseSinkIT {
                     new Feedback("idem-1", "acme", FeedbackKind.USER_SATISFACTION, 0.8, "good", 1_795_546_900_000L))).get();
             await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count() FROM switchboard.attempts") == 10);
 
-            // The same records again (a replay, or a restart between insert and commit): still 10 rows.
+            // The same records again (the sink restarting between insert and commit): still 10 rows.
             for (int i = 0; i < 10; i++) {
                 publish(attempt("idem-" + i, 1, "alpha", true, 100 + i));
             }
@@ -111,6 +122,110 @@ class ClickHouseSinkIT {
             assertThat(leader.get("satisfaction").asDouble()).isEqualTo(0.8);
             assertThat(leader.get("rated_requests").asLong()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void aMigrationInterruptedHalfWayRunsAgainWithoutLosingOrDoublingRows() throws Exception {
+        try (ClickHouseSink sink = new ClickHouseSink(clickhouse, infra.clients, codec, 100, 200).start()) {
+            publish(attempt("rerun-1", 1, "delta", true, 40));
+            await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count() FROM switchboard.attempts WHERE request_id = 'rerun-1'") == 1);
+        }
+        // As if V003 (ALTER TABLE … ADD COLUMN) and V005 (RENAME, CREATE, INSERT … SELECT, views) had run
+        // without being recorded: each runs again from its first statement.
+        clickhouse.execute("ALTER TABLE switchboard.schema_migrations DELETE WHERE version IN (3, 5)");
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("SELECT count() FROM switchboard.schema_migrations WHERE version IN (3, 5)") == 0);
+
+        assertThat(Migrations.apply(clickhouse)).containsExactly(3, 5);
+
+        assertThat(count("SELECT count() FROM switchboard.attempts FINAL WHERE request_id = 'rerun-1'")).isEqualTo(1);
+        assertThat(count("SELECT count() FROM system.tables WHERE database = 'switchboard' AND name LIKE 'attempts%'")).isEqualTo(2);
+    }
+
+    @Test
+    void attemptsOfAReplayedRequestAreEachARowAndRowsTheOldKeyMergedComeBackFromTheLog() throws Exception {
+        // A ClickHouse of its own, at the schema before V005, whose attempts key kept one row per (request, attempt).
+        try (LocalClickHouse older = new LocalClickHouse(dir.resolve("clickhouse-v004"), FreePorts.any(), FreePorts.any()).start();
+             ClickHouseConnection old = new ClickHouseConnection(older.url(), "default", "")) {
+            assertThat(Migrations.apply(old, 4)).containsExactly(1, 2, 3, 4);
+            // The request failed on its first attempt, was dead-lettered, replayed, and its attempt 1 succeeded.
+            AttemptOutcome failed = attempt("replayed-1", 1, "epsilon", false, 30);
+            AttemptOutcome replayed = attempt("replayed-1", 1, "epsilon", true, 50);
+            replayed.setStartedAtMs(failed.getCompletedAtMs() + 60_000);
+            replayed.setCompletedAtMs(replayed.getStartedAtMs() + 50);
+            publish(failed);
+            publish(replayed);
+            // What the sink wrote under the old key: the replay replaced the first attempt's row.
+            old.insert("switchboard.attempts", List.of(attemptRow(replayed)));
+            assertThat(countOn(old, "SELECT count() FROM switchboard.attempts FINAL WHERE request_id = 'replayed-1'")).isEqualTo(1);
+            // And the offsets it committed: the whole log, without a row layout in their metadata.
+            try (KafkaConsumer<byte[], byte[]> consumer = infra.clients.consumer(ClickHouseSink.GROUP_ID, "it-old-sink")) {
+                List<TopicPartition> partitions = consumer.partitionsFor(Topics.ATTEMPTS.name()).stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                Map<TopicPartition, OffsetAndMetadata> ends = new HashMap<>();
+                consumer.endOffsets(partitions).forEach((p, end) -> ends.put(p, new OffsetAndMetadata(end)));
+                consumer.assign(partitions);
+                consumer.commitSync(ends);
+            }
+
+            try (ClickHouseSink sink = new ClickHouseSink(old, infra.clients, codec, 100, 200).start()) {
+                assertThat(sink.awaitSchema(Duration.ofSeconds(30))).isTrue();
+                await().atMost(Duration.ofSeconds(30)).until(() -> countOn(old,
+                        "SELECT count() FROM switchboard.attempts FINAL WHERE request_id = 'replayed-1'") == 2);
+                JsonNode rows = old.query("SELECT countIf(status = 'FAILED') AS failed, countIf(status = 'SUCCEEDED') AS answered, "
+                        + "sum(cost_usd) AS cost FROM switchboard.attempts FINAL WHERE request_id = 'replayed-1'").getFirst();
+                assertThat(rows.get("failed").asLong()).isEqualTo(1);
+                assertThat(rows.get("answered").asLong()).isEqualTo(1);
+                assertThat(rows.get("cost").asDouble()).isEqualTo(failed.getCostUsd() + replayed.getCostUsd());
+                // The rows of the old table are kept beside it, and each other attempt is still one row.
+                assertThat(countOn(old, "SELECT count() FROM switchboard.attempts_v004")).isEqualTo(1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> countOn(old,
+                        "SELECT count() FROM switchboard.attempts FINAL WHERE request_id LIKE 'idem-%'") == 10);
+            }
+        }
+    }
+
+    @Test
+    void analyticsStartedBeforeClickHouseWaitsForItAndThenWritesItsRows() throws Exception {
+        LocalClickHouse late = new LocalClickHouse(dir.resolve("clickhouse-late"), FreePorts.any(), FreePorts.any());
+        SwitchboardConfig config = TestStack.config(dir.resolve("late-analytics"), Map.of(
+                SwitchboardConfig.BOOTSTRAP_SERVERS, infra.kafka.bootstrapServers(),
+                SwitchboardConfig.SCHEMA_REGISTRY_URL, infra.registryUrl(),
+                SwitchboardConfig.ANALYTICS_ENABLED, "true",
+                SwitchboardConfig.CLICKHOUSE_URL, late.url()));
+        try (AnalyticsService analytics = new AnalyticsService(config, infra.clients, codec).start();
+             ClickHouseConnection connection = new ClickHouseConnection(late.url(), "default", "")) {
+            HealthCheck sink = analytics.healthChecks().stream().filter(c -> c.name().equals("clickhouse-sink")).findFirst().orElseThrow();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !sink.check().up()
+                    && sink.check().details().get("lastError").toString().startsWith("migrations not applied yet: ClickHouse at"));
+            for (int i = 0; i < 3; i++) {
+                publish(attempt("late-" + i, 1, "zeta", true, 70));
+            }
+            // Scoring does not wait for ClickHouse.
+            HealthCheck scoring = analytics.healthChecks().getFirst();
+            await().atMost(Duration.ofSeconds(60)).until(() -> scoring.check().up());
+
+            late.start();
+            try {
+                assertThat(analytics.awaitClickHouseSchema(Duration.ofSeconds(60))).isTrue();
+                await().atMost(Duration.ofSeconds(60)).until(() -> countOn(connection,
+                        "SELECT count() FROM switchboard.attempts FINAL WHERE provider = 'zeta'") == 3);
+                await().atMost(Duration.ofSeconds(30)).until(() -> sink.check().up());
+                assertThat(countOn(connection, "SELECT count() FROM switchboard.schema_migrations")).isEqualTo(5);
+            } finally {
+                late.close();
+            }
+        }
+    }
+
+    static String attemptRow(AttemptOutcome a) {
+        return "{\"request_id\":\"" + a.getRequestId() + "\",\"attempt\":" + a.getAttempt() + ",\"tenant_id\":\"" + a.getTenantId()
+                + "\",\"provider\":\"" + a.getProvider() + "\",\"status\":\"" + a.getStatus() + "\",\"cost_usd\":" + a.getCostUsd()
+                + ",\"latency_ms\":" + a.getLatencyMs() + ",\"ts\":" + a.getCompletedAtMs() / 1000 + ",\"ts_ms\":" + a.getCompletedAtMs() + "}";
+    }
+
+    static long countOn(ClickHouseConnection connection, String sql) {
+        List<JsonNode> rows = connection.query(sql);
+        return rows.isEmpty() ? -1 : rows.getFirst().elements().next().asLong();
     }
 
     static ExecutionPlan plan(String requestId, String tenant, String source, List<String> gaps, String variant) {

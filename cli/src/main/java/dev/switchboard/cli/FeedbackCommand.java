@@ -1,7 +1,10 @@
 package dev.switchboard.cli;
 
+import dev.switchboard.avro.AttemptOutcome;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
+import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.platform.kafka.TopicReader;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import picocli.CommandLine.Command;
@@ -9,11 +12,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "feedback", mixinStandardHelpOptions = true,
-        description = "Score the answer to a request (published to llm.feedback); analytics joins it to the provider that answered.")
+        description = {"Score the answer to a request (published to llm.feedback); analytics joins it to the provider that answered.",
+                "The request must have been answered: its attempts are looked up in llm.attempts first, and feedback for a request "
+                        + "with none, or with none that succeeded, is refused (exit 2)."})
 final class FeedbackCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "REQUEST_ID")
@@ -28,7 +35,7 @@ final class FeedbackCommand implements Callable<Integer> {
     @Option(names = "--comment", paramLabel = "TEXT", description = "Why, in a few words.")
     String comment;
 
-    @Option(names = "--tenant", paramLabel = "T", defaultValue = "default", description = "Tenant id (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tenant", paramLabel = "T", description = "Tenant id; must be the request's (default: the request's).")
     String tenant;
 
     @Mixin
@@ -49,11 +56,29 @@ final class FeedbackCommand implements Callable<Integer> {
             throw new CliException("REQUEST_ID is empty", 2);
         }
         StackConnection c = new StackConnection(config);
-        Feedback feedback = new Feedback(requestId, tenant, parsedKind, score, comment, System.currentTimeMillis());
+        String requestTenant = answeredRequestTenant(c);
+        if (tenant != null && !tenant.equals(requestTenant)) {
+            throw new CliException("--tenant " + tenant + " is not the request's tenant (" + requestTenant + ")", 2);
+        }
+        Feedback feedback = new Feedback(requestId, requestTenant, parsedKind, score, comment, System.currentTimeMillis());
         try (KafkaProducer<byte[], byte[]> producer = c.clients.producer("switchboard-feedback")) {
             producer.send(c.codec.record(Topics.FEEDBACK, requestId, feedback)).get(10, TimeUnit.SECONDS);
         }
         System.out.println("Feedback " + parsedKind + " " + score + " on request " + requestId + " published to llm.feedback.");
         return 0;
+    }
+
+    /** The tenant of the request, read from its attempts; refuses a request that has none, or none that succeeded. */
+    private String answeredRequestTenant(StackConnection c) {
+        List<AttemptOutcome> attempts = TopicReader.readKey(c.clients, Topics.ATTEMPTS.name(), requestId.getBytes(StandardCharsets.UTF_8))
+                .stream().map(r -> c.codec.decode(Topics.ATTEMPTS, r.value())).filter(a -> a.getRequestId().equals(requestId)).toList();
+        if (attempts.isEmpty()) {
+            throw new CliException("No request " + requestId + " in llm.attempts: check the id (bin/switchboard trace " + requestId
+                    + " shows a request's records); a request is scored once a provider has answered it", 2);
+        }
+        if (attempts.stream().noneMatch(a -> a.getStatus() == ReplyStatus.SUCCEEDED)) {
+            throw new CliException("Request " + requestId + " has no answer to score: its " + attempts.size() + " attempt(s) failed", 2);
+        }
+        return attempts.getLast().getTenantId();
     }
 }

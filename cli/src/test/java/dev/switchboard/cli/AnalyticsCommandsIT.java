@@ -1,19 +1,35 @@
 package dev.switchboard.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
+import dev.switchboard.avro.AttemptOutcome;
+import dev.switchboard.devstack.simulator.Faults;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.TopicReader;
+import dev.switchboard.platform.kafka.Topics;
+import dev.switchboard.schemas.registry.SchemaRegistryClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** {@code switchboard feedback} and {@code switchboard stats} against a stack with analytics and ClickHouse. */
+/**
+ * {@code switchboard feedback} and {@code switchboard stats} against a stack with analytics and
+ * ClickHouse, and what analytics count after a replay and a failover.
+ */
 class AnalyticsCommandsIT {
 
     @TempDir
@@ -49,6 +65,92 @@ class AnalyticsCommandsIT {
         assertThat(stats.out()).containsPattern("\nsim-strong\\s+CLOSED\\s+-\\s+1024\\s+0\\s+\\d+ s ago\n");
         assertThat(stats.out()).containsPattern("\nPROVIDER\\s+ATTEMPTS\\s+SUCCESS\\s+P95 LATENCY\\s+COST/SUCCESS\\s+SATISFACTION \\(N\\)\n");
         assertThat(stats.out()).containsPattern("sim-strong\\s+1\\s+100\\.0 %\\s+\\d+ ms\\s+\\$0\\.0000\\d\\d\\s+0\\.75 \\(1\\)");
+    }
+
+    static String requestOf(CliStack.Run send) {
+        Matcher m = Pattern.compile("request\\s+(\\S+)\\n").matcher(send.out());
+        assertThat(m.find()).as(send.out()).isTrue();
+        return m.group(1);
+    }
+
+    static void failing(String provider, boolean failing) {
+        cli.stack.simulator().setFaults(provider, new Faults(failing ? 1.0 : 0.0, 0, 1, 2, Map.of(503, 1.0)));
+    }
+
+    static ClickHouseConnection clickhouse() {
+        return new ClickHouseConnection(cli.stack.config().analytics().clickhouseUrl(), "default", "");
+    }
+
+    @Test
+    void everyAttemptOfAReplayedRequestIsCountedAsInTheLog() {
+        failing("sim-flaky", true);
+        String request;
+        try {
+            CliStack.Run send = cli.run("send", "What is 5+5?", "--provider", "sim-flaky");
+            assertThat(send.exitCode()).isEqualTo(1);
+            request = requestOf(send);
+            await().atMost(Duration.ofSeconds(30)).until(() -> cli.run("dlq", "list", "--provider", "sim-flaky").out().contains(request));
+        } finally {
+            failing("sim-flaky", false);
+        }
+        assertThat(cli.run("dlq", "replay", "--provider", "sim-flaky").out()).contains("Replayed 1, parked 0.");
+
+        // The log: attempt 1 failed, then attempt 1 of the replay answered. Both are rows, with their cost.
+        List<AttemptOutcome> logged = await().atMost(Duration.ofSeconds(30)).until(() -> TopicReader.readKey(clients(), Topics.ATTEMPTS.name(),
+                request.getBytes(StandardCharsets.UTF_8)).stream().map(r -> codec().decode(Topics.ATTEMPTS, r.value())).toList(), l -> l.size() == 2);
+        assertThat(logged).extracting(a -> a.getAttempt() + " " + a.getStatus()).containsExactly("1 FAILED", "1 SUCCEEDED");
+        double loggedCost = logged.stream().mapToDouble(AttemptOutcome::getCostUsd).sum();
+        assertThat(loggedCost).isPositive();
+        try (ClickHouseConnection clickhouse = clickhouse()) {
+            JsonNode rows = await().atMost(Duration.ofSeconds(30)).until(() -> clickhouse.query("SELECT count() AS n, sum(cost_usd) AS cost "
+                    + "FROM switchboard.attempts FINAL WHERE request_id = '" + request + "'").getFirst(), r -> r.get("n").asLong() == 2);
+            assertThat(rows.get("cost").asDouble()).isEqualTo(loggedCost);
+        }
+    }
+
+    @Test
+    void satisfactionAfterAFailoverIsCreditedToTheProviderThatAnswered() {
+        failing("sim-flaky", true);
+        String request;
+        try {
+            CliStack.Run send = cli.run("send", "What is 6+6?", "--provider", "sim-flaky,sim-fast");
+            assertThat(send.exitCode()).isEqualTo(0);
+            assertThat(send.out()).containsPattern("provider\\s+sim-fast");
+            request = requestOf(send);
+        } finally {
+            failing("sim-flaky", false);
+        }
+        assertThat(cli.run("feedback", request, "--kind", "USER_SATISFACTION", "--score", "0.4").exitCode()).isEqualTo(0);
+
+        try (ClickHouseConnection clickhouse = clickhouse()) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> clickhouse.query(
+                    "SELECT satisfaction, rated_requests FROM switchboard.provider_leaderboard WHERE provider = 'sim-fast'"),
+                    r -> r.size() == 1 && r.getFirst().get("rated_requests").asLong() == 1 && r.getFirst().get("satisfaction").asDouble() == 0.4);
+            JsonNode flaky = clickhouse.query("SELECT attempts, rated_requests FROM switchboard.provider_leaderboard WHERE provider = 'sim-flaky'").getFirst();
+            assertThat(flaky.get("attempts").asLong()).isPositive();
+            assertThat(flaky.get("rated_requests").asLong()).isZero();
+        }
+    }
+
+    @Test
+    void feedbackForARequestThatWasNeverMadeOrNotAnsweredIsRefused() {
+        CliStack.Run unknown = cli.run("feedback", "no-such-request", "--kind", "ACCURACY", "--score", "0.5");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("No request no-such-request in llm.attempts: check the id (bin/switchboard trace no-such-request");
+
+        CliStack.Run send = cli.run("send", "What is 7+7?", "--provider", "sim-fast", "--tenant", "globex");
+        String request = requestOf(send);
+        CliStack.Run wrongTenant = cli.run("feedback", request, "--kind", "ACCURACY", "--score", "0.5", "--tenant", "initech");
+        assertThat(wrongTenant.exitCode()).isEqualTo(2);
+        assertThat(wrongTenant.err()).contains("--tenant initech is not the request's tenant (globex)");
+    }
+
+    static KafkaClients clients() {
+        return new KafkaClients(cli.settings.get(SwitchboardConfig.BOOTSTRAP_SERVERS));
+    }
+
+    static Codec codec() {
+        return new Codec(new SchemaRegistryClient(cli.settings.get(SwitchboardConfig.SCHEMA_REGISTRY_URL)));
     }
 
     @Test

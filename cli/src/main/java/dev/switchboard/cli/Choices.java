@@ -15,4 +15,12 @@ final class Choices {
         }
         return value;
     }
+
+    /** As {@link #check}, for upper-case {@code allowed} names that may be given in any case. */
+    static String checkIgnoringCase(String option, String value, Collection<String> allowed) {
+        if (value != null && !allowed.contains(value.toUpperCase(java.util.Locale.ROOT))) {
+            throw new CliException(option + " must be one of " + String.join(", ", allowed) + " (any case); got '" + value + "'", 2);
+        }
+        return value;
+    }
 }

@@ -46,6 +46,14 @@ final class DlqCommand implements Runnable {
     }
 
     /** The filters shared by list and replay. */
+    /** The error classes, for shell completion. */
+    static final class ErrorClassCandidates implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Filters.ERROR_CLASSES.iterator();
+        }
+    }
+
     static final class Filters {
         /** The stages that dead-letter records, as {@code DeadLetter.stage} names them. */
         static final List<String> STAGES = List.of(dev.switchboard.planner.PlannerService.STAGE,
@@ -54,7 +62,17 @@ final class DlqCommand implements Runnable {
 
         @Option(names = "--stage", paramLabel = "S", description = "One of: planner, router, provider-worker, analytics.")
         String stage;
-        @Option(names = "--error-class", paramLabel = "E", description = "e.g. UNKNOWN_MAGIC_BYTE, SERVER_ERROR, INVALID_REQUEST.")
+        /** Every error class a dead letter can carry: the providers', the wire format's and the stages' own. */
+        static final List<String> ERROR_CLASSES = java.util.stream.Stream.of(
+                        java.util.Arrays.stream(dev.switchboard.provider.ErrorClass.values()).map(Enum::name),
+                        java.util.Arrays.stream(dev.switchboard.schemas.serde.WireFormatException.Reason.values()).map(Enum::name),
+                        dev.switchboard.platform.kafka.RejectedRecordException.CLASSES.stream(),
+                        java.util.stream.Stream.of(dev.switchboard.analytics.scoring.DeadLetterDeserializationHandler.UNDECODABLE))
+                .flatMap(s -> s).distinct().sorted().toList();
+
+        @Option(names = "--error-class", paramLabel = "E", completionCandidates = ErrorClassCandidates.class,
+                description = "One of the error classes (any case), e.g. UNKNOWN_MAGIC_BYTE, SERVER_ERROR, INVALID_REQUEST; "
+                        + "a misspelt one is refused listing them all.")
         String errorClass;
         @Option(names = "--provider", paramLabel = "P", description = "Dead letters of llm.tasks.P.")
         String provider;
@@ -68,13 +86,18 @@ final class DlqCommand implements Runnable {
 
         DeadLetterFilter filter() {
             Choices.check("--stage", stage, STAGES);
+            Choices.checkIgnoringCase("--error-class", errorClass, ERROR_CLASSES);
             return new DeadLetterFilter(stage, errorClass, provider, tenant, since, until);
         }
     }
 
     static String shorten(String s, int max) {
-        String flat = s == null ? "" : s.replaceAll("\\s+", " ");
+        String flat = flat(s);
         return flat.length() <= max ? flat : flat.substring(0, max - 1) + "…";
+    }
+
+    static String flat(String s) {
+        return s == null ? "" : s.replaceAll("\\s+", " ");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List dead letters, oldest first.")
@@ -84,11 +107,17 @@ final class DlqCommand implements Runnable {
         @Option(names = "--limit", paramLabel = "N", defaultValue = "100", description = "Show at most the newest N (default: ${DEFAULT-VALUE}).")
         int limit;
         @Mixin
+        OutputOptions output;
+        @Mixin
         ConfigOptions config;
+
+        static final List<String> COLUMNS = List.of("OFFSET", "FAILED AT (UTC)", "STAGE", "ERROR CLASS", "ORIGINAL", "REQUEST",
+                "TENANT", "ATTEMPTS", "REPLAYED", "MESSAGE");
 
         @Override
         public Integer call() {
             DeadLetterFilter filter = filters.filter();
+            output.json();
             StackConnection c = new StackConnection(config);
             DeadLetterLog log = new DeadLetterLog(c.clients, c.codec);
             java.util.Set<String> replayed = log.replayed();
@@ -102,16 +131,27 @@ final class DlqCommand implements Runnable {
                         l.getOriginalTopic() + "/" + l.getOriginalPartition() + "/" + l.getOriginalOffset(),
                         l.getRequestId() == null ? "-" : l.getRequestId(), e.tenantId() == null ? "-" : e.tenantId(),
                         Integer.toString(l.getAttempts()), replayed.contains(e.id()) ? "yes" : "no",
-                        shorten(l.getErrorMessage(), 60)));
+                        output.wide || output.json() ? flat(l.getErrorMessage()) : shorten(l.getErrorMessage(), 60)));
+            }
+            if (output.json()) {
+                OutputOptions.print(OutputOptions.rows(COLUMNS, rows));
+                return 0;
             }
             if (rows.isEmpty()) {
                 System.out.println("No dead letters" + (all.isEmpty() ? "." : " match."));
                 return 0;
             }
-            System.out.print(Table.of(List.of("OFFSET", "FAILED AT (UTC)", "STAGE", "ERROR CLASS", "ORIGINAL", "REQUEST",
-                    "TENANT", "ATTEMPTS", "REPLAYED", "MESSAGE"), rows));
+            if (output.wide) {
+                System.out.print(output.table(COLUMNS, rows));
+            } else {
+                // The columns a person scans; --wide adds the stage, original record, tenant and attempts.
+                List<Integer> narrow = List.of(0, 1, 3, 5, 8, 9);
+                System.out.print(output.table(narrow.stream().map(COLUMNS::get).toList(),
+                        rows.stream().map(r -> narrow.stream().map(r::get).toList()).toList(), "OFFSET", "REQUEST"));
+            }
             System.out.println(shown.size() + " of " + entries.size() + " dead letters" + (shown.size() < entries.size()
-                    ? " (the newest; --limit shows more)" : "") + ". Details: bin/switchboard dlq show OFFSET");
+                    ? " (the newest; --limit shows more)" : "") + ". Details: bin/switchboard dlq show OFFSET"
+                    + (output.wide ? "" : "; every column: --wide"));
             return 0;
         }
     }

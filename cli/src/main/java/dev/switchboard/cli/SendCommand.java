@@ -74,10 +74,14 @@ final class SendCommand implements Callable<Integer> {
     Duration timeout;
 
     @Mixin
+    OutputOptions output;
+
+    @Mixin
     ConfigOptions config;
 
     @Override
     public Integer call() {
+        output.json();
         Choices.check("--strategy", strategy, dev.switchboard.platform.config.SwitchboardConfig.STRATEGIES);
         Choices.check("--task", task, dev.switchboard.platform.TaskTypes.ALL);
         if (prompt.isBlank()) {
@@ -135,7 +139,8 @@ final class SendCommand implements Callable<Integer> {
                         continue;
                     }
                     LlmReply reply = codec.decode(replies, record.value());
-                    return print(reply, (System.nanoTime() - start) / 1_000_000);
+                    return output.json() ? printJson(reply, (System.nanoTime() - start) / 1_000_000)
+                            : print(reply, (System.nanoTime() - start) / 1_000_000);
                 }
             }
         }
@@ -162,6 +167,20 @@ final class SendCommand implements Callable<Integer> {
         } catch (Exception e) {
             throw new CliException("cannot create reply topic " + topic + ": " + e.getMessage(), 3);
         }
+    }
+
+    /** The reply as one JSON object, fields as the Avro reply names them (nulls kept: no provider was called). */
+    private static int printJson(LlmReply reply, long waitedMs) {
+        com.fasterxml.jackson.databind.node.ObjectNode json = OutputOptions.newObject()
+                .put("request_id", reply.getRequestId()).put("status", reply.getStatus().name()).put("content", reply.getContent())
+                .put("provider", reply.getProvider()).put("model", reply.getModel()).put("attempts", reply.getAttempts())
+                .put("input_tokens", reply.getInputTokens()).put("output_tokens", reply.getOutputTokens())
+                .put("cost_usd", reply.getCostUsd()).put("latency_ms", reply.getLatencyMs()).put("waited_ms", waitedMs);
+        if (reply.getError() != null) {
+            json.putObject("error").put("error_class", reply.getError().getErrorClass()).put("message", reply.getError().getMessage());
+        }
+        OutputOptions.print(json);
+        return reply.getStatus() == ReplyStatus.SUCCEEDED ? 0 : 1;
     }
 
     private static int print(LlmReply reply, long waitedMs) {

@@ -23,12 +23,24 @@ import java.util.concurrent.Callable;
 final class StatsCommand implements Callable<Integer> {
 
     @Mixin
+    OutputOptions output;
+
+    @Mixin
     ConfigOptions config;
+
+    private static final List<String> POOL_COLUMNS = List.of("PROVIDER", "CIRCUIT", "FAILURES", "CONCURRENCY LIMIT", "IN FLIGHT", "REPORTED");
+    private static final List<String> LEADER_COLUMNS = List.of("PROVIDER", "ATTEMPTS", "SUCCESS", "P95 LATENCY", "COST/SUCCESS",
+            "SATISFACTION (N)");
 
     @Override
     public Integer call() {
+        boolean json = output.json();
         StackConnection stack = new StackConnection(config);
-        printPools(stack);
+        List<List<String>> pools = pools(stack);
+        if (!json) {
+            System.out.print(pools.isEmpty() ? "No worker pool has reported on llm.provider-health yet.\n"
+                    : output.table(POOL_COLUMNS, pools));
+        }
         SwitchboardConfig cfg = stack.config;
         SwitchboardConfig.AnalyticsSettings a = cfg.analytics();
         List<JsonNode> rows;
@@ -40,6 +52,13 @@ final class StatsCommand implements Callable<Integer> {
             rows = clickhouse.query("SELECT * FROM switchboard.provider_leaderboard");
         } catch (ClickHouseConnection.ClickHouseException e) {
             throw new CliException(e.getMessage(), 3);
+        }
+        if (json) {
+            com.fasterxml.jackson.databind.node.ObjectNode document = OutputOptions.newObject();
+            document.set("pools", OutputOptions.rows(POOL_COLUMNS, pools));
+            document.putArray("leaderboard").addAll(rows);
+            OutputOptions.print(document);
+            return 0;
         }
         if (rows.isEmpty()) {
             System.out.println();
@@ -56,20 +75,16 @@ final class StatsCommand implements Callable<Integer> {
                             : String.format(Locale.ROOT, "%.2f (%d)", r.get("satisfaction").asDouble(), r.get("rated_requests").asLong())));
         }
         System.out.println();
-        System.out.print(Table.of(List.of("PROVIDER", "ATTEMPTS", "SUCCESS", "P95 LATENCY", "COST/SUCCESS", "SATISFACTION (N)"), table));
+        System.out.print(output.table(LEADER_COLUMNS, table));
         return 0;
     }
 
-    /** Each provider's latest report on llm.provider-health: what its worker pool runs at now. */
-    private static void printPools(StackConnection stack) {
+    /** Each provider's latest report on llm.provider-health, as rows: what its worker pool runs at now. */
+    private static List<List<String>> pools(StackConnection stack) {
         Map<String, ProviderHealth> latest = new TreeMap<>();
         for (var record : TopicReader.readToEnd(stack.clients, List.of(Topics.PROVIDER_HEALTH.name()), r -> true)) {
             ProviderHealth health = stack.codec.decode(Topics.PROVIDER_HEALTH, record.value());
             latest.merge(health.getProvider(), health, ProviderHealthView.LATEST);
-        }
-        if (latest.isEmpty()) {
-            System.out.println("No worker pool has reported on llm.provider-health yet.");
-            return;
         }
         long now = System.currentTimeMillis();
         List<List<String>> table = new ArrayList<>();
@@ -80,6 +95,6 @@ final class StatsCommand implements Callable<Integer> {
                     h.getInFlight() < 0 ? "-" : Integer.toString(h.getInFlight()),
                     Math.max(0, (now - h.getChangedAtMs()) / 1000) + " s ago"));
         }
-        System.out.print(Table.of(List.of("PROVIDER", "CIRCUIT", "FAILURES", "CONCURRENCY LIMIT", "IN FLIGHT", "REPORTED"), table));
+        return table;
     }
 }

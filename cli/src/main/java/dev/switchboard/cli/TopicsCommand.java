@@ -27,10 +27,14 @@ final class TopicsCommand implements Callable<Integer> {
     boolean all;
 
     @Mixin
+    OutputOptions output;
+
+    @Mixin
     ConfigOptions config;
 
     @Override
     public Integer call() throws Exception {
+        boolean json = output.json();
         StackConnection c = new StackConnection(config);
         try (Admin admin = c.clients.admin("switchboard-topics")) {
             List<String> names = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(all))
@@ -68,7 +72,12 @@ final class TopicsCommand implements Callable<Integer> {
                         .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(", "));
                 rows.add(List.of(name, Integer.toString(d.partitions().size()), Long.toString(records), lag.isEmpty() ? "-" : lag));
             }
-            System.out.print(Table.of(List.of("TOPIC", "PARTITIONS", "RECORDS", "GROUP LAG"), rows));
+            List<String> columns = List.of("TOPIC", "PARTITIONS", "RECORDS", "GROUP LAG");
+            if (json) {
+                OutputOptions.print(OutputOptions.rows(columns, rows));
+            } else {
+                System.out.print(output.table(columns, rows, "TOPIC"));
+            }
         }
         return 0;
     }

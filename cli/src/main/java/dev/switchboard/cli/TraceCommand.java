@@ -36,13 +36,19 @@ final class TraceCommand implements Callable<Integer> {
     String requestId;
 
     @Mixin
+    OutputOptions output;
+
+    @Mixin
     ConfigOptions config;
+
+    private static final List<String> COLUMNS = List.of("TIME (UTC)", "SINCE", "RECORD", "WHAT", "REPLAY");
 
     private record Event(long timestamp, String where, String what, String replay) {
     }
 
     @Override
     public Integer call() throws Exception {
+        output.json();
         StackConnection c = new StackConnection(config);
         List<String> topics;
         try (Admin admin = c.clients.admin("switchboard-trace")) {
@@ -80,7 +86,11 @@ final class TraceCommand implements Callable<Integer> {
             rows.add(List.of(DlqCommand.TIME.format(Instant.ofEpochMilli(e.timestamp())), "+" + (e.timestamp() - first) + " ms",
                     e.where(), e.what(), e.replay()));
         }
-        System.out.print(Table.of(List.of("TIME (UTC)", "SINCE", "RECORD", "WHAT", "REPLAY"), rows));
+        if (output.json()) {
+            OutputOptions.print(OutputOptions.rows(COLUMNS, rows));
+        } else {
+            System.out.print(output.table(COLUMNS, rows, "RECORD"));
+        }
         return 0;
     }
 

@@ -73,8 +73,14 @@ class AnalyticsCommandsIT {
         return m.group(1);
     }
 
-    static void failing(String provider, boolean failing) {
-        cli.stack.simulator().setFaults(provider, new Faults(failing ? 1.0 : 0.0, 0, 1, 2, Map.of(503, 1.0)));
+    /** Runs {@code switchboard ARGS} while {@code provider} answers every call with a 503. */
+    static CliStack.Run runWhileFailing(String provider, String... args) {
+        cli.stack.simulator().setFaults(provider, new Faults(1.0, 0, 1, 2, Map.of(503, 1.0)));
+        try {
+            return cli.run(args);
+        } finally {
+            cli.stack.simulator().setFaults(provider, new Faults(0.0, 0, 1, 2, Map.of(503, 1.0)));
+        }
     }
 
     static ClickHouseConnection clickhouse() {
@@ -83,16 +89,10 @@ class AnalyticsCommandsIT {
 
     @Test
     void everyAttemptOfAReplayedRequestIsCountedAsInTheLog() {
-        failing("sim-flaky", true);
-        String request;
-        try {
-            CliStack.Run send = cli.run("send", "What is 5+5?", "--provider", "sim-flaky");
-            assertThat(send.exitCode()).isEqualTo(1);
-            request = requestOf(send);
-            await().atMost(Duration.ofSeconds(30)).until(() -> cli.run("dlq", "list", "--provider", "sim-flaky").out().contains(request));
-        } finally {
-            failing("sim-flaky", false);
-        }
+        CliStack.Run send = runWhileFailing("sim-flaky", "send", "What is 5+5?", "--provider", "sim-flaky");
+        assertThat(send.exitCode()).isEqualTo(1);
+        String request = requestOf(send);
+        await().atMost(Duration.ofSeconds(30)).until(() -> cli.run("dlq", "list", "--provider", "sim-flaky").out().contains(request));
         assertThat(cli.run("dlq", "replay", "--provider", "sim-flaky").out()).contains("Replayed 1, parked 0.");
 
         // The log: attempt 1 failed, then attempt 1 of the replay answered. Both are rows, with their cost.
@@ -110,16 +110,10 @@ class AnalyticsCommandsIT {
 
     @Test
     void satisfactionAfterAFailoverIsCreditedToTheProviderThatAnswered() {
-        failing("sim-flaky", true);
-        String request;
-        try {
-            CliStack.Run send = cli.run("send", "What is 6+6?", "--provider", "sim-flaky,sim-fast");
-            assertThat(send.exitCode()).isEqualTo(0);
-            assertThat(send.out()).containsPattern("provider\\s+sim-fast");
-            request = requestOf(send);
-        } finally {
-            failing("sim-flaky", false);
-        }
+        CliStack.Run send = runWhileFailing("sim-flaky", "send", "What is 6+6?", "--provider", "sim-flaky,sim-fast");
+        assertThat(send.exitCode()).isEqualTo(0);
+        assertThat(send.out()).containsPattern("provider\\s+sim-fast");
+        String request = requestOf(send);
         assertThat(cli.run("feedback", request, "--kind", "USER_SATISFACTION", "--score", "0.4").exitCode()).isEqualTo(0);
 
         try (ClickHouseConnection clickhouse = clickhouse()) {
@@ -138,11 +132,33 @@ class AnalyticsCommandsIT {
         assertThat(unknown.exitCode()).isEqualTo(2);
         assertThat(unknown.err()).contains("No request no-such-request in llm.attempts: check the id (bin/switchboard trace no-such-request");
 
-        CliStack.Run send = cli.run("send", "What is 7+7?", "--provider", "sim-fast", "--tenant", "globex");
-        String request = requestOf(send);
+        CliStack.Run send = cli.run("send", "What is 7+7?", "--provider", "sim-fast", "--tenant", "globex", "--output", "json");
+        JsonNode reply = json(send.out());
+        assertThat(reply.get("status").asText()).isEqualTo("SUCCEEDED");
+        assertThat(reply.get("provider").asText()).isEqualTo("sim-fast");
+        assertThat(reply.get("content").asText()).isEqualTo("7 + 7 = 14.");
+        String request = reply.get("request_id").asText();
         CliStack.Run wrongTenant = cli.run("feedback", request, "--kind", "ACCURACY", "--score", "0.5", "--tenant", "initech");
         assertThat(wrongTenant.exitCode()).isEqualTo(2);
         assertThat(wrongTenant.err()).contains("--tenant initech is not the request's tenant (globex)");
+    }
+
+    static JsonNode json(String text) {
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("not JSON: " + text, e);
+        }
+    }
+
+    @Test
+    void statsAsJsonHasThePoolsAndTheLeaderboard() {
+        assertThat(cli.run("send", "What is 9+9?", "--provider", "sim-fast").exitCode()).isEqualTo(0);
+        JsonNode stats = await().atMost(Duration.ofSeconds(30)).until(() -> json(cli.run("stats", "--output", "json").out()),
+                s -> s.get("leaderboard").size() > 0);
+        assertThat(stats.get("pools")).extracting(p -> p.get("provider").asText()).contains("sim-fast", "sim-strong", "sim-flaky");
+        assertThat(stats.get("pools").get(0).get("concurrency_limit").asText()).matches("\\d+");
+        assertThat(stats.get("leaderboard")).extracting(p -> p.get("provider").asText()).contains("sim-fast");
     }
 
     static KafkaClients clients() {

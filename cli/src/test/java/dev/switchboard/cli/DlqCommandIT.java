@@ -84,7 +84,7 @@ class DlqCommandIT {
         assertThat(m.find()).isTrue();
         failedRequest = m.group(1);
 
-        CliStack.Run list = await().atMost(Duration.ofSeconds(30)).until(() -> cli.run("dlq", "list"),
+        CliStack.Run list = await().atMost(Duration.ofSeconds(30)).until(() -> cli.run("dlq", "list", "--wide"),
                 r -> r.out().contains("UNKNOWN_MAGIC_BYTE") && r.out().contains(failedRequest));
         assertThat(list.exitCode()).isEqualTo(0);
         assertThat(list.out()).containsPattern("planner\\s+UNKNOWN_MAGIC_BYTE\\s+llm.requests/");
@@ -95,6 +95,22 @@ class DlqCommandIT {
         assertThat(cli.run("dlq", "list", "--stage", "planner").out()).contains("UNKNOWN_MAGIC_BYTE").doesNotContain(failedRequest);
         assertThat(cli.run("dlq", "list", "--since", "1h", "--error-class", "server_error").out()).contains(failedRequest);
         assertThat(cli.run("dlq", "list", "--until", "2000-01-01").out()).startsWith("No dead letters match.");
+
+        // Without --wide the list fits 120 columns and keeps the ids whole; --output json has every field of every row.
+        String narrow = cli.run("dlq", "list").out();
+        assertThat(narrow.lines()).allMatch(line -> line.length() <= 120);
+        assertThat(narrow).startsWith("OFFSET").containsPattern("SERVER_ERROR\\s+" + failedRequest + "\\s+no\\s+")
+                .contains("; every column: --wide");
+        CliStack.Run json = cli.run("dlq", "list", "--provider", "sim-flaky", "--output", "json");
+        assertThat(json.exitCode()).isEqualTo(0);
+        com.fasterxml.jackson.databind.JsonNode rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        assertThat(rows).hasSize(1);
+        assertThat(rows.get(0).get("request").asText()).isEqualTo(failedRequest);
+        assertThat(rows.get(0).get("stage").asText()).isEqualTo("provider-worker");
+        assertThat(rows.get(0).get("error_class").asText()).isEqualTo("SERVER_ERROR");
+        assertThat(rows.get(0).get("tenant").asText()).isEqualTo("ops-test");
+        assertThat(rows.get(0).get("replayed").asText()).isEqualTo("no");
+        assertThat(cli.run("dlq", "list", "--output", "yaml").err()).contains("--output must be one of table, json; got 'yaml'");
     }
 
     @Test
@@ -140,8 +156,10 @@ class DlqCommandIT {
 
         CliStack.Run again = cli.run("dlq", "replay", "--provider", "sim-flaky");
         assertThat(again.out()).startsWith("Selected 0 dead letter(s): 0 to replay to their original topics, 0 to park; 1 already replayed.");
-        assertThat(cli.run("dlq", "list", "--provider", "sim-flaky").out()).containsPattern(failedRequest + "\\s+ops-test\\s+1\\s+yes");
-        assertThat(cli.run("trace", failedRequest).out())
+        assertThat(cli.run("dlq", "list", "--provider", "sim-flaky", "--wide").out()).containsPattern(failedRequest + "\\s+ops-test\\s+1\\s+yes");
+        String trace = cli.run("trace", failedRequest).out();
+        assertThat(trace.lines()).allMatch(line -> line.length() <= 120);
+        assertThat(cli.run("trace", failedRequest, "--wide").out())
                 .containsPattern("reply FAILED from sim-flaky, attempts 1, SERVER_ERROR")
                 .containsPattern("reply SUCCEEDED from sim-flaky, attempts 1\\s+#1");
     }

@@ -184,6 +184,7 @@ class SendCommandIT {
         CliStack.Run task = run(Map.of(), "send", "x", "--task", "cod");
         CliStack.Run stage = run(Map.of(), "dlq", "list", "--stage", "plannr");
         CliStack.Run replayStage = run(Map.of(), "dlq", "replay", "--stage", "plannr", "--dry-run");
+        CliStack.Run errorClass = run(Map.of(), "dlq", "list", "--error-class", "servr_error");
 
         assertThat(task.exitCode()).isEqualTo(2);
         assertThat(task.err()).contains("--task must be one of code, math, multiple_choice, extraction, summarization, "
@@ -191,6 +192,9 @@ class SendCommandIT {
         assertThat(stage.exitCode()).isEqualTo(2);
         assertThat(stage.err()).contains("--stage must be one of planner, router, provider-worker, analytics; got 'plannr'");
         assertThat(replayStage.exitCode()).isEqualTo(2);
+        assertThat(errorClass.exitCode()).isEqualTo(2);
+        assertThat(errorClass.err()).contains("--error-class must be one of ").contains(", SERVER_ERROR, ")
+                .contains(", UNKNOWN_MAGIC_BYTE, ").contains(", INVALID_REQUEST, ").contains(" (any case); got 'servr_error'");
         assertThat(run(Map.of(), "send", "--help").out()).contains("Task hint, one of: code, math, multiple_choice");
     }
 }

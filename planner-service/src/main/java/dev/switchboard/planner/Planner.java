@@ -146,7 +146,7 @@ public final class Planner {
         validate(original);
         String overBudget = overBudget(original, nowMs);
         if (overBudget != null && !"cheapest".equals(config.routing().overBudgetPolicy(original.getTenantId()))) {
-            throw new RejectedRecordException("BUDGET_EXCEEDED", overBudget, original.getRequestId());
+            throw new RejectedRecordException(RejectedRecordException.BUDGET_EXCEEDED, overBudget, original.getRequestId());
         }
         Analyst.Result analysis = analyst.analyse(original);
         String taskType = analysis.plan().getTaskType();
@@ -224,7 +224,7 @@ public final class Planner {
             }
         }
         if (candidates.isEmpty()) {
-            throw new RejectedRecordException("NO_ELIGIBLE_PROVIDER", "no configured provider can take this request: "
+            throw new RejectedRecordException(RejectedRecordException.NO_ELIGIBLE_PROVIDER, "no configured provider can take this request: "
                     + String.join("; ", excluded.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList()),
                     request.getRequestId());
         }
@@ -275,7 +275,7 @@ public final class Planner {
             }
         }
         if (cheapest == null) {
-            throw new RejectedRecordException("BUDGET_EXCEEDED", over + ", and no provider can take the request", request.getRequestId());
+            throw new RejectedRecordException(RejectedRecordException.BUDGET_EXCEEDED, over + ", and no provider can take the request", request.getRequestId());
         }
         PlanStep step = PlanStep.newBuilder().setProvider(cheapestProvider.name()).setModel(cheapest.name())
                 .setEstimatedCostUsd(cheapest.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
@@ -363,7 +363,7 @@ public final class Planner {
         }
         for (String provider : request.getPreferredProviders()) {
             if (!config.hasProvider(provider)) {
-                throw new RejectedRecordException("UNKNOWN_PROVIDER", "preferredProviders names '" + provider
+                throw new RejectedRecordException(RejectedRecordException.UNKNOWN_PROVIDER, "preferredProviders names '" + provider
                         + "', which is not configured; configured: "
                         + config.providers().stream().map(ProviderSpec::name).toList(), id);
             }
@@ -371,6 +371,6 @@ public final class Planner {
     }
 
     private static RejectedRecordException invalid(String message, String requestId) {
-        return new RejectedRecordException("INVALID_REQUEST", message, requestId);
+        return new RejectedRecordException(RejectedRecordException.INVALID_REQUEST, message, requestId);
     }
 }

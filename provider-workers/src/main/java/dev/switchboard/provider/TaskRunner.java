@@ -4,6 +4,7 @@ import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.Tokens;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
+import dev.switchboard.platform.kafka.RejectedRecordException;
 import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.Topic;
 import dev.switchboard.schemas.serde.WireFormatException;
@@ -69,7 +70,7 @@ final class TaskRunner {
         } catch (RuntimeException e) {
             log.error("Dead-lettering task {}-{}@{} after an unexpected error", record.topic(), record.partition(),
                     record.offset(), e);
-            return List.of(DeadLetters.record(codec, DeadLetters.of(record, TaskOutcomes.STAGE, "PROCESSING_ERROR",
+            return List.of(DeadLetters.record(codec, DeadLetters.of(record, TaskOutcomes.STAGE, RejectedRecordException.PROCESSING_ERROR,
                     e.getClass().getName() + ": " + e.getMessage(), requestId, 0)));
         } finally {
             MDC.remove("requestId");

@@ -28,11 +28,11 @@ public final class Router {
     public ProviderTask firstTask(ExecutionPlan plan, long nowMs) {
         List<PlanStep> steps = plan.getSteps();
         if (steps.isEmpty()) {
-            throw new RejectedRecordException("EMPTY_PLAN", "plan has no steps", plan.getRequestId());
+            throw new RejectedRecordException(RejectedRecordException.EMPTY_PLAN, "plan has no steps", plan.getRequestId());
         }
         for (PlanStep step : steps) {
             if (!knownProviders.contains(step.getProvider())) {
-                throw new RejectedRecordException("UNKNOWN_PROVIDER",
+                throw new RejectedRecordException(RejectedRecordException.UNKNOWN_PROVIDER,
                         "plan names provider '" + step.getProvider() + "', which is not configured", plan.getRequestId());
             }
         }

@@ -18,6 +18,8 @@ import java.util.Map;
 public final class DeadLetterDeserializationHandler implements DeserializationExceptionHandler {
 
     public static final String STAGE = "analytics";
+    /** The error class of a record that failed to decode for a reason other than the wire format's. */
+    public static final String UNDECODABLE = "UNDECODABLE";
     private static final Logger log = LoggerFactory.getLogger(DeadLetterDeserializationHandler.class);
     private Codec codec;
 
@@ -35,7 +37,7 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
         }
         log.warn("Dead-lettering unreadable {}-{}@{}: {}", record.topic(), record.partition(), record.offset(),
                 exception.getMessage());
-        String errorClass = exception instanceof WireFormatException w ? w.reason().name() : "UNDECODABLE";
+        String errorClass = exception instanceof WireFormatException w ? w.reason().name() : UNDECODABLE;
         return Response.resume(List.of(DeadLetters.record(codec,
                 DeadLetters.of(record, STAGE, errorClass, String.valueOf(exception.getMessage()), null, 0))));
     }

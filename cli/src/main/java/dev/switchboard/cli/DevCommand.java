@@ -25,7 +25,7 @@ final class DevCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--infra-only", description = "Start only the broker, registry and simulator; run services with 'switchboard run'.")
+    @Option(names = "--infra-only", description = "Start only the broker, registry and simulator; run services with 'bin/switchboard run'.")
     boolean infraOnly;
 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Where to keep the stack's data (default: ${DEFAULT-VALUE}).",

@@ -171,7 +171,7 @@ final class DlqCommand implements Runnable {
             List<DeadLetterEntry> matches = new DeadLetterLog(c.clients, c.codec).entries().stream()
                     .filter(e -> e.id().equals(offset) || Long.toString(e.offset()).equals(offset)).toList();
             if (matches.isEmpty()) {
-                throw new CliException("no dead letter at " + offset + " (see switchboard dlq list)", 1);
+                throw new CliException("no dead letter at " + offset + " (see bin/switchboard dlq list)", 1);
             }
             if (matches.size() > 1) {
                 throw new CliException("offset " + offset + " is on several partitions: "

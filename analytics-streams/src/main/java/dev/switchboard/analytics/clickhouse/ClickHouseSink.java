@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Writes attempts, feedback, dead letters, audit events and provider statistics to ClickHouse.
  * Before it reads a record it applies the {@link Migrations}; while ClickHouse cannot be reached it
- * retries them with the same back-off as its writes and reports itself down, naming why. Rows are batched by count and time; offsets are committed only after their rows are written. When
+ * retries them with the same back-off as its writes and reports itself down, naming why. Rows are
+ * batched by count and time; offsets are committed only after their rows are written. When
  * ClickHouse is down the sink pauses its partitions, retries with an exponential back-off up to 30 s
  * and catches up when it is back. Rows written twice (a restart between insert and commit) are
  * merged away by the tables' ReplacingMergeTree keys.

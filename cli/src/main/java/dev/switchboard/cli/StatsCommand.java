@@ -67,10 +67,11 @@ final class StatsCommand implements Callable<Integer> {
         }
         List<List<String>> table = new ArrayList<>();
         for (JsonNode r : rows) {
+            boolean answered = r.get("success_rate").asDouble() > 0;
             table.add(List.of(r.get("provider").asText(), r.get("attempts").asText(),
                     String.format(Locale.ROOT, "%.1f %%", 100 * r.get("success_rate").asDouble()),
-                    String.format(Locale.ROOT, "%.0f ms", r.get("p95_latency_ms").asDouble()),
-                    String.format(Locale.ROOT, "$%.6f", r.get("cost_per_success_usd").asDouble()),
+                    answered ? String.format(Locale.ROOT, "%.0f ms", r.get("p95_latency_ms").asDouble()) : "-",
+                    answered ? String.format(Locale.ROOT, "$%.6f", r.get("cost_per_success_usd").asDouble()) : "-",
                     r.get("rated_requests").asLong() == 0 ? "-"
                             : String.format(Locale.ROOT, "%.2f (%d)", r.get("satisfaction").asDouble(), r.get("rated_requests").asLong())));
         }

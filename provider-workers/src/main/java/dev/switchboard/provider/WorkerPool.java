@@ -23,7 +23,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /** The worker pool of one provider; see the package documentation for how it runs. */
@@ -37,7 +36,6 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     private final TaskRunner runner;
     private final ConsumeTransformProduce loop;
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
-    private final AtomicInteger running = new AtomicInteger();
     private final CircuitPublisher circuits;
     private final ScheduledExecutorService reports = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("switchboard-worker-health").factory());
@@ -80,14 +78,12 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     }
 
     private CompletableFuture<List<ProducerRecord<byte[], byte[]>>> start(ConsumerRecord<byte[], byte[]> record) {
-        running.incrementAndGet();
         return CompletableFuture.supplyAsync(() -> {
             MDC.put("provider", provider);
             try {
                 return runner.run(record);
             } finally {
                 MDC.remove("provider");
-                running.decrementAndGet();
             }
         }, calls);
     }
@@ -117,7 +113,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     public Health check() {
         Health loopHealth = loop.check();
         Map<String, Object> details = new java.util.LinkedHashMap<>(loopHealth.details());
-        details.put("calls", running.get());
+        details.put("calls", guard.inFlight());
         details.put("concurrencyLimit", guard.concurrencyLimit());
         details.put("circuit", guard.state().name());
         details.put("failureRate", guard.failureRate());

@@ -44,12 +44,17 @@ public final class ConfigLoader {
             settings.putAll(readFile(file));
         }
         // Environment variables are matched against every key the definition knows; keys of
-        // providers named only in the environment are found in a second pass.
-        applyEnv(defaults, settings, env);
-        settings.putAll(overrides);
-        applyEnv(defaults, settings, env);
-        settings.putAll(overrides);
-        rejectUnknownEnv(defaults, settings, env);
+        // providers named only in the environment are found in a further pass, until the keys settle.
+        Set<String> known = Set.of();
+        while (true) {
+            Set<String> keys = applyEnv(defaults, settings, env);
+            settings.putAll(overrides);
+            if (keys.equals(known)) {
+                break;
+            }
+            known = keys;
+        }
+        rejectUnknownEnv(known, env);
         return SwitchboardConfig.parse(defaults, settings);
     }
 
@@ -79,15 +84,18 @@ public final class ConfigLoader {
         }
     }
 
-    private static void applyEnv(Map<String, String> defaults, Map<String, String> settings, Map<String, String> env) {
+    /** Sets each key the definition knows from its variable, when there is one; returns the keys it matched against. */
+    private static Set<String> applyEnv(Map<String, String> defaults, Map<String, String> settings, Map<String, String> env) {
         Map<String, String> merged = new HashMap<>(defaults);
         merged.putAll(settings);
-        for (String key : SwitchboardConfig.knownKeys(merged)) {
+        Set<String> known = SwitchboardConfig.knownKeys(merged);
+        for (String key : known) {
             String value = env.get(envName(key));
             if (value != null) {
                 settings.put(key, value);
             }
         }
+        return known;
     }
 
     /**
@@ -95,11 +103,9 @@ public final class ConfigLoader {
      * closest variable that does: a misspelt variable would otherwise be ignored, and its setting
      * silently left at the default.
      */
-    private static void rejectUnknownEnv(Map<String, String> defaults, Map<String, String> settings, Map<String, String> env) {
-        Map<String, String> merged = new HashMap<>(defaults);
-        merged.putAll(settings);
+    private static void rejectUnknownEnv(Set<String> keys, Map<String, String> env) {
         Map<String, String> keysByVariable = new TreeMap<>();
-        SwitchboardConfig.knownKeys(merged).forEach(key -> keysByVariable.put(envName(key), key));
+        keys.forEach(key -> keysByVariable.put(envName(key), key));
         for (String variable : new TreeSet<>(env.keySet())) {
             if (!variable.startsWith(ENV_PREFIX) || LAUNCHER_VARIABLES.contains(variable) || keysByVariable.containsKey(variable)) {
                 continue;

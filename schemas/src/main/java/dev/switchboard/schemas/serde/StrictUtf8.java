@@ -21,7 +21,8 @@ import java.nio.charset.StandardCharsets;
  * tenant; these throw {@link InvalidUtf8}, which the deserializer reports as a malformed payload,
  * and the record is dead-lettered with its original bytes. Each string's bytes are checked with a
  * reporting decoder, then made into the type the reader schema asks for, as Avro would.
- * Hand-written: Avro has no option for it.
+ * Hand-written: Avro has no option for it. Their resolving decoders are {@link SharedResolvers}, not
+ * Avro's per-thread ones, since records are also read on virtual threads.
  */
 final class StrictUtf8 {
 
@@ -40,7 +41,14 @@ final class StrictUtf8 {
         SpecificData data = new SpecificData(model.getClassLoader());
         model.getConversions().forEach(data::addLogicalTypeConversion);
         data.setFastReaderEnabled(false);
+        SharedResolvers resolvers = new SharedResolvers(writer, reader);
         return new SpecificDatumReader<>(writer, reader, data) {
+            @Override
+            @SuppressWarnings("unchecked")
+            public T read(T reuse, Decoder in) throws IOException {
+                return resolvers.read(in, decoder -> (T) read(reuse, getExpected(), decoder));
+            }
+
             @Override
             protected Object readString(Object old, Schema expected, Decoder in) throws IOException {
                 return as(findStringClass(expected), checked(in), this::newInstanceFromString);
@@ -56,7 +64,14 @@ final class StrictUtf8 {
     static <T> GenericDatumReader<T> generic(Schema writer) {
         GenericData data = new GenericData();
         data.setFastReaderEnabled(false);
+        SharedResolvers resolvers = new SharedResolvers(writer, writer);
         return new GenericDatumReader<>(writer, writer, data) {
+            @Override
+            @SuppressWarnings("unchecked")
+            public T read(T reuse, Decoder in) throws IOException {
+                return resolvers.read(in, decoder -> (T) read(reuse, getExpected(), decoder));
+            }
+
             @Override
             protected Object readString(Object old, Schema expected, Decoder in) throws IOException {
                 return as(findStringClass(expected), checked(in), this::newInstanceFromString);

@@ -8,11 +8,13 @@ import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.cli.bench.Hops;
 import dev.switchboard.cli.bench.MachineCpu;
 import dev.switchboard.platform.kafka.LogFollower;
+import dev.switchboard.platform.kafka.TopicReader;
 import dev.switchboard.platform.kafka.Topics;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -161,8 +163,9 @@ final class BenchCommand implements Runnable {
                     });
             List<String> hopTopics = new ArrayList<>(List.of(Topics.PLANS.name(), Topics.ATTEMPTS.name()));
             providers.forEach(p -> hopTopics.add(Topics.tasks(p).name()));
-            LogFollower hopReader = new LogFollower("bench-hops", LogFollower.fromEnd(c.clients.reader("switchboard-bench-hops"),
-                    hopTopics), hops::observe);
+            // The hops are read after the run, not beside it: a reader following the hop topics live
+            // would load the broker and the two cores the stack measured runs on.
+            Map<TopicPartition, Long> hopsFrom = TopicReader.ends(c.clients, hopTopics);
             long total = load.total();
             ProgressBar bar = new ProgressBar(System.err);
             long sendSeconds;
@@ -193,8 +196,8 @@ final class BenchCommand implements Runnable {
             }
             long cpuMs = cpuAtMeasureStart[0] < 0 ? -1 : MachineCpu.busyMillis() - cpuAtMeasureStart[0];
             reader.close();
-            hopReader.close();
             bar.finish();
+            TopicReader.readFrom(c.clients, hopsFrom, hops::observe);
 
             Map<String, String> rows = new LinkedHashMap<>();
             rows.put("machine", Load.machine());

@@ -12,9 +12,10 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
-/** Reads topics from their beginning to their end as it is now (committed records only). */
+/** Reads topics, from their beginning or from given offsets, to their end as it is now (committed records only). */
 public final class TopicReader {
 
     private static final Duration LIMIT = Duration.ofSeconds(60);
@@ -26,14 +27,7 @@ public final class TopicReader {
     public static List<ConsumerRecord<byte[], byte[]>> readToEnd(KafkaClients clients, Collection<String> topics,
                                                                  Predicate<ConsumerRecord<byte[], byte[]>> keep) {
         try (KafkaConsumer<byte[], byte[]> consumer = clients.reader("switchboard-reader")) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : topics) {
-                List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
-                if (infos != null) {
-                    infos.forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
-                }
-            }
-            return read(consumer, partitions, keep);
+            return read(consumer, partitions(consumer, topics), keep);
         }
     }
 
@@ -52,15 +46,53 @@ public final class TopicReader {
         }
     }
 
+    /** The current end offset of every partition of {@code topics}; a missing topic has none. */
+    public static Map<TopicPartition, Long> ends(KafkaClients clients, Collection<String> topics) {
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.reader("switchboard-reader")) {
+            return consumer.endOffsets(partitions(consumer, topics));
+        }
+    }
+
+    /**
+     * Hands {@code sink} every record from the offsets {@code from} (as {@link #ends} gave them
+     * earlier) up to the partitions' current ends, in each partition's order.
+     */
+    public static void readFrom(KafkaClients clients, Map<TopicPartition, Long> from, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.reader("switchboard-reader")) {
+            List<TopicPartition> partitions = List.copyOf(from.keySet());
+            consumer.assign(partitions);
+            from.forEach(consumer::seek);
+            read(consumer, partitions, r -> true, sink);
+        }
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<byte[], byte[]> consumer, Collection<String> topics) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : topics) {
+            List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+            if (infos != null) {
+                infos.forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            }
+        }
+        return partitions;
+    }
+
     private static List<ConsumerRecord<byte[], byte[]>> read(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,
                                                              Predicate<ConsumerRecord<byte[], byte[]>> keep) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
         if (partitions.isEmpty()) {
             return records;
         }
-        List<String> topics = partitions.stream().map(TopicPartition::topic).distinct().toList();
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
+        read(consumer, partitions, keep, records::add);
+        return records;
+    }
+
+    /** Hands {@code sink} the records {@code keep} accepts from each partition's position up to its end as it is now. */
+    private static void read(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions,
+                             Predicate<ConsumerRecord<byte[], byte[]>> keep, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        List<String> topics = partitions.stream().map(TopicPartition::topic).distinct().toList();
         Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
         long deadline = System.nanoTime() + LIMIT.toNanos();
         while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
@@ -69,10 +101,9 @@ public final class TopicReader {
             }
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                 if (record.offset() < ends.get(new TopicPartition(record.topic(), record.partition())) && keep.test(record)) {
-                    records.add(record);
+                    sink.accept(record);
                 }
             }
         }
-        return records;
     }
 }

@@ -81,4 +81,45 @@ class CommitProgressIT {
             }
         }
     }
+
+    @Test
+    void theCommitPassesTheMarkerOfATransactionSoTheGroupHasNoLag() throws Exception {
+        try (EmbeddedKafka kafka = new EmbeddedKafka(dir, FreePorts.any(), FreePorts.any()).start()) {
+            KafkaClients clients = new KafkaClients(kafka.bootstrapServers());
+            String topic = "it.transactional";
+            String group = "it-transactional";
+            try (Admin admin = clients.admin("it")) {
+                admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+                try (KafkaProducer<byte[], byte[]> producer = clients.transactionalProducer("it", "it-tx")) {
+                    producer.initTransactions();
+                    for (int t = 0; t < 2; t++) {
+                        producer.beginTransaction();
+                        for (int i = 0; i < 3; i++) {
+                            producer.send(new ProducerRecord<>(topic, ("record " + i).getBytes(StandardCharsets.UTF_8)));
+                        }
+                        producer.commitTransaction();
+                    }
+                }
+                TopicPartition partition = new TopicPartition(topic, 0);
+                // Six records and two commit markers.
+                long end = admin.listOffsets(java.util.Map.of(partition, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                        .partitionResult(partition).get().offset();
+                assertThat(end).isEqualTo(8);
+                List<Long> handled = Collections.synchronizedList(new ArrayList<>());
+                Codec codec = new Codec(new SchemaRegistryClient("http://127.0.0.1:9"));
+                try (ConsumeTransformProduce loop = new ConsumeTransformProduce("it", "it-transactional", group, topic, clients,
+                        codec, record -> {
+                            handled.add(record.offset());
+                            return CompletableFuture.completedFuture(List.of());
+                        }, () -> 100)) {
+                    loop.start();
+                    await().atMost(Duration.ofSeconds(30)).until(() -> {
+                        OffsetAndMetadata commit = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(partition);
+                        return commit != null && commit.offset() == end;
+                    });
+                    assertThat(handled).containsExactly(0L, 1L, 2L, 4L, 5L, 6L);
+                }
+            }
+        }
+    }
 }

@@ -312,12 +312,22 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             for (TopicPartition partition : partitions) {
                 ArrayDeque<Pending> pending = Generation.this.partitions.get(partition);
-                if (pending == null || pending.isEmpty()) {
+                if (pending == null) {
                     continue;
                 }
-                long next = pending.peekFirst().offset;
+                long next = pending.isEmpty() ? -1 : pending.peekFirst().offset;
                 while (!pending.isEmpty() && pending.peekFirst().done) {
                     next = pending.pollFirst().offset + 1;
+                }
+                if (pending.isEmpty() && consumer.assignment().contains(partition)
+                        && waiting.stream().noneMatch(r -> r.partition() == partition.partition() && r.topic().equals(partition.topic()))) {
+                    // Nothing in hand or waiting: every offset before the consumer's position is done,
+                    // transaction markers included. They take an offset but are never a record, so a
+                    // commit at the last record + 1 would show a lag of one after each transaction.
+                    next = Math.max(next, consumer.position(partition));
+                }
+                if (next < 0) {
+                    continue;
                 }
                 BitSet done = new BitSet();
                 for (Pending p : pending) {

@@ -169,26 +169,35 @@ public final class ProviderSimulator implements AutoCloseable {
         }
         Draw draw = draw(simulated);
         long delay = draw.timeout() ? HANG_MS : draw.latencyMs();
+        if (delay == 0) {
+            // No wait: answered on the request's own thread, without a hand-off to the timer and back.
+            answer(ctx, simulated, draw, request, messages);
+            return;
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         ctx.future(() -> done);
         timer.schedule(() -> {
             try {
-                if (draw.errorStatus() > 0) {
-                    if (draw.errorStatus() == 429) {
-                        ctx.header("Retry-After", Integer.toString(simulated.faults.retryAfterSeconds()));
-                    }
-                    String code = draw.errorStatus() < 500 && draw.errorStatus() != 429 ? simulated.faults.errorCode() : null;
-                    send(ctx, draw.errorStatus(), openAiError("Simulated " + draw.errorStatus() + " from " + simulated.name,
-                            draw.errorStatus() == 429 ? "rate_limit_exceeded"
-                                    : draw.errorStatus() < 500 ? "invalid_request_error" : "server_error", code));
-                } else {
-                    send(ctx, 200, completion(simulated, request, messages));
-                    completions.incrementAndGet();
-                }
+                answer(ctx, simulated, draw, request, messages);
             } finally {
                 done.complete(null);
             }
         }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void answer(Context ctx, Simulated simulated, Draw draw, JsonNode request, JsonNode messages) {
+        if (draw.errorStatus() > 0) {
+            if (draw.errorStatus() == 429) {
+                ctx.header("Retry-After", Integer.toString(simulated.faults.retryAfterSeconds()));
+            }
+            String code = draw.errorStatus() < 500 && draw.errorStatus() != 429 ? simulated.faults.errorCode() : null;
+            send(ctx, draw.errorStatus(), openAiError("Simulated " + draw.errorStatus() + " from " + simulated.name,
+                    draw.errorStatus() == 429 ? "rate_limit_exceeded"
+                            : draw.errorStatus() < 500 ? "invalid_request_error" : "server_error", code));
+        } else {
+            send(ctx, 200, completion(simulated, request, messages));
+            completions.incrementAndGet();
+        }
     }
 
     private static Draw draw(Simulated simulated) {

@@ -125,19 +125,29 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
                 log.info("ClickHouse at {}: applied migrations {}", clickhouse.url(), applied);
             }
         } catch (ClickHouseConnection.ClickHouseException e) {
-            backoffMs = OUTAGE_BACK_OFF.apply(++failedWrites);
-            retryAtMs = now + backoffMs;
-            lastError = "migrations not applied yet: " + e.getMessage();
+            unavailable("migrations not applied yet: " + e.getMessage());
             log.warn("ClickHouse unavailable, migrations not applied yet; retrying in {} ms: {}", backoffMs, e.getMessage());
             return false;
         }
         migrated = true;
         schemaReady.countDown();
+        available();
+        return true;
+    }
+
+    /** ClickHouse failed a migration or a write: the next try waits the back-off's next step. */
+    private void unavailable(String error) {
+        backoffMs = OUTAGE_BACK_OFF.apply(++failedWrites);
+        retryAtMs = System.currentTimeMillis() + backoffMs;
+        lastError = error;
+    }
+
+    /** ClickHouse took a migration or a write: the back-off starts again from its first step. */
+    private void available() {
         failedWrites = 0;
         backoffMs = 0;
         retryAtMs = 0;
         lastError = null;
-        return true;
     }
 
     private static void sleep(long millis) {
@@ -267,7 +277,7 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
             // These topics are written by Switchboard itself; a record it cannot read is a bug to see, not a row.
             log.error("ClickHouse sink cannot read {}-{}@{}, skipping it: {}", record.topic(), record.partition(),
                     record.offset(), e.getMessage());
-            offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1, ROW_LAYOUT));
+            done(record);
             return;
         }
         if (buffered == 0) {
@@ -275,6 +285,11 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
         }
         rows.computeIfAbsent(table, t -> new ArrayList<>()).add(row);
         buffered++;
+        done(record);
+    }
+
+    /** The next commit of {@code record}'s partition goes past it. */
+    private void done(ConsumerRecord<byte[], byte[]> record) {
         offsets.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1, ROW_LAYOUT));
     }
 
@@ -284,9 +299,7 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
                 clickhouse.insert(table.getKey(), table.getValue());
             }
         } catch (ClickHouseConnection.ClickHouseException e) {
-            backoffMs = OUTAGE_BACK_OFF.apply(++failedWrites);
-            retryAtMs = System.currentTimeMillis() + backoffMs;
-            lastError = e.getMessage();
+            unavailable(e.getMessage());
             if (!consumer.paused().containsAll(consumer.assignment())) {
                 consumer.pause(consumer.assignment());
             }
@@ -307,10 +320,7 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
         rows.clear();
         offsets.clear();
         buffered = 0;
-        backoffMs = 0;
-        failedWrites = 0;
-        retryAtMs = 0;
-        lastError = null;
+        available();
         consumer.resume(consumer.paused());
     }
 

@@ -117,7 +117,7 @@ final class DlqCommand implements Runnable {
         @Override
         public Integer call() {
             DeadLetterFilter filter = filters.filter();
-            output.json();
+            boolean json = output.json();
             StackConnection c = new StackConnection(config);
             DeadLetterLog log = new DeadLetterLog(c.clients, c.codec);
             java.util.Set<String> replayed = log.replayed();
@@ -131,9 +131,9 @@ final class DlqCommand implements Runnable {
                         l.getOriginalTopic() + "/" + l.getOriginalPartition() + "/" + l.getOriginalOffset(),
                         l.getRequestId() == null ? "-" : l.getRequestId(), e.tenantId() == null ? "-" : e.tenantId(),
                         Integer.toString(l.getAttempts()), replayed.contains(e.id()) ? "yes" : "no",
-                        output.wide || output.json() ? flat(l.getErrorMessage()) : shorten(l.getErrorMessage(), 60)));
+                        output.wide || json ? flat(l.getErrorMessage()) : shorten(l.getErrorMessage(), 60)));
             }
-            if (output.json()) {
+            if (json) {
                 OutputOptions.print(OutputOptions.rows(COLUMNS, rows));
                 return 0;
             }

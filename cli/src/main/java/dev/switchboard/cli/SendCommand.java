@@ -81,7 +81,7 @@ final class SendCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        output.json();
+        boolean json = output.json();
         Choices.check("--strategy", strategy, dev.switchboard.platform.config.SwitchboardConfig.STRATEGIES);
         Choices.check("--task", task, dev.switchboard.platform.TaskTypes.ALL);
         if (prompt.isBlank()) {
@@ -139,7 +139,7 @@ final class SendCommand implements Callable<Integer> {
                         continue;
                     }
                     LlmReply reply = codec.decode(replies, record.value());
-                    return output.json() ? printJson(reply, (System.nanoTime() - start) / 1_000_000)
+                    return json ? printJson(reply, (System.nanoTime() - start) / 1_000_000)
                             : print(reply, (System.nanoTime() - start) / 1_000_000);
                 }
             }

@@ -48,7 +48,7 @@ final class TraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        output.json();
+        boolean json = output.json();
         StackConnection c = new StackConnection(config);
         List<String> topics;
         try (Admin admin = c.clients.admin("switchboard-trace")) {
@@ -86,7 +86,7 @@ final class TraceCommand implements Callable<Integer> {
             rows.add(List.of(DlqCommand.TIME.format(Instant.ofEpochMilli(e.timestamp())), "+" + (e.timestamp() - first) + " ms",
                     e.where(), e.what(), e.replay()));
         }
-        if (output.json()) {
+        if (json) {
             OutputOptions.print(OutputOptions.rows(COLUMNS, rows));
         } else {
             System.out.print(output.table(COLUMNS, rows, "RECORD"));

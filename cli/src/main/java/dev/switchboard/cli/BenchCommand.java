@@ -1,7 +1,7 @@
 package dev.switchboard.cli;
 
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
@@ -178,7 +178,7 @@ final class BenchCommand implements Runnable {
                         cpuAtMeasureStart[0] = MachineCpu.busyMillis();
                     }
                     LlmRequest.Builder request = LlmRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setTenantId("bench")
-                            .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is " + (n % prompts) + "+1?")))
+                            .setMessages(List.of(Messages.of(ChatRole.USER, "What is " + (n % prompts) + "+1?")))
                             .setReplyTo(replyTopic).setCreatedAtMs(System.currentTimeMillis());
                     if (provider != null) {
                         request.setPreferredProviders(List.of(provider));

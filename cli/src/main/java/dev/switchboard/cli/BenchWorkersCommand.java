@@ -1,8 +1,8 @@
 package dev.switchboard.cli;
 
 import dev.switchboard.avro.AttemptOutcome;
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderTask;
@@ -86,7 +86,7 @@ final class BenchWorkersCommand implements Callable<Integer> {
                 String requestId = runId + "-" + i;
                 long now = System.currentTimeMillis();
                 LlmRequest request = LlmRequest.newBuilder().setRequestId(requestId).setTenantId("bench")
-                        .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is " + i + "+1?")))
+                        .setMessages(List.of(Messages.of(ChatRole.USER, "What is " + i + "+1?")))
                         .setCreatedAtMs(now).build();
                 ProviderTask task = ProviderTask.newBuilder().setRequestId(requestId).setTenantId("bench").setRequest(request)
                         .setSteps(List.of(step)).setStepIndex(0).setAttempt(1).setDispatchedAtMs(now).build();

@@ -2,6 +2,7 @@ package dev.switchboard.cli;
 
 import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
@@ -94,9 +95,9 @@ final class SendCommand implements Callable<Integer> {
 
         List<ChatMessage> messages = new ArrayList<>();
         if (system != null) {
-            messages.add(new ChatMessage(ChatRole.SYSTEM, system));
+            messages.add(Messages.of(ChatRole.SYSTEM, system));
         }
-        messages.add(new ChatMessage(ChatRole.USER, prompt));
+        messages.add(Messages.of(ChatRole.USER, prompt));
         LlmRequest request = LlmRequest.newBuilder()
                 .setRequestId(UUID.randomUUID().toString())
                 .setTenantId(tenant)

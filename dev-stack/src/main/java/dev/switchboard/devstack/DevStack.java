@@ -15,6 +15,7 @@ import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.provider.WorkersService;
 import dev.switchboard.router.RouterService;
+import dev.switchboard.router.edge.Edge;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,7 @@ public final class DevStack implements AutoCloseable {
     private WorkersService workers;
     private PlannerService planner;
     private HealthServer health;
+    private Edge edge;
     private LocalClickHouse clickhouse;
     private AnalyticsService analytics;
     private boolean clickhouseMissing;
@@ -102,11 +104,19 @@ public final class DevStack implements AutoCloseable {
             analytics = track(new AnalyticsService(analyticsConfig, clients, codec).start());
             checks.addAll(analytics.healthChecks());
         }
-        health = track(HealthServer.onPortOrFree(config.healthPort(), checks).start());
+        if (config.edge().enabled()) {
+            edge = track(new Edge(config, clients, codec, checks).start());
+        } else {
+            health = track(HealthServer.onPortOrFree(config.healthPort(), checks).start());
+        }
         try {
             Duration wait = Duration.ofSeconds(60);
             if (!planner.awaitAssignment(wait) || !router.awaitAssignment(wait) || !workers.awaitStarted(wait)) {
                 throw new IllegalStateException("Services did not join their groups within " + wait.toSeconds() + " s");
+            }
+            if (edge != null && !edge.awaitReady(wait)) {
+                throw new IllegalStateException("The HTTP API did not read back " + config.edge().replyTopic() + " within "
+                        + wait.toSeconds() + " s");
             }
             if (analytics != null && !analytics.awaitClickHouseSchema(wait)) {
                 throw new IllegalStateException("ClickHouse did not take the analytics migrations within " + wait.toSeconds() + " s");
@@ -135,9 +145,9 @@ public final class DevStack implements AutoCloseable {
         return simulator;
     }
 
-    /** The health server's port, or -1 when only the infrastructure runs. */
+    /** The port of the HTTP API and health endpoints, or -1 when only the infrastructure runs. */
     public int healthPort() {
-        return health == null ? -1 : health.port();
+        return edge != null ? edge.port() : health == null ? -1 : health.port();
     }
 
     public EmbeddedKafka kafka() {
@@ -152,7 +162,10 @@ public final class DevStack implements AutoCloseable {
         endpoints.put("Provider simulator", "http://localhost:" + simulator.port() + "/<provider>/v1 (faults: /<provider>/admin/faults)");
         if (workers != null) {
             endpoints.put("Worker pools", String.join(", ", workers.providers()));
-            endpoints.put("Health", "http://localhost:" + health.port() + "/health/ready (and /health/live)");
+            if (edge != null) {
+                endpoints.put("HTTP API", "http://localhost:" + edge.port() + "/v1 (OpenAI-compatible: /v1/chat/completions, /v1/models)");
+            }
+            endpoints.put("Health", "http://localhost:" + healthPort() + "/health/ready (and /health/live)");
             if (clickhouse != null) {
                 endpoints.put("ClickHouse", clickhouse.url() + " (database switchboard; try SELECT * FROM switchboard.provider_leaderboard)");
             } else if (clickhouseMissing) {

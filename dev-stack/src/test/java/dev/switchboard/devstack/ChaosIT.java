@@ -1,7 +1,7 @@
 package dev.switchboard.devstack;
 
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
@@ -119,7 +119,7 @@ class ChaosIT {
                 LlmRequest request = LlmRequest.newBuilder()
                         .setRequestId(UUID.randomUUID().toString())
                         .setTenantId("chaos")
-                        .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is " + i + "+1?")))
+                        .setMessages(List.of(Messages.of(ChatRole.USER, "What is " + i + "+1?")))
                         .setCreatedAtMs(System.currentTimeMillis())
                         .build();
                 sent.add(request.getRequestId());

@@ -1,8 +1,8 @@
 package dev.switchboard.devstack;
 
 import dev.switchboard.avro.AttemptOutcome;
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.DeadLetter;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
@@ -73,16 +73,14 @@ class EndToEndIT {
 
     @AfterEach
     void healProviders() {
-        for (String p : List.of("sim-fast", "sim-strong", "sim-flaky")) {
-            stack.simulator().setFaults(p, new Faults(0, 0, 2, 10, Map.of(500, 1.0)));
-        }
+        it.healProviders();
     }
 
     static LlmRequest request(String prompt, List<String> preferred) {
         return LlmRequest.newBuilder()
                 .setRequestId(UUID.randomUUID().toString())
                 .setTenantId("acme")
-                .setMessages(List.of(new ChatMessage(ChatRole.USER, prompt)))
+                .setMessages(List.of(Messages.of(ChatRole.USER, prompt)))
                 .setPreferredProviders(preferred)
                 .setCreatedAtMs(System.currentTimeMillis())
                 .build();

@@ -1,8 +1,8 @@
 package dev.switchboard.devstack;
 
 import dev.switchboard.avro.AttemptOutcome;
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
@@ -47,7 +47,7 @@ class LongCallIT {
                  TopicCollector<LlmReply> replies = new TopicCollector<>(Topics.REPLIES, clients, codec);
                  TopicCollector<AttemptOutcome> attempts = new TopicCollector<>(Topics.ATTEMPTS, clients, codec)) {
                 LlmRequest request = LlmRequest.newBuilder().setRequestId("slow-1").setTenantId("acme")
-                        .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 5*5?")))
+                        .setMessages(List.of(Messages.of(ChatRole.USER, "What is 5*5?")))
                         .setPreferredProviders(List.of("sim-strong")).setCreatedAtMs(System.currentTimeMillis()).build();
                 producer.send(codec.record(Topics.REQUESTS, "slow-1", request)).get();
 

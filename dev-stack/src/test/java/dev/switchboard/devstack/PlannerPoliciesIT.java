@@ -1,7 +1,7 @@
 package dev.switchboard.devstack;
 
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
@@ -125,7 +125,7 @@ class PlannerPoliciesIT {
         // Two requests at once: the second is planned before the first one's attempt can be in the log.
         for (String id : List.of("burst-1", "burst-2")) {
             it.send(LlmRequest.newBuilder().setRequestId(id).setTenantId("burst")
-                    .setMessages(List.of(new ChatMessage(ChatRole.USER, "Tell me more about request " + id)))
+                    .setMessages(List.of(Messages.of(ChatRole.USER, "Tell me more about request " + id)))
                     .setCreatedAtMs(System.currentTimeMillis()).build());
         }
         List<LlmReply> burst = List.of(it.reply("burst-1"), it.reply("burst-2"));
@@ -157,7 +157,7 @@ class PlannerPoliciesIT {
     @Test
     void aStepNamingAnotherModelOfTheProviderIsCalledWithThatModelAndChargedAtItsPrices() throws Exception {
         LlmRequest request = LlmRequest.newBuilder().setRequestId("m-1").setTenantId("acme")
-                .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 6*7?"))).setAttributes(Map.of("strategy", "cost"))
+                .setMessages(List.of(Messages.of(ChatRole.USER, "What is 6*7?"))).setAttributes(Map.of("strategy", "cost"))
                 .setCreatedAtMs(System.currentTimeMillis()).build();
         it.send(request);
 
@@ -203,7 +203,7 @@ class PlannerPoliciesIT {
     private static LlmReply ask(String tenant, String requestId) throws Exception {
         LlmRequest request = LlmRequest.newBuilder().setRequestId(requestId).setTenantId(tenant)
                 .setSessionId("acme".equals(tenant) ? "chat-1" : null)
-                .setMessages(List.of(new ChatMessage(ChatRole.USER, "Tell me more about request " + requestId)))
+                .setMessages(List.of(Messages.of(ChatRole.USER, "Tell me more about request " + requestId)))
                 .setCreatedAtMs(System.currentTimeMillis()).build();
         it.send(request);
         return it.reply(requestId);

@@ -3,6 +3,7 @@ package dev.switchboard.devstack;
 import dev.switchboard.avro.AttemptOutcome;
 import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
@@ -138,7 +139,7 @@ class PlanningModelIT {
 
     private static ExecutionPlan plan(String id, String prompt) throws Exception {
         LlmRequest request = LlmRequest.newBuilder().setRequestId(id).setTenantId("acme")
-                .setMessages(List.of(new ChatMessage(ChatRole.USER, prompt))).setCreatedAtMs(System.currentTimeMillis()).build();
+                .setMessages(List.of(Messages.of(ChatRole.USER, prompt))).setCreatedAtMs(System.currentTimeMillis()).build();
         it.send(request);
         return it.await(Topics.PLANS, p -> p.getRequestId().equals(id));
     }

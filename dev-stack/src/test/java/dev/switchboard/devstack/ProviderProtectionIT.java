@@ -2,8 +2,8 @@ package dev.switchboard.devstack;
 
 import dev.switchboard.avro.AttemptOutcome;
 import dev.switchboard.avro.AttemptSummary;
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.DeadLetter;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
@@ -71,7 +71,7 @@ class ProviderProtectionIT {
 
     static LlmRequest send(List<String> providers) throws Exception {
         LlmRequest request = LlmRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setTenantId("acme")
-                .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 3+3?"))).setPreferredProviders(providers)
+                .setMessages(List.of(Messages.of(ChatRole.USER, "What is 3+3?"))).setPreferredProviders(providers)
                 .setCreatedAtMs(System.currentTimeMillis()).build();
         producer.send(codec.record(Topics.REQUESTS, request.getRequestId(), request)).get();
         return request;

@@ -40,11 +40,22 @@ final class StackFixture implements AutoCloseable {
     }
 
     StackFixture(Path dataDir, Map<String, String> settings, ProviderSimulator.Responder responder) {
-        this.config = TestStack.config(dataDir, settings);
+        this(TestStack.config(dataDir, settings), responder);
+    }
+
+    StackFixture(SwitchboardConfig config, ProviderSimulator.Responder responder) {
+        this.config = config;
         this.stack = DevStack.start(config, false, responder);
         this.codec = TestStack.codec(config);
         this.clients = TestStack.clients(config);
         this.producer = clients.producer("it-" + getClass().getSimpleName());
+    }
+
+    /** Every simulated provider back to the test stack's quick, faultless behaviour. */
+    void healProviders() {
+        for (String p : List.of("sim-fast", "sim-strong", "sim-flaky")) {
+            stack.simulator().setFaults(p, new dev.switchboard.devstack.simulator.Faults(0, 0, 2, 10, Map.of(500, 1.0)));
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -22,6 +22,11 @@ public final class TestStack {
      * {@value #SIMULATOR_PORT} in a value replaced by the simulator's port.
      */
     public static SwitchboardConfig config(Path dataDir, Map<String, String> extra) {
+        return SwitchboardConfig.withOverrides(settings(dataDir, extra));
+    }
+
+    /** The settings of {@link #config}: free ports, quick and faultless simulated providers, then {@code extra}. */
+    public static Map<String, String> settings(Path dataDir, Map<String, String> extra) {
         Map<String, String> o = FreePorts.stack(dataDir);
         for (String p : new String[] {"sim-fast", "sim-strong", "sim-flaky"}) {
             o.put("provider." + p + ".base.url", FreePorts.simulatorUrl(o, p));
@@ -32,7 +37,7 @@ public final class TestStack {
         }
         String simulator = o.get(SwitchboardConfig.SIMULATOR_PORT);
         extra.forEach((k, v) -> o.put(k, v.replace(SIMULATOR_PORT, simulator)));
-        return SwitchboardConfig.withOverrides(o);
+        return o;
     }
 
     public static Codec codec(SwitchboardConfig config) {

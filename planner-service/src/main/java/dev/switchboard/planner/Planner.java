@@ -2,6 +2,7 @@ package dev.switchboard.planner;
 
 import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanStep;
@@ -185,10 +186,13 @@ public final class Planner {
         List<PlanStep> steps = new ArrayList<>(providers.size());
         for (int i = 0; i < providers.size(); i++) {
             ProviderSpec spec = config.provider(providers.get(i));
+            // A request that names a model of its (only) preferred provider gets that model.
+            ModelSpec model = request.getModel() == null ? spec.defaultModel()
+                    : spec.modelSpec(request.getModel()).orElse(spec.defaultModel());
             steps.add(PlanStep.newBuilder()
                     .setProvider(spec.name())
-                    .setModel(spec.model())
-                    .setEstimatedCostUsd(spec.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
+                    .setModel(model.name())
+                    .setEstimatedCostUsd(model.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
                     .setExpectedLatencyMs(scores.score(spec.name(), spec.model(), request.getTaskHint())
                             .map(ProviderScore::getLatencyMs).orElse(0.0))
                     .setReason(reason(strategy, i, spec, request.getTaskHint()))
@@ -200,7 +204,7 @@ public final class Planner {
     /** The request with {@code system} as its first message: the chosen prompt variant, before any system message of its own. */
     static LlmRequest withSystemPrompt(LlmRequest request, String system) {
         List<ChatMessage> messages = new ArrayList<>(request.getMessages().size() + 1);
-        messages.add(new ChatMessage(ChatRole.SYSTEM, system));
+        messages.add(Messages.of(ChatRole.SYSTEM, system));
         messages.addAll(request.getMessages());
         return LlmRequest.newBuilder(request).setMessages(messages).build();
     }
@@ -288,7 +292,8 @@ public final class Planner {
         if (inputTokens + ESTIMATED_OUTPUT_TOKENS > model.contextWindow()) {
             return "context window " + model.contextWindow() + " < " + (inputTokens + ESTIMATED_OUTPUT_TOKENS) + " tokens";
         }
-        if (!request.getTools().isEmpty() && !model.can("tools")) {
+        boolean functions = request.getParameters() != null && request.getParameters().getTools() != null;
+        if ((!request.getTools().isEmpty() || functions) && !model.can("tools")) {
             return "no tools capability";
         }
         if ("json".equals(request.getAttributes().get(RESPONSE_FORMAT_ATTRIBUTE)) && !model.can("json")) {

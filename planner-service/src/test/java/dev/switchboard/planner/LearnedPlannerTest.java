@@ -1,7 +1,7 @@
 package dev.switchboard.planner;
 
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanStep;
@@ -29,6 +29,7 @@ class LearnedPlannerTest {
         Map<String, String> o = new HashMap<>(Map.of(
                 "planner.strategy", "balanced",
                 "provider.sim-fast.context.window", "1000",
+                "provider.sim-fast.capabilities", "json",
                 "provider.sim-strong.capabilities", "tools,json",
                 "provider.sim-strong.attributes", "region:eu,zdr:true",
                 "provider.sim-flaky.attributes", "region:us"));
@@ -38,7 +39,7 @@ class LearnedPlannerTest {
 
     private static LlmRequest.Builder request(String id, int chars) {
         return LlmRequest.newBuilder().setRequestId(id).setTenantId("acme")
-                .setMessages(List.of(new ChatMessage(ChatRole.USER, "x".repeat(chars)))).setCreatedAtMs(1L);
+                .setMessages(List.of(Messages.of(ChatRole.USER, "x".repeat(chars)))).setCreatedAtMs(1L);
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.switchboard.planner;
 
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanStep;
@@ -25,7 +25,7 @@ class PlannerTest {
         return LlmRequest.newBuilder()
                 .setRequestId("r-1")
                 .setTenantId("acme")
-                .setMessages(List.of(new ChatMessage(ChatRole.USER, "x".repeat(400))))
+                .setMessages(List.of(Messages.of(ChatRole.USER, "x".repeat(400))))
                 .setCreatedAtMs(1L);
     }
 
@@ -99,7 +99,7 @@ class PlannerTest {
     @Test
     void rejectionsNeverQuoteThePrompt() {
         String secret = "my card number is 4111 1111 1111 1111";
-        LlmRequest request = request().setMessages(List.of(new ChatMessage(ChatRole.USER, secret)))
+        LlmRequest request = request().setMessages(List.of(Messages.of(ChatRole.USER, secret)))
                 .setPreferredProviders(List.of("nope")).build();
 
         assertThatThrownBy(() -> planner.plan(request, 1L)).message().doesNotContain("4111");

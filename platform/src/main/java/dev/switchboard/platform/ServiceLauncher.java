@@ -55,13 +55,16 @@ public final class ServiceLauncher {
 
     /** Serves {@code service}'s health, says where, and blocks until SIGINT/SIGTERM has closed it. */
     public static void runUntilStopped(String name, SwitchboardConfig config, Service service) {
-        HealthServer health = HealthServer.onPortOrFree(config.healthPort(), service.healthChecks()).start();
+        HealthServer health = service.httpPort() >= 0 ? null
+                : HealthServer.onPortOrFree(config.healthPort(), service.healthChecks()).start();
         System.out.println(name + " running against " + config.bootstrapServers() + "; health at http://localhost:"
-                + health.port() + "/health/ready. Press Ctrl-C to stop.");
+                + (health == null ? service.httpPort() : health.port()) + "/health/ready. Press Ctrl-C to stop.");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
-                health.close();
+                if (health != null) {
+                    health.close();
+                }
                 service.close();
             } catch (RuntimeException e) {
                 System.err.println(name + ": error while stopping: " + e);

@@ -5,8 +5,21 @@ public sealed interface CallResult permits CallResult.Success, CallResult.Failur
 
     long latencyMs();
 
-    record Success(String content, String model, int inputTokens, int outputTokens, long latencyMs)
+    /**
+     * @param finishReason why the model stopped, in OpenAI's words (stop, length, tool_calls, content_filter), or null
+     * @param toolCalls    the function calls the model asked for
+     */
+    record Success(String content, String model, int inputTokens, int outputTokens, long latencyMs,
+                   String finishReason, java.util.List<dev.switchboard.avro.ToolCall> toolCalls)
             implements CallResult {
+
+        public Success {
+            toolCalls = toolCalls == null ? java.util.List.of() : java.util.List.copyOf(toolCalls);
+        }
+
+        public Success(String content, String model, int inputTokens, int outputTokens, long latencyMs) {
+            this(content, model, inputTokens, outputTokens, latencyMs, "stop", java.util.List.of());
+        }
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.switchboard.provider;
 
 import dev.switchboard.avro.ChatMessage;
+import dev.switchboard.avro.GenerationParameters;
+import dev.switchboard.avro.ToolCall;
 import dev.switchboard.platform.config.ProviderSpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,28 +28,34 @@ public abstract class ProviderClient {
         return spec;
     }
 
-    /** A completion as the provider reported it. */
-    public record Completion(String content, String model, int inputTokens, int outputTokens) {
+    /** A completion as the provider reported it; {@code finishReason} in OpenAI's words, or null. */
+    public record Completion(String content, String model, int inputTokens, int outputTokens,
+                             String finishReason, List<ToolCall> toolCalls) {
+
+        public Completion(String content, String model, int inputTokens, int outputTokens) {
+            this(content, model, inputTokens, outputTokens, "stop", List.of());
+        }
     }
 
-    /** Calls {@code model} (one of the provider's models) with the messages. */
-    protected abstract Completion doComplete(String model, List<ChatMessage> messages);
+    /** Calls {@code model} (one of the provider's models) with the messages and, when not null, the generation parameters. */
+    protected abstract Completion doComplete(String model, List<ChatMessage> messages, GenerationParameters parameters);
 
     /** A call with the provider's default model. */
     public final CallResult complete(String requestId, List<ChatMessage> messages) {
-        return complete(requestId, spec.model(), messages);
+        return complete(requestId, spec.model(), messages, null);
     }
 
-    /** A call with {@code model}, as a plan step names it. */
-    public final CallResult complete(String requestId, String model, List<ChatMessage> messages) {
+    /** A call with {@code model}, as a plan step names it, and the request's generation parameters (null: the provider's defaults). */
+    public final CallResult complete(String requestId, String model, List<ChatMessage> messages, GenerationParameters parameters) {
         long start = System.nanoTime();
         try {
-            Completion completion = doComplete(model, messages);
+            Completion completion = doComplete(model, messages, parameters);
             long latencyMs = (System.nanoTime() - start) / 1_000_000;
             log.debug("{} answered request {} in {} ms", spec.name(), requestId, latencyMs);
             return new CallResult.Success(completion.content(),
                     completion.model() == null ? model : completion.model(),
-                    completion.inputTokens(), completion.outputTokens(), latencyMs);
+                    completion.inputTokens(), completion.outputTokens(), latencyMs,
+                    completion.finishReason(), completion.toolCalls());
         } catch (RuntimeException e) {
             long latencyMs = (System.nanoTime() - start) / 1_000_000;
             ErrorClass errorClass = ErrorClassifier.classify(e);

@@ -78,6 +78,7 @@ public final class TaskOutcomes {
                         .setStatus(ReplyStatus.SUCCEEDED).setContent(s.content())
                         .setProvider(provider.name()).setModel(s.model())
                         .setInputTokens(s.inputTokens()).setOutputTokens(s.outputTokens()).setCostUsd(cost)
+                        .setFinishReason(s.finishReason()).setToolCalls(s.toolCalls())
                         .build()));
             }
             case CallResult.Failure f -> {

@@ -58,7 +58,7 @@ final class TaskRunner {
             String id = requestId;
             String model = task.getSteps().get(task.getStepIndex()).getModel();
             CallResult result = guard.call(Tokens.estimate(task.getRequest().getMessages()),
-                    () -> client.complete(id, model, task.getRequest().getMessages()));
+                    () -> client.complete(id, model, task.getRequest().getMessages(), task.getRequest().getParameters()));
             return outcomes.outputs(record, task, client.spec(), result, System.currentTimeMillis());
         } catch (WireFormatException e) {
             if (e.isTransient()) {

@@ -1,7 +1,7 @@
 package dev.switchboard.cli.bench;
 
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.avro.LlmReply;
@@ -147,7 +147,7 @@ public final class RoutingBenchmark {
                 String id = String.format(Locale.ROOT, "bench-%06d", i);
                 pending.put(id, row);
                 LlmRequest request = LlmRequest.newBuilder().setRequestId(id).setTenantId("bench")
-                        .setMessages(List.of(new ChatMessage(ChatRole.USER, row.prompt())))
+                        .setMessages(List.of(Messages.of(ChatRole.USER, row.prompt())))
                         .setTaskHint(settings.taskHint() ? row.task() : null)
                         .setReplyTo(REPLY_TOPIC).setCreatedAtMs(System.currentTimeMillis()).build();
                 producer.send(codec.record(Topics.REQUESTS, id, request));

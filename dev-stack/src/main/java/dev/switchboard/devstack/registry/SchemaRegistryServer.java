@@ -26,7 +26,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
     public SchemaRegistryServer(SchemaStore store, int port) {
         this.store = store;
         this.app = Javalin.create(config -> {
-            dev.switchboard.devstack.Connectors.listen(config, port);
+            dev.switchboard.router.edge.Connectors.listen(config, port);
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.routes.get("/", ctx -> send(ctx, JSON.createObjectNode()));

@@ -2,7 +2,6 @@ package dev.switchboard.devstack.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.platform.config.SimulatedProviderSpec;
 import io.javalin.Javalin;
@@ -64,6 +63,7 @@ public final class ProviderSimulator implements AutoCloseable {
         final Random random;
         final LatencySequence latencies;
         volatile Faults faults;
+        volatile JsonNode lastRequest;
 
         Simulated(String name, String model, long seed, Faults faults) {
             this.name = name;
@@ -89,7 +89,7 @@ public final class ProviderSimulator implements AutoCloseable {
                     spec.timeoutRate(), spec.latencyP50Ms(), spec.latencyP99Ms(), spec.errorMix())));
         }
         this.app = Javalin.create(config -> {
-            dev.switchboard.devstack.Connectors.listen(config, port);
+            dev.switchboard.router.edge.Connectors.listen(config, port);
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
             config.concurrency.useVirtualThreads = true;
@@ -217,8 +217,10 @@ public final class ProviderSimulator implements AutoCloseable {
     }
 
     private ObjectNode completion(Simulated simulated, JsonNode request, JsonNode messages) {
+        simulated.lastRequest = request;
         int promptChars = 0;
         String lastUser = "";
+        JsonNode last = messages.get(messages.size() - 1);
         for (JsonNode message : messages) {
             String content = message.path("content").asText("");
             promptChars += content.length();
@@ -229,23 +231,97 @@ public final class ProviderSimulator implements AutoCloseable {
         // Like OpenAI's, the simulator answers as the model asked for; a request naming none gets the provider's.
         String model = request.path("model").asText("");
         model = model.isBlank() ? simulated.model : model;
-        Responder.Answer reply = responder.answer(simulated.name, model, lastUser, promptChars);
-        String answer = reply.content();
-        int promptTokens = reply.promptTokens();
-        int completionTokens = reply.completionTokens();
         ObjectNode body = JSON.createObjectNode()
                 .put("id", "chatcmpl-sim-" + completions.get())
                 .put("object", "chat.completion")
                 .put("created", System.currentTimeMillis() / 1000)
                 .put("model", model);
-        ArrayNode choices = body.putArray("choices");
-        ObjectNode choice = choices.addObject().put("index", 0).put("finish_reason", "stop");
-        choice.putObject("message").put("role", "assistant").put("content", answer);
+        ObjectNode choice = body.putArray("choices").addObject().put("index", 0);
+        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        int promptTokens = Math.max(1, (promptChars + 3) / 4);
+        int completionTokens;
+        JsonNode toolCall = toolCall(request, last, lastUser);
+        if (toolCall != null) {
+            message.putNull("content");
+            message.putArray("tool_calls").add(toolCall);
+            choice.put("finish_reason", "tool_calls");
+            completionTokens = Math.max(1, (toolCall.toString().length() + 3) / 4);
+        } else {
+            String answer;
+            if ("tool".equals(last.path("role").asText())) {
+                answer = "The tool returned: " + last.path("content").asText("");
+                completionTokens = Math.max(1, (answer.length() + 3) / 4);
+            } else {
+                Responder.Answer reply = responder.answer(simulated.name, model, lastUser, promptChars);
+                answer = reply.content();
+                promptTokens = reply.promptTokens();
+                completionTokens = reply.completionTokens();
+            }
+            String format = request.path("response_format").path("type").asText("text");
+            if (format.equals("json_object") || format.equals("json_schema")) {
+                answer = JSON.createObjectNode().put("answer", answer).toString();
+            }
+            String finish = "stop";
+            for (JsonNode stop : request.path("stop").isTextual() ? List.of(request.path("stop")) : iterable(request.path("stop"))) {
+                int at = answer.indexOf(stop.asText());
+                if (!stop.asText().isEmpty() && at >= 0) {
+                    answer = answer.substring(0, at);
+                }
+            }
+            int maxTokens = request.path("max_completion_tokens").asInt(request.path("max_tokens").asInt(0));
+            if (maxTokens > 0 && completionTokens > maxTokens) {
+                answer = answer.substring(0, Math.min(answer.length(), maxTokens * 4));
+                completionTokens = maxTokens;
+                finish = "length";
+            }
+            message.put("content", answer);
+            choice.put("finish_reason", finish);
+        }
         body.putObject("usage")
                 .put("prompt_tokens", promptTokens)
                 .put("completion_tokens", completionTokens)
                 .put("total_tokens", promptTokens + completionTokens);
         return body;
+    }
+
+    private static List<JsonNode> iterable(JsonNode array) {
+        List<JsonNode> items = new java.util.ArrayList<>();
+        array.forEach(items::add);
+        return items;
+    }
+
+    /**
+     * The call a simulated model makes when the request offers tools and the last message is the
+     * user's: the tool {@code tool_choice} names, else the first, with the user's message as its
+     * first parameter. Null when it answers in text.
+     */
+    private static JsonNode toolCall(JsonNode request, JsonNode last, String lastUser) {
+        JsonNode tools = request.path("tools");
+        JsonNode choice = request.path("tool_choice");
+        if (!tools.isArray() || tools.isEmpty() || !"user".equals(last.path("role").asText())
+                || "none".equals(choice.asText())) {
+            return null;
+        }
+        JsonNode function = tools.get(0).path("function");
+        String named = choice.path("function").path("name").asText("");
+        for (JsonNode tool : tools) {
+            if (tool.path("function").path("name").asText().equals(named)) {
+                function = tool.path("function");
+            }
+        }
+        ObjectNode arguments = JSON.createObjectNode();
+        java.util.Iterator<String> parameters = function.path("parameters").path("properties").fieldNames();
+        if (parameters.hasNext()) {
+            arguments.put(parameters.next(), lastUser);
+        }
+        ObjectNode call = JSON.createObjectNode().put("id", "call_sim_" + Integer.toHexString(lastUser.hashCode())).put("type", "function");
+        call.putObject("function").put("name", function.path("name").asText()).put("arguments", arguments.toString());
+        return call;
+    }
+
+    /** The last request body a provider answered (or was about to answer), for tests that check what reached it; null before any. */
+    public JsonNode lastRequest(String provider) {
+        return providers.get(provider).lastRequest;
     }
 
     /** A deterministic answer: simple arithmetic is solved, anything else acknowledged. */

@@ -2,8 +2,8 @@ package dev.switchboard.devstack.analytics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
@@ -75,7 +75,7 @@ class AnalyticsEndToEndIT {
                     for (int i = 0; i < ROUND; i++, sent++) {
                         String provider = sent % 2 == 0 ? "sim-fast" : "sim-strong";
                         LlmRequest request = LlmRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setTenantId("analytics")
-                                .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is " + sent + "+2?")))
+                                .setMessages(List.of(Messages.of(ChatRole.USER, "What is " + sent + "+2?")))
                                 .setPreferredProviders(List.of(provider)).setCreatedAtMs(System.currentTimeMillis()).build();
                         producer.send(codec.record(Topics.REQUESTS, request.getRequestId(), request));
                         if (rated == null) {
@@ -124,7 +124,7 @@ class AnalyticsEndToEndIT {
                 // The planner reads the scores: a request without preferences is planned by them.
                 try (TopicCollector<ExecutionPlan> plans = new TopicCollector<>(Topics.PLANS, clients, codec)) {
                     LlmRequest open = LlmRequest.newBuilder().setRequestId("by-score").setTenantId("analytics")
-                            .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 1+1?")))
+                            .setMessages(List.of(Messages.of(ChatRole.USER, "What is 1+1?")))
                             .setCreatedAtMs(System.currentTimeMillis()).build();
                     producer.send(codec.record(Topics.REQUESTS, "by-score", open)).get();
                     ExecutionPlan plan = await().atMost(Duration.ofSeconds(20)).until(

@@ -6,8 +6,8 @@ import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
 import dev.switchboard.analytics.clickhouse.ClickHouseSink;
 import dev.switchboard.analytics.clickhouse.Migrations;
 import dev.switchboard.avro.AttemptOutcome;
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanAnalysis;
@@ -235,7 +235,7 @@ class ClickHouseSinkIT {
     static ExecutionPlan plan(String requestId, String tenant, String source, List<String> gaps, String variant,
                               boolean code, String script, long inputTokens) {
         LlmRequest request = LlmRequest.newBuilder().setRequestId(requestId).setTenantId(tenant)
-                .setMessages(List.of(new ChatMessage(ChatRole.USER, "hi"))).setCreatedAtMs(1_795_546_800_000L).build();
+                .setMessages(List.of(Messages.of(ChatRole.USER, "hi"))).setCreatedAtMs(1_795_546_800_000L).build();
         return ExecutionPlan.newBuilder().setRequestId(requestId).setTenantId(tenant).setRequest(request)
                 .setSteps(List.of(new PlanStep("p", "p-m", 0.001, "", 0.0)))
                 .setStrategy("balanced").setTaskType("chat").setPlannedAtMs(1_795_546_800_000L).setPromptVariant(variant)

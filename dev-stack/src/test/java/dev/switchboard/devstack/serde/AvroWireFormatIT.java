@@ -2,6 +2,7 @@ package dev.switchboard.devstack.serde;
 
 import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.avro.LlmRequest;
@@ -70,7 +71,7 @@ class AvroWireFormatIT {
     void specificRecordsRoundTrip() {
         LlmRequest request = LlmRequest.newBuilder()
                 .setRequestId("req-1").setTenantId("acme").setSessionId("s-9")
-                .setMessages(List.of(new ChatMessage(ChatRole.SYSTEM, "Be brief."), new ChatMessage(ChatRole.USER, "Hi")))
+                .setMessages(List.of(Messages.of(ChatRole.SYSTEM, "Be brief."), Messages.of(ChatRole.USER, "Hi")))
                 .setTools(List.of("search")).setAttributes(Map.of("team", "blue")).setReplyTo("my.replies")
                 .setDeadlineMs(99L).setCreatedAtMs(42L).setPreferredProviders(List.of("sim-strong"))
                 .build();
@@ -106,7 +107,7 @@ class AvroWireFormatIT {
         // A writer with only the core fields is read as the full LlmRequest with the defaults filled in.
         LlmRequest specific = AvroDeserializer.specific(registry, LlmRequest.class).deserialize("it.core-requests", bytes);
         assertThat(specific.getRequestId()).isEqualTo("core-1");
-        assertThat(specific.getMessages()).containsExactly(new ChatMessage(ChatRole.USER, "What is 2+2?"));
+        assertThat(specific.getMessages()).containsExactly(Messages.of(ChatRole.USER, "What is 2+2?"));
         assertThat(specific.getSessionId()).isNull();
         assertThat(specific.getTools()).isEmpty();
         assertThat(specific.getAttributes()).isEmpty();

@@ -1,7 +1,7 @@
 package dev.switchboard.devstack.simulator;
 
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SimulatedProviderSpec;
 import dev.switchboard.provider.CallResult;
@@ -44,7 +44,7 @@ class ProviderErrorsIT {
     }
 
     static CallResult call(OpenAiCompatibleClient client) {
-        return client.complete("req", List.of(new ChatMessage(ChatRole.USER, "What is 3*4?")));
+        return client.complete("req", List.of(Messages.of(ChatRole.USER, "What is 3*4?")));
     }
 
     @ParameterizedTest(name = "HTTP {0} → {1}, retryable {2}")

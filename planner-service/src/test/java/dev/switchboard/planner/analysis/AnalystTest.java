@@ -1,7 +1,7 @@
 package dev.switchboard.planner.analysis;
 
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,7 @@ class AnalystTest {
 
     private static LlmRequest request(String prompt) {
         return LlmRequest.newBuilder().setRequestId("r").setTenantId("acme")
-                .setMessages(List.of(new ChatMessage(ChatRole.USER, prompt))).setTools(List.of("sql")).setCreatedAtMs(1L).build();
+                .setMessages(List.of(Messages.of(ChatRole.USER, prompt))).setTools(List.of("sql")).setCreatedAtMs(1L).build();
     }
 
     /** A planning model that answers as told, counting its calls. */

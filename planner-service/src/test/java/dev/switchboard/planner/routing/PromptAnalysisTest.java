@@ -1,7 +1,7 @@
 package dev.switchboard.planner.routing;
 
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PromptAnalysisTest {
 
     private static PromptAnalysis of(String user) {
-        return PromptAnalysis.of(List.of(new ChatMessage(ChatRole.SYSTEM, "You are helpful."), new ChatMessage(ChatRole.USER, user)));
+        return PromptAnalysis.of(List.of(Messages.of(ChatRole.SYSTEM, "You are helpful."), Messages.of(ChatRole.USER, user)));
     }
 
     @Test

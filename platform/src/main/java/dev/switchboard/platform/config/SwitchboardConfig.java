@@ -46,7 +46,26 @@ public record SwitchboardConfig(
         int healthPort,
         AnalyticsSettings analytics,
         RoutingSettings routing,
-        PlanningSettings planning) {
+        PlanningSettings planning,
+        EdgeSettings edge) {
+
+    /**
+     * The router's OpenAI-compatible HTTP API on {@code health.port}: the largest body it reads, how
+     * long a request may take (its deadline), the topic its replies come back on, how far back a
+     * starting edge reads that topic so that lookups of earlier requests still answer, the most
+     * requests it keeps waiting at once, and the tenant of requests that name none.
+     */
+    public record EdgeSettings(boolean enabled, int maxBodyBytes, Duration requestTimeout, String replyTopic,
+                               Duration lookback, int maxPending, String defaultTenant) {
+    }
+
+    public static final String EDGE_ENABLED = "edge.enabled";
+    public static final String EDGE_MAX_BODY_BYTES = "edge.max.body.bytes";
+    public static final String EDGE_REQUEST_TIMEOUT_MS = "edge.request.timeout.ms";
+    public static final String EDGE_REPLY_TOPIC = "edge.reply.topic";
+    public static final String EDGE_LOOKBACK_MS = "edge.lookback.ms";
+    public static final String EDGE_MAX_PENDING = "edge.max.pending";
+    public static final String EDGE_DEFAULT_TENANT = "edge.default.tenant";
 
     /**
      * The planner's analysis and prompt optimisation: the optional planning model (an
@@ -209,7 +228,7 @@ public record SwitchboardConfig(
                 circuit, healthPort,
                 new AnalyticsSettings(a.enabled(), enabled, a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword(),
                         a.windowGrace(), a.sinkBatchSize(), a.sinkFlush(), a.stateDir(), a.devClickhousePort(),
-                        a.devClickhouseTcpPort()), routing, planning);
+                        a.devClickhouseTcpPort()), routing, planning, edge);
     }
 
     /** A copy with other values for some keys, re-validated: for tests and the CLI's flags. */
@@ -282,7 +301,23 @@ public record SwitchboardConfig(
                 .define(CONTENT_FILTERED, Type.STRING, "fail", ConfigDef.ValidString.in("fail", "next"), Importance.MEDIUM,
                         "On a provider's content-policy refusal: fail the request, or try the next step of the plan.")
                 .define(HEALTH_PORT, Type.INT, 8080, Range.between(0, 65535), Importance.MEDIUM,
-                        "Port of /health/live and /health/ready; a service started when it is taken uses a free port and says which.")
+                        "Port of /health/live and /health/ready, and of the router's OpenAI-compatible API (/v1/...); "
+                                + "a service other than the router started when it is taken uses a free port and says which.")
+                .define(EDGE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                        "Whether the router serves the OpenAI-compatible API (/v1/chat/completions, ...) on health.port.")
+                .define(EDGE_MAX_BODY_BYTES, Type.INT, 1_048_576, Range.atLeast(1024), Importance.MEDIUM,
+                        "Largest request body the API reads; a larger one is answered 413.")
+                .define(EDGE_REQUEST_TIMEOUT_MS, Type.LONG, 120_000L, Range.atLeast(1), Importance.MEDIUM,
+                        "Deadline of a request made over HTTP; past it the pipeline stops trying and the API answers 504.")
+                .define(EDGE_REPLY_TOPIC, Type.STRING, "llm.replies.edge", NON_BLANK, Importance.MEDIUM,
+                        "Topic the API's requests are answered on; every API instance reads all of it.")
+                .define(EDGE_LOOKBACK_MS, Type.LONG, 3_600_000L, Range.atLeast(0), Importance.LOW,
+                        "How far back a starting API instance reads its reply topic, so GET /v1/requests/{id} and "
+                                + "Idempotency-Key retries still find requests made before it started.")
+                .define(EDGE_MAX_PENDING, Type.INT, 20_000, Range.atLeast(1), Importance.MEDIUM,
+                        "Most requests one API instance waits on at once; past it, 429 with Retry-After.")
+                .define(EDGE_DEFAULT_TENANT, Type.STRING, "default", NON_BLANK, Importance.LOW,
+                        "Tenant of a request that sends no x-switchboard-tenant header.")
                 .define(ANALYTICS_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
                         "Whether the dev stack runs analytics (scoring and the ClickHouse sink).")
                 .define(CLICKHOUSE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
@@ -582,7 +617,11 @@ public record SwitchboardConfig(
                 new RoutingSettings((Double) v.get(ROUTING_WEIGHT_QUALITY), (Double) v.get(ROUTING_WEIGHT_COST),
                         (Double) v.get(ROUTING_WEIGHT_LATENCY), tenantStrategies, (Double) v.get(ROUTING_RIDGE),
                         (Double) v.get(ROUTING_NOISE), (Long) v.get(ROUTING_SEED), budgets, overBudget,
-                        Duration.ofHours((Integer) v.get(ROUTING_REPLAY_HOURS))), planning);
+                        Duration.ofHours((Integer) v.get(ROUTING_REPLAY_HOURS))), planning,
+                new EdgeSettings((Boolean) v.get(EDGE_ENABLED), (Integer) v.get(EDGE_MAX_BODY_BYTES),
+                        Duration.ofMillis((Long) v.get(EDGE_REQUEST_TIMEOUT_MS)), (String) v.get(EDGE_REPLY_TOPIC),
+                        Duration.ofMillis((Long) v.get(EDGE_LOOKBACK_MS)), (Integer) v.get(EDGE_MAX_PENDING),
+                        (String) v.get(EDGE_DEFAULT_TENANT)));
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

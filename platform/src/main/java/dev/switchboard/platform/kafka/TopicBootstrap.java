@@ -66,8 +66,13 @@ public final class TopicBootstrap {
 
     /** Creates a compacted topic (for state such as {@code _schemas}) when missing. */
     public static void ensureCompactedTopic(Admin admin, String name, short replication) {
-        NewTopic topic = new NewTopic(name, 1, replication)
-                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+        ensureTopic(admin, new NewTopic(name, 1, replication)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+    }
+
+    /** Creates {@code topic} when no topic of its name exists; one that exists is left as it is. */
+    public static void ensureTopic(Admin admin, NewTopic topic) {
+        String name = topic.name();
         try {
             if (!admin.listTopics().names().get().contains(name)) {
                 admin.createTopics(List.of(topic)).all().get();

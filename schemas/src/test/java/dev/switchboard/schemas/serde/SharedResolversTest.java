@@ -1,7 +1,7 @@
 package dev.switchboard.schemas.serde;
 
-import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.LlmRequest;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SharedResolversTest {
 
     private static final LlmRequest REQUEST = LlmRequest.newBuilder().setRequestId("r-1").setTenantId("acme")
-            .setMessages(List.of(new ChatMessage(ChatRole.USER, "What is 2+2?"))).setCreatedAtMs(7L).build();
+            .setMessages(List.of(Messages.of(ChatRole.USER, "What is 2+2?"))).setCreatedAtMs(7L).build();
 
     @Test
     void readsOnAThousandVirtualThreadsOneAfterAnotherShareOneDecoder() throws Exception {

@@ -1,10 +1,10 @@
-package dev.switchboard.devstack;
+package dev.switchboard.router.edge;
 
 import io.javalin.config.JavalinConfig;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 
-/** The HTTP connector of the embedded servers. */
+/** The HTTP connector of the edge and of the embedded servers. */
 public final class Connectors {
 
     private Connectors() {

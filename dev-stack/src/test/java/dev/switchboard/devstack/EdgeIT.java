@@ -1,0 +1,357 @@
+package dev.switchboard.devstack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.ResponseFormat;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import dev.langchain4j.model.output.FinishReason;
+import dev.switchboard.avro.Feedback;
+import dev.switchboard.avro.FeedbackKind;
+import dev.switchboard.devstack.simulator.Faults;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.Topics;
+import dev.switchboard.router.edge.Edge;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The OpenAI-compatible edge driven by real clients: langchain4j's OpenAI models (plain, streaming,
+ * JSON mode, a tool call round trip) and plain HTTP for what SDKs hide (async requests, idempotent
+ * retries, every error status), on the whole stack with a real broker and the simulator.
+ */
+class EdgeIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path dataDir;
+
+    static Map<String, String> settings;
+    static StackFixture it;
+    static String base;
+
+    @BeforeAll
+    static void startStack() {
+        settings = TestStack.settings(dataDir, Map.of(
+                SwitchboardConfig.PLANNER_STRATEGY, "static",
+                SwitchboardConfig.EDGE_MAX_BODY_BYTES, "4096",
+                SwitchboardConfig.EDGE_REQUEST_TIMEOUT_MS, "4000",
+                SwitchboardConfig.BUDGETS_DAILY_USD, "broke:0"));
+        it = new StackFixture(SwitchboardConfig.withOverrides(settings), dev.switchboard.devstack.simulator.ProviderSimulator.Responder.DEFAULT);
+        base = "http://localhost:" + it.stack.healthPort();
+    }
+
+    @AfterAll
+    static void stopStack() throws Exception {
+        if (it != null) {
+            it.close();
+        }
+    }
+
+    @AfterEach
+    void healProviders() {
+        it.healProviders();
+    }
+
+    private static OpenAiChatModel.OpenAiChatModelBuilder model(String name) {
+        return OpenAiChatModel.builder().baseUrl(base + "/v1").apiKey("unused").modelName(name).timeout(Duration.ofSeconds(20))
+                .maxRetries(0);
+    }
+
+    @Test
+    void aPlainCompletionPassesEveryGenerationSettingToTheProvider() {
+        OpenAiChatModel model = model("sim-fast-small").temperature(0.3).topP(0.9).maxTokens(40).seed(11)
+                .stop(List.of("###")).user("user-7").build();
+
+        ChatResponse response = model.chat(ChatRequest.builder().messages(UserMessage.from("What is 2+2?")).build());
+
+        assertThat(response.aiMessage().text()).isEqualTo("2 + 2 = 4.");
+        assertThat(response.finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(response.tokenUsage().inputTokenCount()).isEqualTo(3);
+        assertThat(response.tokenUsage().outputTokenCount()).isEqualTo(3);
+        assertThat(response.modelName()).isEqualTo("sim-fast-small");
+        JsonNode reached = it.stack.simulator().lastRequest("sim-fast");
+        assertThat(reached.path("temperature").asDouble()).isEqualTo(0.3);
+        assertThat(reached.path("top_p").asDouble()).isEqualTo(0.9);
+        assertThat(reached.path("max_tokens").asInt()).isEqualTo(40);
+        assertThat(reached.path("seed").asLong()).isEqualTo(11);
+        assertThat(reached.path("stop").get(0).asText()).isEqualTo("###");
+        assertThat(reached.path("user").asText()).isEqualTo("user-7");
+    }
+
+    @Test
+    void maxTokensCutsTheAnswerAndSaysLength() throws Exception {
+        JsonNode body = post("{\"model\":\"sim-fast-small\",\"max_tokens\":2,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a long story\"}]}", Map.of(), 200);
+
+        assertThat(body.at("/choices/0/finish_reason").asText()).isEqualTo("length");
+        assertThat(body.at("/usage/completion_tokens").asInt()).isEqualTo(2);
+        assertThat(body.at("/choices/0/message/content").asText()).hasSize(8);
+    }
+
+    @Test
+    void aStreamingClientGetsTheAnswerAndTheDoneEvent() throws Exception {
+        OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder().baseUrl(base + "/v1").apiKey("unused")
+                .modelName("auto").timeout(Duration.ofSeconds(20)).build();
+        StringBuilder partial = new StringBuilder();
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+
+        model.chat(List.of(UserMessage.from("What is 1+1?")), new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String text) {
+                partial.append(text);
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
+        });
+
+        ChatResponse response = done.get(20, TimeUnit.SECONDS);
+        assertThat(partial.toString()).isEqualTo("1 + 1 = 2.");
+        assertThat(response.aiMessage().text()).isEqualTo("1 + 1 = 2.");
+        assertThat(response.finishReason()).isEqualTo(FinishReason.STOP);
+        HttpResponse<String> raw = HTTP.send(request("/v1/chat/completions", "{\"model\":\"auto\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"What is 1+1?\"}]}", Map.of()), HttpResponse.BodyHandlers.ofString());
+        assertThat(raw.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        assertThat(raw.body()).endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void aFailoverBeforeTheFirstChunkIsInvisibleToAStreamingClient() throws Exception {
+        it.stack.simulator().setFaults("sim-fast", new Faults(1.0, 0, 2, 10, Map.of(503, 1.0)));
+
+        HttpResponse<String> raw = HTTP.send(request("/v1/chat/completions", "{\"model\":\"auto\",\"stream\":true,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"What is 4+4?\"}]}", Map.of()), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(raw.statusCode()).isEqualTo(200);
+        assertThat(raw.body()).contains("\"content\":\"4 + 4 = 8.\"").contains("\"provider\":\"sim-strong\"")
+                .contains("\"attempts\":2").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void jsonModeReachesAProviderThatCanAndComesBackAsJson() throws Exception {
+        OpenAiChatModel model = model("auto").responseFormat(ResponseFormat.JSON).build();
+
+        ChatResponse response = model.chat(ChatRequest.builder().messages(UserMessage.from("What is 3+2?")).build());
+
+        assertThat(JSON.readTree(response.aiMessage().text()).path("answer").asText()).isEqualTo("3 + 2 = 5.");
+        assertThat(it.stack.simulator().lastRequest("sim-fast").at("/response_format/type").asText()).isEqualTo("json_object");
+    }
+
+    @Test
+    void aToolCallGoesToTheClientAndItsResultBackToTheModel() {
+        OpenAiChatModel model = model("sim-fast-small").build();
+        ToolSpecification weather = ToolSpecification.builder().name("get_weather").description("Weather of a city")
+                .parameters(JsonObjectSchema.builder().addStringProperty("city").required("city").build()).build();
+        UserMessage question = UserMessage.from("Paris");
+
+        ChatResponse first = model.chat(ChatRequest.builder().messages(question).toolSpecifications(weather).build());
+
+        assertThat(first.finishReason()).isEqualTo(FinishReason.TOOL_EXECUTION);
+        assertThat(first.aiMessage().toolExecutionRequests()).hasSize(1);
+        ToolExecutionRequest call = first.aiMessage().toolExecutionRequests().getFirst();
+        assertThat(call.name()).isEqualTo("get_weather");
+        assertThat(call.arguments()).isEqualTo("{\"city\":\"Paris\"}");
+
+        ChatResponse second = model.chat(ChatRequest.builder().toolSpecifications(weather)
+                .messages(question, first.aiMessage(), ToolExecutionResultMessage.from(call, "sunny, 21 C")).build());
+
+        assertThat(second.aiMessage().text()).isEqualTo("The tool returned: sunny, 21 C");
+        JsonNode reached = it.stack.simulator().lastRequest("sim-fast").path("messages");
+        assertThat(reached.get(1).at("/tool_calls/0/id").asText()).isEqualTo(call.id());
+        assertThat(reached.get(2).path("role").asText()).isEqualTo("tool");
+        assertThat(reached.get(2).path("tool_call_id").asText()).isEqualTo(call.id());
+    }
+
+    @Test
+    void anAsyncRequestIsAnsweredLaterAtItsId() throws Exception {
+        HttpResponse<String> accepted = HTTP.send(request("/v1/chat/completions",
+                "{\"model\":\"sim-strong\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 9*9?\"}]}",
+                Map.of("Prefer", "respond-async")), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        String id = accepted.headers().firstValue(Edge.REQUEST_ID_HEADER).orElseThrow();
+        assertThat(accepted.headers().firstValue("Location")).contains("/v1/requests/" + id);
+        assertThat(JSON.readTree(accepted.body()).path("status").asText()).isEqualTo("pending");
+        JsonNode done = await().atMost(Duration.ofSeconds(20)).until(() -> get("/v1/requests/" + id, 200),
+                b -> b.path("status").asText().equals("succeeded"));
+        assertThat(done.at("/completion/choices/0/message/content").asText()).isEqualTo("9 * 9 = 81.");
+        assertThat(done.at("/completion/switchboard/provider").asText()).isEqualTo("sim-strong");
+    }
+
+    @Test
+    void aRetryWithTheSameIdempotencyKeyCallsTheProviderOnceAndGetsTheSameAnswer() throws Exception {
+        String body = "{\"model\":\"sim-fast\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 6*7?\"}]}";
+        Map<String, String> key = Map.of("Idempotency-Key", "order-42");
+        long callsBefore = it.stack.simulator().completions();
+
+        HttpResponse<String> first = HTTP.send(request("/v1/chat/completions", body, key), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> retry = HTTP.send(request("/v1/chat/completions", body, key), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(retry.statusCode()).isEqualTo(200);
+        assertThat(retry.body()).isEqualTo(first.body());
+        assertThat(JSON.readTree(retry.body()).at("/choices/0/message/content").asText()).isEqualTo("6 * 7 = 42.");
+        assertThat(retry.headers().firstValue(Edge.REQUEST_ID_HEADER)).isEqualTo(first.headers().firstValue(Edge.REQUEST_ID_HEADER));
+        assertThat(it.stack.simulator().completions() - callsBefore).isEqualTo(1);
+
+        JsonNode reused = post(body.replace("6*7", "6*8"), key, 422);
+        assertThat(reused.at("/error/code").asText()).isEqualTo("idempotency_key_reused");
+    }
+
+    @Test
+    void aSecondEdgeAndARestartedOneAnswerLookupsOfRequestsMadeThroughAnother() throws Exception {
+        HttpResponse<String> accepted = HTTP.send(request("/v1/chat/completions",
+                "{\"model\":\"sim-fast\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 5+5?\"}]}",
+                Map.of("Prefer", "respond-async")), HttpResponse.BodyHandlers.ofString());
+        String id = accepted.headers().firstValue(Edge.REQUEST_ID_HEADER).orElseThrow();
+        await().atMost(Duration.ofSeconds(20)).until(() -> get("/v1/requests/" + id, 200).path("status").asText().equals("succeeded"));
+
+        Map<String, String> otherSettings = new java.util.HashMap<>(settings);
+        otherSettings.put(SwitchboardConfig.HEALTH_PORT, "0");
+        SwitchboardConfig other = SwitchboardConfig.withOverrides(otherSettings);
+        try (Edge second = new Edge(other, it.clients, it.codec, List.of()).start()) {
+            assertThat(second.awaitReady(Duration.ofSeconds(20))).isTrue();
+            JsonNode found = getFrom("http://localhost:" + second.port(), "/v1/requests/" + id, 200);
+            assertThat(found.at("/completion/choices/0/message/content").asText()).isEqualTo("5 + 5 = 10.");
+        }
+    }
+
+    @Test
+    void feedbackIsPublishedForThePlannerAndAnalytics() throws Exception {
+        it.collector(Topics.FEEDBACK);
+
+        HttpResponse<String> response = HTTP.send(request("/v1/feedback",
+                "{\"request_id\":\"req-fb-1\",\"kind\":\"accuracy\",\"score\":0.75,\"comment\":\"close\"}",
+                Map.of(Edge.TENANT_HEADER, "acme")), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        Feedback published = it.await(Topics.FEEDBACK, f -> f.getRequestId().equals("req-fb-1"));
+        assertThat(published.getKind()).isEqualTo(FeedbackKind.ACCURACY);
+        assertThat(published.getScore()).isEqualTo(0.75);
+        assertThat(published.getTenantId()).isEqualTo("acme");
+        assertThat(post("/v1/feedback", "{\"request_id\":\"x\",\"kind\":\"accuracy\",\"score\":2}", Map.of(), 400)
+                .at("/error/param").asText()).isEqualTo("score");
+    }
+
+    @Test
+    void modelsListsTheCatalogue() throws Exception {
+        JsonNode models = get("/v1/models", 200);
+
+        assertThat(models.path("object").asText()).isEqualTo("list");
+        assertThat(models.path("data").findValuesAsText("id"))
+                .containsExactly("auto", "sim-fast/sim-fast-small", "sim-strong/sim-strong-large", "sim-flaky/sim-flaky-medium");
+    }
+
+    @Test
+    void badRequestsGetOpenAiErrorsNamingTheField() throws Exception {
+        assertThat(post("{\"model\":\"auto\",", Map.of(), 400).at("/error/type").asText()).isEqualTo("invalid_request_error");
+        assertThat(post("{\"model\":\"auto\",\"messages\":[]}", Map.of(), 400).at("/error/param").asText()).isEqualTo("messages");
+        assertThat(post("{\"model\":\"auto\",\"temperature\":3,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", Map.of(), 400)
+                .at("/error/param").asText()).isEqualTo("temperature");
+        assertThat(post("{\"model\":\"auto\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}", Map.of(), 400)
+                .at("/error/param").asText()).isEqualTo("messages[0].tool_call_id");
+        assertThat(post("{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\"}]}]}", Map.of(), 400)
+                .at("/error/param").asText()).isEqualTo("messages[0].content[0]");
+
+        JsonNode unknown = post("{\"model\":\"gpt-9\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", Map.of(), 404);
+        assertThat(unknown.at("/error/code").asText()).isEqualTo("model_not_found");
+
+        JsonNode tooLarge = post("{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"" + "a".repeat(5000) + "\"}]}", Map.of(), 413);
+        assertThat(tooLarge.at("/error/code").asText()).isEqualTo("request_too_large");
+        assertThat(get("/v1/requests/no-such-request", 404).at("/error/code").asText()).isEqualTo("request_not_found");
+    }
+
+    @Test
+    void aTenantOverItsBudgetGets429WithRetryAfter() throws Exception {
+        HttpResponse<String> response = HTTP.send(request("/v1/chat/completions",
+                "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 1+2?\"}]}",
+                Map.of(Edge.TENANT_HEADER, "broke")), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(429);
+        assertThat(response.headers().firstValue("Retry-After")).isPresent();
+        assertThat(JSON.readTree(response.body()).at("/error/code").asText()).isEqualTo("budget_exceeded");
+    }
+
+    @Test
+    void noProviderAbleToAnswerIs503() throws Exception {
+        it.stack.simulator().setFaults("sim-fast", new Faults(1.0, 0, 2, 10, Map.of(500, 1.0)));
+
+        JsonNode body = post("{\"model\":\"sim-fast\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 1+3?\"}]}", Map.of(), 503);
+
+        assertThat(body.at("/error/code").asText()).isEqualTo("server_error");
+        assertThat(body.at("/error/message").asText()).contains("1 attempt");
+    }
+
+    @Test
+    void aRequestPastItsDeadlineIs504() throws Exception {
+        it.stack.simulator().setFaults("sim-strong", new Faults(0, 0, 6000, 6000, Map.of(500, 1.0)));
+
+        JsonNode body = post("{\"model\":\"sim-strong\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 2+3?\"}]}", Map.of(), 504);
+
+        assertThat(body.at("/error/type").asText()).isEqualTo("timeout");
+    }
+
+    private static HttpRequest request(String path, String body, Map<String, String> headers) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(builder::header);
+        return builder.build();
+    }
+
+    private static JsonNode post(String body, Map<String, String> headers, int status) throws Exception {
+        return post("/v1/chat/completions", body, headers, status);
+    }
+
+    private static JsonNode post(String path, String body, Map<String, String> headers, int status) throws Exception {
+        HttpResponse<String> response = HTTP.send(request(path, body, headers), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        return JSON.readTree(response.body());
+    }
+
+    private static JsonNode get(String path, int status) throws Exception {
+        return getFrom(base, path, status);
+    }
+
+    private static JsonNode getFrom(String root, String path, int status) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(root + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        return JSON.readTree(response.body());
+    }
+}

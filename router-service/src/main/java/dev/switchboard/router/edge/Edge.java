@@ -1,0 +1,315 @@
+package dev.switchboard.router.edge;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.avro.Feedback;
+import dev.switchboard.avro.FeedbackKind;
+import dev.switchboard.avro.LlmReply;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.HealthCheck;
+import dev.switchboard.platform.health.HealthServer;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.TopicBootstrap;
+import dev.switchboard.platform.kafka.Topics;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** The OpenAI-compatible HTTP API and the health endpoints, on {@code health.port}; see the package doc. */
+public final class Edge implements AutoCloseable {
+
+    public static final String REQUEST_ID_HEADER = "x-switchboard-request-id";
+    public static final String TENANT_HEADER = "x-switchboard-tenant";
+    public static final String SESSION_HEADER = "x-switchboard-session";
+    /** How long past a request's deadline the edge waits for the pipeline's own DEADLINE_EXCEEDED reply. */
+    static final Duration DEADLINE_GRACE = Duration.ofSeconds(2);
+    private static final int MAX_KEY_CHARS = 255;
+
+    private static final Logger log = LoggerFactory.getLogger(Edge.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final SwitchboardConfig.EdgeSettings settings;
+    private final KafkaClients clients;
+    private final Codec codec;
+    private final SwitchboardConfig config;
+    private final ModelCatalogue catalogue;
+    private final RequestLog requests;
+    private final List<HealthCheck> checks;
+    private final KafkaProducer<byte[], byte[]> feedback;
+    private final Javalin app;
+
+    /** An edge on {@code health.port}; {@code /health/ready} reports {@code checks} and the edge's own. */
+    public Edge(SwitchboardConfig config, KafkaClients clients, Codec codec, List<HealthCheck> checks) {
+        this.config = config;
+        this.settings = config.edge();
+        this.clients = clients;
+        this.codec = codec;
+        this.catalogue = new ModelCatalogue(config.providers());
+        this.requests = new RequestLog(clients, codec, settings.replyTopic(), settings.lookback(), settings.requestTimeout());
+        List<HealthCheck> all = new ArrayList<>(checks);
+        all.add(requests);
+        this.checks = List.copyOf(all);
+        this.feedback = clients.producer("switchboard-edge-feedback");
+        this.app = Javalin.create(c -> {
+            Connectors.listen(c, config.healthPort());
+            c.startup.showJavalinBanner = false;
+            c.startup.showOldJavalinVersionWarning = false;
+            c.concurrency.useVirtualThreads = true;
+            c.http.maxRequestSize = settings.maxBodyBytes();
+            c.routes.post("/v1/chat/completions", this::chatCompletions);
+            c.routes.get("/v1/requests/{id}", this::lookup);
+            c.routes.get("/v1/models", ctx -> json(ctx, 200, catalogue.list()));
+            c.routes.post("/v1/feedback", this::feedback);
+            c.routes.get("/health/live", ctx -> json(ctx, 200, JSON.createObjectNode().put("status", "UP")));
+            c.routes.get("/health/ready", ctx -> {
+                HealthServer.Report report = HealthServer.report(this.checks);
+                json(ctx, report.up() ? 200 : 503, report.body());
+            });
+            c.routes.exception(EdgeError.class, (e, ctx) -> error(ctx, e));
+            c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus() == 413
+                    ? new EdgeError(413, "invalid_request_error", null, "request_too_large",
+                    "The request body is larger than " + settings.maxBodyBytes() + " bytes (edge.max.body.bytes)", null)
+                    : new EdgeError(e.getStatus(), "invalid_request_error", null, null, e.getMessage(), null)));
+            c.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("Edge: {} {} failed", ctx.method(), ctx.path(), e);
+                error(ctx, new EdgeError(500, "server_error", null, null, "Internal error: " + e.getClass().getSimpleName(), null));
+            });
+        });
+    }
+
+    public Edge start() {
+        try (Admin admin = clients.admin("switchboard-edge-bootstrap")) {
+            TopicBootstrap.ensureTopic(admin, new NewTopic(settings.replyTopic(), config.topicPartitions(), config.topicReplicationFactor()));
+        }
+        requests.start();
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            requests.close();
+            throw new IllegalStateException("The HTTP API cannot listen on port " + config.healthPort() + " (health.port): "
+                    + e.getMessage(), e);
+        }
+        return this;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    /** Waits until the edge has read back its reply topic, so lookups of earlier requests answer. */
+    public boolean awaitReady(Duration timeout) throws InterruptedException {
+        return requests.awaitCaughtUp(timeout);
+    }
+
+    public HealthCheck healthCheck() {
+        return requests;
+    }
+
+    private void chatCompletions(Context ctx) {
+        byte[] bytes = ctx.bodyAsBytes();
+        JsonNode body = readJson(bytes);
+        ChatCompletionRequest chat = ChatCompletionRequest.parse(body);
+        ModelCatalogue.Route route = catalogue.resolve(chat.model());
+        String tenant = headerOr(ctx, TENANT_HEADER, settings.defaultTenant());
+        String session = ctx.header(SESSION_HEADER);
+        String idempotencyKey = ctx.header("Idempotency-Key");
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_KEY_CHARS)) {
+            throw EdgeError.invalid("Idempotency-Key", "The Idempotency-Key header must have 1 to " + MAX_KEY_CHARS + " characters");
+        }
+        String requestId = idempotencyKey == null ? UUID.randomUUID().toString()
+                : UUID.nameUUIDFromBytes(("idempotency\0" + tenant + "\0" + idempotencyKey).getBytes(StandardCharsets.UTF_8)).toString();
+        ctx.header(REQUEST_ID_HEADER, requestId);
+        RequestLog.Entry known = requests.find(requestId);
+        if (known == null && requests.waiting() >= settings.maxPending()) {
+            throw new EdgeError(429, "rate_limit_error", null, "rate_limit_exceeded", "This edge has "
+                    + settings.maxPending() + " requests in flight (edge.max.pending); retry shortly", Duration.ofSeconds(1));
+        }
+        long now = System.currentTimeMillis();
+        Map<String, String> attributes = new HashMap<>();
+        attributes.put("source", "http");
+        if (chat.json()) {
+            attributes.put("response_format", "json");
+        }
+        LlmRequest request = LlmRequest.newBuilder()
+                .setRequestId(requestId).setTenantId(tenant).setSessionId(session)
+                .setMessages(chat.messages()).setAttributes(attributes)
+                .setReplyTo(settings.replyTopic())
+                .setDeadlineMs(now + settings.requestTimeout().toMillis()).setCreatedAtMs(now)
+                .setPreferredProviders(route.providers()).setModel(route.model())
+                .setParameters(chat.parameters())
+                .build();
+        String hash = sha256(bytes);
+        RequestLog.Submission submission = requests.submit(request, session != null ? session : requestId, hash);
+        RequestLog.Entry entry = submission.entry();
+        if (!submission.published() && entry.bodyHash != null && !entry.bodyHash.equals(hash)) {
+            throw new EdgeError(422, "invalid_request_error", "Idempotency-Key", "idempotency_key_reused",
+                    "This Idempotency-Key was used with another request body (request " + requestId + ")", null);
+        }
+        if (preferAsync(ctx)) {
+            ctx.header("Preference-Applied", "respond-async").header("Location", "/v1/requests/" + requestId);
+            LlmReply now0 = entry.replyNow();
+            json(ctx, now0 == null ? 202 : 200, Completions.status(requestId, now0));
+            return;
+        }
+        LlmReply reply = await(entry, requestId);
+        if (reply.getStatus() == ReplyStatus.FAILED) {
+            throw Completions.error(reply);
+        }
+        if (chat.stream()) {
+            StringBuilder events = new StringBuilder();
+            for (ObjectNode chunk : Completions.chunks(reply)) {
+                events.append("data: ").append(chunk.toString()).append("\n\n");
+            }
+            events.append("data: [DONE]\n\n");
+            ctx.status(200).header("Cache-Control", "no-cache").contentType("text/event-stream").result(events.toString());
+            return;
+        }
+        json(ctx, 200, Completions.completion(reply));
+    }
+
+    /** The reply, waiting until the request's deadline and a grace for the pipeline's own deadline reply. */
+    private LlmReply await(RequestLog.Entry entry, String requestId) {
+        long waitMs = settings.requestTimeout().plus(DEADLINE_GRACE).toMillis() - (System.currentTimeMillis() - entry.seenAtMs);
+        try {
+            return entry.reply.get(Math.max(1, waitMs), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new EdgeError(504, "timeout", null, "deadline_exceeded", "No answer within "
+                    + settings.requestTimeout().toSeconds() + " s (edge.request.timeout.ms); GET /v1/requests/" + requestId
+                    + " tells whether one comes", null);
+        } catch (ExecutionException e) {
+            throw new EdgeError(503, "service_unavailable", null, "kafka_unavailable",
+                    "The request could not be queued: " + e.getCause().getClass().getSimpleName(), Duration.ofSeconds(1));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EdgeError(503, "service_unavailable", null, null, "The edge is stopping", Duration.ofSeconds(1));
+        }
+    }
+
+    private void lookup(Context ctx) {
+        String id = ctx.pathParam("id");
+        RequestLog.Entry entry = requests.find(id);
+        if (entry == null) {
+            throw EdgeError.notFound("request_not_found", "id", "No request " + id + " is known to this edge: it was never made, "
+                    + "or was answered more than " + settings.lookback().toMinutes() + " min ago (edge.lookback.ms)");
+        }
+        ctx.header(REQUEST_ID_HEADER, id);
+        json(ctx, 200, Completions.status(id, entry.replyNow()));
+    }
+
+    private void feedback(Context ctx) throws InterruptedException {
+        JsonNode body = readJson(ctx.bodyAsBytes());
+        if (body == null || !body.isObject()) {
+            throw EdgeError.invalid(null, "The request body must be a JSON object with request_id, kind and score");
+        }
+        JsonNode requestId = body.path("request_id");
+        if (!requestId.isTextual() || requestId.asText().isBlank()) {
+            throw EdgeError.invalid("request_id", "request_id is required: the x-switchboard-request-id of the answer rated");
+        }
+        FeedbackKind kind;
+        try {
+            kind = FeedbackKind.valueOf(body.path("kind").asText("").toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw EdgeError.invalid("kind", "kind must be user_satisfaction or accuracy");
+        }
+        JsonNode score = body.path("score");
+        if (!score.isNumber() || score.asDouble() < 0 || score.asDouble() > 1) {
+            throw EdgeError.invalid("score", "score must be a number from 0 to 1");
+        }
+        JsonNode comment = body.path("comment");
+        if (!comment.isMissingNode() && !comment.isNull() && !comment.isTextual()) {
+            throw EdgeError.invalid("comment", "comment must be a string");
+        }
+        Feedback record = Feedback.newBuilder().setRequestId(requestId.asText())
+                .setTenantId(headerOr(ctx, TENANT_HEADER, settings.defaultTenant()))
+                .setKind(kind).setScore(score.asDouble()).setComment(comment.isTextual() ? comment.asText() : null)
+                .setCreatedAtMs(System.currentTimeMillis()).build();
+        try {
+            feedback.send(codec.record(Topics.FEEDBACK, record.getRequestId(), record)).get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new EdgeError(503, "service_unavailable", null, "kafka_unavailable",
+                    "The feedback could not be written to " + Topics.FEEDBACK.name(), Duration.ofSeconds(1));
+        }
+        json(ctx, 202, JSON.createObjectNode().put("object", "switchboard.feedback").put("request_id", record.getRequestId())
+                .put("status", "accepted"));
+    }
+
+    private static boolean preferAsync(Context ctx) {
+        String prefer = ctx.header("Prefer");
+        if (prefer == null) {
+            return false;
+        }
+        for (String preference : prefer.split(",")) {
+            if (preference.trim().toLowerCase(Locale.ROOT).startsWith("respond-async")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static JsonNode readJson(byte[] bytes) {
+        try {
+            return JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw EdgeError.invalid(null, "The request body is not valid JSON (line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + ")");
+        } catch (java.io.IOException e) {
+            throw EdgeError.invalid(null, "The request body cannot be read");
+        }
+    }
+
+    private static String headerOr(Context ctx, String name, String fallback) {
+        String value = ctx.header(name);
+        return value == null || value.isBlank() ? fallback : value.trim();
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void error(Context ctx, EdgeError e) {
+        if (e.retryAfter != null) {
+            ctx.header("Retry-After", Long.toString(Math.max(1, e.retryAfter.toSeconds())));
+        }
+        json(ctx, e.status, e.body());
+    }
+
+    private static void json(Context ctx, int status, JsonNode body) {
+        ctx.status(status).contentType("application/json").result(body.toString());
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        requests.close();
+        feedback.close(Duration.ofSeconds(5));
+    }
+}

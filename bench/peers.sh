@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Switchboard beside a peer gateway, in the same run, on the same machine: Portkey's gateway
-# (npm @portkey-ai/gateway@1.15.2) proxying to the dev stack's provider simulator, and Switchboard's
-# pipeline to the same simulated provider, at the same open-loop rates.
+# (npm @portkey-ai/gateway@1.15.2) proxying to the dev stack's provider simulator, and Switchboard to
+# the same simulated provider, both through its HTTP API (OpenAI-compatible, :8080) and with Avro
+# straight onto Kafka (bench pipeline), at the same open-loop rates.
 #
 #   bin/switchboard dev            # in another terminal
 #   bench/peers.sh [RATE ...]      # default: 200 1000 (requests/s)
 #
 # Environment: DURATION (20s), WARMUP (5s), PROVIDER (sim-fast), MODEL (sim-fast-small), PORTKEY_PORT (8787),
-# SIMULATOR (http://127.0.0.1:8089). Portkey is installed into .bench/portkey on first use.
+# SIMULATOR (http://127.0.0.1:8089), EDGE (http://127.0.0.1:8080). Portkey is installed into .bench/portkey on first use.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rates=("$@"); [[ ${#rates[@]} -gt 0 ]] || rates=(200 1000)
 duration="${DURATION:-20s}"; warmup="${WARMUP:-5s}"; provider="${PROVIDER:-sim-fast}"; model="${MODEL:-sim-fast-small}"
-port="${PORTKEY_PORT:-8787}"; simulator="${SIMULATOR:-http://127.0.0.1:8089}"
+port="${PORTKEY_PORT:-8787}"; simulator="${SIMULATOR:-http://127.0.0.1:8089}"; edge="${EDGE:-http://127.0.0.1:8080}"
 sb="$root/bin/switchboard"
 
 if ! curl -sf "$simulator/$provider/admin/faults" >/dev/null; then
@@ -34,16 +35,22 @@ for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break
 headers=(-H "x-portkey-provider: openai" -H "x-portkey-custom-host: $simulator/$provider/v1" -H "Authorization: Bearer sk-simulated")
 figure() { awk -v key="$1" '$0 ~ "^  "key" " {print $(NF-1); exit}'; }
 
-printf '%-8s  %-24s  %-24s  %s\n' "rate" "Switchboard p50 / p99" "Portkey p50 / p99" "Switchboard / Portkey (p50, p99)"
+ratio() { awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" 'BEGIN { if (b > 0 && d > 0) printf "%.2f, %.2f", a / b, c / d; else print "n/a" }'; }
+printf '%-8s  %-22s  %-22s  %-22s  %-18s  %s\n' "rate" "Switchboard HTTP" "Switchboard Kafka" "Portkey" "HTTP / Portkey" "Kafka / Portkey"
+printf '%-8s  %-22s  %-22s  %-22s  %-18s  %s\n' "" "p50 / p99" "p50 / p99" "p50 / p99" "(p50, p99)" "(p50, p99)"
 for rate in "${rates[@]}"; do
   ours="$("$sb" bench pipeline --rate "$rate/s" --duration "$duration" --warmup "$warmup" --provider "$provider" 2>/dev/null || true)"
   curl -sf -X PUT "$simulator/$provider/admin/faults" -d '{"errorRate":0,"timeoutRate":0,"latencyMs":{"p50":0,"p99":0}}' >/dev/null
+  http="$("$sb" bench http --url "$edge/v1/chat/completions" --model "$model" \
+      --rate "$rate/s" --duration "$duration" --warmup "$warmup" 2>/dev/null || true)"
   theirs="$("$sb" bench http --url "http://127.0.0.1:$port/v1/chat/completions" "${headers[@]}" --model "$model" \
       --rate "$rate/s" --duration "$duration" --warmup "$warmup" 2>/dev/null || true)"
   curl -sf -X PUT "$simulator/$provider/admin/faults" -d "$faults" >/dev/null
   o50="$(figure "latency p50" <<<"$ours")"; o99="$(figure "latency p99" <<<"$ours")"
+  h50="$(figure "latency p50" <<<"$http")"; h99="$(figure "latency p99" <<<"$http")"
   t50="$(figure "latency p50" <<<"$theirs")"; t99="$(figure "latency p99" <<<"$theirs")"
-  ratio="$(awk -v a="$o50" -v b="$t50" -v c="$o99" -v d="$t99" 'BEGIN { if (b > 0 && d > 0) printf "%.2f, %.2f", a / b, c / d; else print "n/a" }')"
-  printf '%-8s  %-24s  %-24s  %s\n' "$rate/s" "$o50 / $o99 ms" "$t50 / $t99 ms" "$ratio"
-  grep -h "answered" <<<"$ours"$'\n'"$theirs" | sed "s/^/          /" >&2
+  printf '%-8s  %-22s  %-22s  %-22s  %-18s  %s\n' "$rate/s" "$h50 / $h99 ms" "$o50 / $o99 ms" "$t50 / $t99 ms" \
+      "$(ratio "$h50" "$t50" "$h99" "$t99")" "$(ratio "$o50" "$t50" "$o99" "$t99")"
+  { grep -h "answered" <<<"$http" | sed "s/^/          HTTP    /"; grep -h "answered" <<<"$ours" | sed "s/^/          Kafka   /"
+    grep -h "answered" <<<"$theirs" | sed "s/^/          Portkey /"; } >&2
 done

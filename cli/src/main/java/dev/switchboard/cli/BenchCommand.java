@@ -230,13 +230,17 @@ final class BenchCommand implements Runnable {
         List<String> headers = new ArrayList<>();
         @Option(names = "--model", paramLabel = "M", defaultValue = "sim-fast-small", description = "The model asked for (default: ${DEFAULT-VALUE}).")
         String model;
+        @Option(names = "--stream", description = "Ask for a stream (stream: true) and also measure the time to the first "
+                + "piece of content (time to first token).")
+        boolean stream;
         @Mixin
         Load load;
 
         @Override
         public Integer call() throws Exception {
             load.validate();
-            String body = "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 1+1?\"}]}";
+            String body = "{\"model\":\"" + model + "\"," + (stream ? "\"stream\":true," : "")
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"What is 1+1?\"}]}";
             HttpRequest.Builder template = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60))
                     .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
             for (String header : headers) {
@@ -249,6 +253,7 @@ final class BenchCommand implements Runnable {
             HttpRequest request = template.build();
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             Histogram latency = new Histogram(60_000_000L, 3);
+            Histogram firstToken = new Histogram(60_000_000L, 3);
             AtomicLong answered = new AtomicLong();
             Map<String, Integer> failures = new java.util.concurrent.ConcurrentSkipListMap<>();
             long total = load.total();
@@ -256,6 +261,43 @@ final class BenchCommand implements Runnable {
             ProgressBar bar = new ProgressBar(System.err);
             long sendSeconds = load.pace(bar, measured -> {
                 long sentNanos = System.nanoTime();
+                if (stream) {
+                    http.sendAsync(request, HttpResponse.BodyHandlers.ofLines()).whenComplete((response, error) -> {
+                        if (error != null || response.statusCode() / 100 != 2) {
+                            failures.merge(error != null ? error.getClass().getSimpleName() : "HTTP " + response.statusCode(), 1, Integer::sum);
+                            answered.incrementAndGet();
+                            done.countDown();
+                            return;
+                        }
+                        // The lines arrive as the server sends them: read them on a virtual thread of their own.
+                        Thread.startVirtualThread(() -> {
+                            long first = -1;
+                            boolean whole = false;
+                            try (var lines = response.body()) {
+                                for (String line : (Iterable<String>) lines::iterator) {
+                                    if (first < 0 && line.startsWith("data: {") && line.contains("\"content\"")) {
+                                        first = (System.nanoTime() - sentNanos) / 1_000;
+                                    }
+                                    whole |= line.equals("data: [DONE]");
+                                }
+                            } catch (RuntimeException e) {
+                                whole = false;
+                            }
+                            long micros = (System.nanoTime() - sentNanos) / 1_000;
+                            if (!whole || first < 0) {
+                                failures.merge("stream without content or [DONE]", 1, Integer::sum);
+                            } else if (measured) {
+                                synchronized (latency) {
+                                    latency.recordValue(Math.max(0, micros));
+                                    firstToken.recordValue(Math.max(0, first));
+                                }
+                            }
+                            answered.incrementAndGet();
+                            done.countDown();
+                        });
+                    });
+                    return;
+                }
                 http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) -> {
                     long micros = (System.nanoTime() - sentNanos) / 1_000;
                     if (error != null) {
@@ -276,9 +318,14 @@ final class BenchCommand implements Runnable {
             Map<String, String> rows = new LinkedHashMap<>();
             rows.put("machine", Load.machine());
             rows.put("method", String.format(Locale.ROOT, "%.0f requests/s to %s for %d s after %d s warm-up; "
-                    + "send → whole response, one client JVM", load.rate, url, load.duration.toSeconds(), load.warmup.toSeconds()));
+                    + "send → whole response%s, one client JVM", load.rate, url, load.duration.toSeconds(), load.warmup.toSeconds(),
+                    stream ? " (stream: true; time to first token: send → first chunk with content)" : ""));
             boolean whole = load.countRows(answered.get(), failures, sendSeconds, rows);
             synchronized (latency) {
+                if (stream) {
+                    rows.put("first token p50", String.format(Locale.ROOT, "%.2f ms", firstToken.getValueAtPercentile(50) / 1000.0));
+                    rows.put("first token p99", String.format(Locale.ROOT, "%.2f ms", firstToken.getValueAtPercentile(99) / 1000.0));
+                }
                 Load.latencyRows(latency, rows);
             }
             System.out.print(Table.of(rows));

@@ -11,13 +11,13 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ResponseFormat;
 import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
-import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.model.output.FinishReason;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.devstack.simulator.Faults;
+import dev.switchboard.provider.openai.StreamedResponse;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Topics;
 import dev.switchboard.router.edge.Edge;
@@ -35,7 +35,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -122,26 +121,11 @@ class EdgeIT {
         OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder().baseUrl(base + "/v1").apiKey("unused")
                 .modelName("auto").timeout(Duration.ofSeconds(20)).build();
         StringBuilder partial = new StringBuilder();
-        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        StreamedResponse done = new StreamedResponse(partial::append);
 
-        model.chat(List.of(UserMessage.from("What is 1+1?")), new StreamingChatResponseHandler() {
-            @Override
-            public void onPartialResponse(String text) {
-                partial.append(text);
-            }
+        model.chat(List.of(UserMessage.from("What is 1+1?")), done);
 
-            @Override
-            public void onCompleteResponse(ChatResponse response) {
-                done.complete(response);
-            }
-
-            @Override
-            public void onError(Throwable error) {
-                done.completeExceptionally(error);
-            }
-        });
-
-        ChatResponse response = done.get(20, TimeUnit.SECONDS);
+        ChatResponse response = done.done().get(20, TimeUnit.SECONDS);
         assertThat(partial.toString()).isEqualTo("1 + 1 = 2.");
         assertThat(response.aiMessage().text()).isEqualTo("1 + 1 = 2.");
         assertThat(response.finishReason()).isEqualTo(FinishReason.STOP);
@@ -159,8 +143,59 @@ class EdgeIT {
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"What is 4+4?\"}]}", Map.of()), HttpResponse.BodyHandlers.ofString());
 
         assertThat(raw.statusCode()).isEqualTo(200);
-        assertThat(raw.body()).contains("\"content\":\"4 + 4 = 8.\"").contains("\"provider\":\"sim-strong\"")
-                .contains("\"attempts\":2").endsWith("data: [DONE]\n\n");
+        assertThat(streamedText(raw.body())).isEqualTo("4 + 4 = 8.");
+        assertThat(raw.body()).contains("\"provider\":\"sim-strong\"").contains("\"attempts\":2")
+                .doesNotContain("\"error\"").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void theProvidersPiecesAreRelayedAsTheyComeNotAfterTheWholeAnswer() throws Exception {
+        it.stack.simulator().setStreaming("sim-fast", 50, -1);
+        try {
+            OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder().baseUrl(base + "/v1").apiKey("unused")
+                    .modelName("sim-fast-small").timeout(Duration.ofSeconds(20)).build();
+                List<String> pieces = new java.util.concurrent.CopyOnWriteArrayList<>();
+            StreamedResponse done = new StreamedResponse(pieces::add);
+
+            model.chat(List.of(UserMessage.from("What is 12+30?")), done);
+
+            assertThat(done.done().get(20, TimeUnit.SECONDS).aiMessage().text()).isEqualTo("12 + 30 = 42.");
+            // The simulator streams word by word; each word reaches the client as a chunk of its own.
+            assertThat(pieces).containsExactly("12 ", "+ ", "30 ", "= ", "42.");
+        } finally {
+            it.stack.simulator().setStreaming("sim-fast", 0, -1);
+        }
+    }
+
+    @Test
+    void aFailoverAfterTheFirstPiecesEndsTheStreamWithAnErrorEvent() throws Exception {
+        it.stack.simulator().setStreaming("sim-fast", 20, 2);
+        try {
+            HttpResponse<String> raw = HTTP.send(request("/v1/chat/completions", "{\"model\":\"auto\",\"stream\":true,"
+                    + "\"messages\":[{\"role\":\"user\",\"content\":\"What is 7+7?\"}]}", Map.of()), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(raw.statusCode()).isEqualTo(200);
+            assertThat(streamedText(raw.body())).isEqualTo("7 + ");
+            assertThat(raw.body()).contains("\"code\":\"provider_failed_mid_stream\"").doesNotContain("[DONE]");
+            String id = raw.headers().firstValue(Edge.REQUEST_ID_HEADER).orElseThrow();
+            JsonNode whole = await().atMost(Duration.ofSeconds(20)).until(() -> get("/v1/requests/" + id, 200),
+                    b -> b.path("status").asText().equals("succeeded"));
+            assertThat(whole.at("/completion/choices/0/message/content").asText()).isEqualTo("7 + 7 = 14.");
+            assertThat(whole.at("/completion/switchboard/provider").asText()).isEqualTo("sim-strong");
+        } finally {
+            it.stack.simulator().setStreaming("sim-fast", 0, -1);
+        }
+    }
+
+    /** The text of a stream: the content of every chunk's delta, in order. */
+    private static String streamedText(String events) throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (String line : events.split("\n")) {
+            if (line.startsWith("data: {")) {
+                text.append(JSON.readTree(line.substring(6)).at("/choices/0/delta/content").asText(""));
+            }
+        }
+        return text.toString();
     }
 
     @Test

@@ -143,6 +143,30 @@ class EndToEndIT {
     }
 
     @Test
+    void springRequestReplyHeadersNameTheReplyTopicAndComeBackOnTheReply() throws Exception {
+        // What Spring's ReplyingKafkaTemplate sends: the reply topic and a correlation id as headers, no replyTo field.
+        String replyTopic = "it.spring-replies." + UUID.randomUUID();
+        byte[] correlation = ByteBuffer.allocate(16).putLong(42L).putLong(7L).array();
+        LlmRequest request = request("What is 8*8?", List.of("sim-fast"));
+        KafkaClients clients = TestStack.clients(stack.config());
+        try (var admin = clients.admin("it-admin")) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(replyTopic, 1, (short) 1))).all().get();
+        }
+        ProducerRecord<byte[], byte[]> record = codec.record(Topics.REQUESTS, request.getRequestId(), request);
+        record.headers().add(new RecordHeader("kafka_replyTopic", replyTopic.getBytes(StandardCharsets.UTF_8)));
+        record.headers().add(new RecordHeader("kafka_correlationId", correlation));
+        producer.send(record).get();
+
+        try (TopicCollector<LlmReply> own = new TopicCollector<>(Topics.replies(replyTopic), clients, codec)) {
+            TopicCollector.Received<LlmReply> reply = await().atMost(WAIT).until(() -> own.matching(r -> true), l -> !l.isEmpty()).getFirst();
+            assertThat(reply.value().getRequestId()).isEqualTo(request.getRequestId());
+            assertThat(reply.value().getContent()).isEqualTo("8 * 8 = 64.");
+            assertThat(reply.raw().headers().lastHeader("kafka_correlationId").value()).isEqualTo(correlation);
+        }
+        assertThat(replies.values(r -> r.getRequestId().equals(request.getRequestId()))).isEmpty();
+    }
+
+    @Test
     void failoverToTheNextProviderWhenTheFirstAnswers500() throws Exception {
         stack.simulator().setFaults("sim-fast", new Faults(1.0, 0, 2, 10, Map.of(500, 1.0)));
         LlmRequest request = request("What is 10-3?", List.of("sim-fast", "sim-strong"));
@@ -334,10 +358,12 @@ class EndToEndIT {
         var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ready.body());
         assertThat(body.get("status").asText()).isEqualTo("UP");
         assertThat(body.get("components").fieldNames()).toIterable()
-                .containsExactly("planner", "router", "workers.sim-fast", "workers.sim-strong", "workers.sim-flaky");
+                .containsExactly("planner", "router", "workers.sim-fast", "workers.sim-strong", "workers.sim-flaky", "edge");
         assertThat(body.at("/components/planner/topic").asText()).isEqualTo("llm.requests");
         assertThat(body.at("/components/planner/assignment").size()).isEqualTo(3);
         assertThat(body.at("/components/workers.sim-fast/circuit").asText()).isEqualTo("CLOSED");
+        assertThat(body.at("/components/edge/caughtUp").asBoolean()).isTrue();
+        assertThat(body.at("/components/edge/replyTopic").asText()).isEqualTo("llm.replies.edge");
     }
 
     static byte[] bytes(ByteBuffer buffer) {

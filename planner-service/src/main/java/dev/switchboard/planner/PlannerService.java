@@ -95,7 +95,7 @@ public final class PlannerService implements Service {
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec,
                 (AsyncRecordHandler) record -> {
                     // On the poll thread: decode, and start embedding the prompt when the plan will need it.
-                    LlmRequest request = codec.decode(Topics.REQUESTS, record.value());
+                    LlmRequest request = Replies.withReplyHeaders(codec.decode(Topics.REQUESTS, record.value()), record.headers());
                     CompletableFuture<?> embedded = planner.promptToEmbed(request)
                             .<CompletableFuture<?>>map(embedder::prefetch)
                             .orElse(CompletableFuture.completedFuture(null));

@@ -41,7 +41,7 @@ public record ServiceContext(SwitchboardConfig config, KafkaClients clients, Cod
 
     /** Registers the value schema of every catalogue topic; a registry that is down is reported, not fatal. */
     private static void registerSchemas(Codec codec, List<String> providers) {
-        List<Topic<?>> topics = new ArrayList<>(List.of(Topics.REQUESTS, Topics.PLANS, Topics.REPLIES, Topics.ATTEMPTS,
+        List<Topic<?>> topics = new ArrayList<>(List.of(Topics.REQUESTS, Topics.PLANS, Topics.REPLIES, Topics.CHUNKS, Topics.ATTEMPTS,
                 Topics.DLQ, Topics.FEEDBACK, Topics.AUDIT, Topics.DLQ_PARKED,
                 Topics.PROVIDER_HEALTH, Topics.PROVIDER_STATS, Topics.PROVIDER_SCORES, Topics.SESSIONS));
         providers.forEach(p -> topics.add(Topics.tasks(p)));

@@ -37,8 +37,13 @@ public abstract class ProviderClient {
         }
     }
 
-    /** Calls {@code model} (one of the provider's models) with the messages and, when not null, the generation parameters. */
-    protected abstract Completion doComplete(String model, List<ChatMessage> messages, GenerationParameters parameters);
+    /**
+     * Calls {@code model} (one of the provider's models) with the messages and, when not null, the
+     * generation parameters. When {@code partials} is not null the call streams, and each piece of
+     * text is given to it as it comes; the completion is still the whole answer.
+     */
+    protected abstract Completion doComplete(String model, List<ChatMessage> messages, GenerationParameters parameters,
+                                             java.util.function.Consumer<String> partials);
 
     /** A call with the provider's default model. */
     public final CallResult complete(String requestId, List<ChatMessage> messages) {
@@ -47,9 +52,15 @@ public abstract class ProviderClient {
 
     /** A call with {@code model}, as a plan step names it, and the request's generation parameters (null: the provider's defaults). */
     public final CallResult complete(String requestId, String model, List<ChatMessage> messages, GenerationParameters parameters) {
+        return complete(requestId, model, messages, parameters, null);
+    }
+
+    /** As {@link #complete(String, String, List, GenerationParameters)}, streaming each piece of text to {@code partials} when it is not null. */
+    public final CallResult complete(String requestId, String model, List<ChatMessage> messages, GenerationParameters parameters,
+                                     java.util.function.Consumer<String> partials) {
         long start = System.nanoTime();
         try {
-            Completion completion = doComplete(model, messages, parameters);
+            Completion completion = doComplete(model, messages, parameters, partials);
             long latencyMs = (System.nanoTime() - start) / 1_000_000;
             log.debug("{} answered request {} in {} ms", spec.name(), requestId, latencyMs);
             return new CallResult.Success(completion.content(),

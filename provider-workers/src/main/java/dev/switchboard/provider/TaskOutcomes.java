@@ -74,7 +74,7 @@ public final class TaskOutcomes {
                         .setModel(s.model()).setStatus(ReplyStatus.SUCCEEDED).setError(null).setRetryable(false)
                         .setInputTokens(s.inputTokens()).setOutputTokens(s.outputTokens()).setCostUsd(cost)
                         .build()));
-                out.add(codec.record(Topics.replies(request.getReplyTo()), requestId, reply(task, nowMs)
+                out.add(Replies.record(codec, request, request.getReplyTo(), reply(task, nowMs)
                         .setStatus(ReplyStatus.SUCCEEDED).setContent(s.content())
                         .setProvider(provider.name()).setModel(s.model())
                         .setInputTokens(s.inputTokens()).setOutputTokens(s.outputTokens()).setCostUsd(cost)
@@ -116,7 +116,7 @@ public final class TaskOutcomes {
                         why = "all " + task.getSteps().size() + " steps of the plan failed; last: " + provider.name() + ": " + f.message();
                     }
                     ErrorInfo finalError = new ErrorInfo(f.errorClass().name(), why);
-                    out.add(codec.record(Topics.replies(request.getReplyTo()), requestId, reply(task, nowMs)
+                    out.add(Replies.record(codec, request, request.getReplyTo(), reply(task, nowMs)
                             .setStatus(ReplyStatus.FAILED).setContent(null).setProvider(provider.name())
                             .setModel(step.getModel()).setInputTokens(0).setOutputTokens(0).setCostUsd(0.0)
                             .setError(finalError)

@@ -30,8 +30,11 @@ final class TaskRunner {
     private final Codec codec;
     private final ProviderGuard guard;
     private final TaskOutcomes outcomes;
+    private final ChunkPublisher chunks;
 
-    TaskRunner(ProviderClient client, Topic<ProviderTask> taskTopic, Codec codec, ProviderGuard guard, TaskOutcomes outcomes) {
+    TaskRunner(ProviderClient client, Topic<ProviderTask> taskTopic, Codec codec, ProviderGuard guard, TaskOutcomes outcomes,
+               ChunkPublisher chunks) {
+        this.chunks = chunks;
         this.client = client;
         this.taskTopic = taskTopic;
         this.codec = codec;
@@ -57,8 +60,10 @@ final class TaskRunner {
             }
             String id = requestId;
             String model = task.getSteps().get(task.getStepIndex()).getModel();
+            java.util.function.Consumer<String> partials = ChunkPublisher.wanted(task)
+                    ? chunks.forTask(task, client.spec().name(), model) : null;
             CallResult result = guard.call(Tokens.estimate(task.getRequest().getMessages()),
-                    () -> client.complete(id, model, task.getRequest().getMessages(), task.getRequest().getParameters()));
+                    () -> client.complete(id, model, task.getRequest().getMessages(), task.getRequest().getParameters(), partials));
             return outcomes.outputs(record, task, client.spec(), result, System.currentTimeMillis());
         } catch (WireFormatException e) {
             if (e.isTransient()) {

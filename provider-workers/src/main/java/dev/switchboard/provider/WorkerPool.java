@@ -70,7 +70,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
         TaskOutcomes outcomes = new TaskOutcomes(codec,
                 p -> (p.equals(provider) && guard.state() == CircuitBreaker.State.OPEN) || options.circuitOpen().test(p),
                 "next".equals(circuit.contentFilteredPolicy()));
-        this.runner = new TaskRunner(client, taskTopic, codec, guard, outcomes);
+        this.runner = new TaskRunner(client, taskTopic, codec, guard, outcomes, new ChunkPublisher(codec, producer));
         // Tasks are taken while the adaptive limit has room, so a task taken never waits for a permit
         // because the pool took more than the provider is given.
         this.loop = new ConsumeTransformProduce(TaskOutcomes.STAGE, "switchboard-worker-" + provider, groupId(provider),

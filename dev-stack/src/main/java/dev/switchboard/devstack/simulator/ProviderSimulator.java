@@ -2,6 +2,7 @@ package dev.switchboard.devstack.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.platform.config.SimulatedProviderSpec;
 import io.javalin.Javalin;
@@ -64,6 +65,9 @@ public final class ProviderSimulator implements AutoCloseable {
         final LatencySequence latencies;
         volatile Faults faults;
         volatile JsonNode lastRequest;
+        /** Streamed answers: the wait between chunks, and after how many chunks the stream breaks (-1: never). */
+        volatile long chunkDelayMs;
+        volatile int failAfterChunks = -1;
 
         Simulated(String name, String model, long seed, Faults faults) {
             this.name = name;
@@ -169,6 +173,10 @@ public final class ProviderSimulator implements AutoCloseable {
         }
         Draw draw = draw(simulated);
         long delay = draw.timeout() ? HANG_MS : draw.latencyMs();
+        if (request.path("stream").asBoolean(false)) {
+            stream(ctx, simulated, draw, delay, request, messages);
+            return;
+        }
         if (delay == 0) {
             // No wait: answered on the request's own thread, without a hand-off to the timer and back.
             answer(ctx, simulated, draw, request, messages);
@@ -198,6 +206,99 @@ public final class ProviderSimulator implements AutoCloseable {
             send(ctx, 200, completion(simulated, request, messages));
             completions.incrementAndGet();
         }
+    }
+
+    /**
+     * A streamed answer, as OpenAI streams: server-sent chunks of a few words each (the first with
+     * the role), tool calls in one chunk, a last chunk with the finish reason and usage, then
+     * {@code [DONE]}. The drawn latency passes before the first chunk; the provider's chunk delay
+     * between chunks. With {@code failAfterChunks} set the connection breaks after that many.
+     * Runs on the request's virtual thread, so the waits block only it.
+     */
+    private void stream(Context ctx, Simulated simulated, Draw draw, long delay, JsonNode request, JsonNode messages) {
+        sleep(delay);
+        if (draw.errorStatus() > 0) {
+            answer(ctx, simulated, draw, request, messages);
+            return;
+        }
+        ObjectNode whole = completion(simulated, request, messages);
+        JsonNode choice = whole.path("choices").get(0);
+        JsonNode message = choice.path("message");
+        java.util.List<ObjectNode> chunks = new java.util.ArrayList<>();
+        if (message.path("tool_calls").isArray()) {
+            ObjectNode delta = chunk(whole, chunks).putObject("delta").put("role", "assistant");
+            ArrayNode calls = delta.putArray("tool_calls");
+            for (int i = 0; i < message.path("tool_calls").size(); i++) {
+                calls.add(((ObjectNode) message.path("tool_calls").get(i).deepCopy()).put("index", i));
+            }
+        } else {
+            String content = message.path("content").asText("");
+            for (String piece : content.split("(?<= )")) {
+                ObjectNode delta = chunk(whole, chunks).putObject("delta");
+                if (chunks.size() == 1) {
+                    delta.put("role", "assistant");
+                }
+                delta.put("content", piece);
+            }
+        }
+        ObjectNode last = chunk(whole, chunks);
+        last.putObject("delta");
+        last.put("finish_reason", choice.path("finish_reason").asText());
+        chunks.getLast().set("usage", whole.path("usage"));
+        ctx.res().setStatus(200);
+        ctx.res().setContentType("text/event-stream");
+        ctx.res().setHeader("Cache-Control", "no-cache");
+        try {
+            // The servlet stream itself: Javalin's own may hold the bytes back to decide on compression.
+            java.io.OutputStream out = ctx.res().getOutputStream();
+            int failAfter = simulated.failAfterChunks;
+            for (int i = 0; i < chunks.size(); i++) {
+                if (failAfter >= 0 && i == failAfter) {
+                    out.flush();
+                    // Breaks the connection mid-stream, as a provider that dies does.
+                    throw new IllegalStateException("Simulated stream break after " + failAfter + " chunks from " + simulated.name);
+                }
+                if (i > 0) {
+                    sleep(simulated.chunkDelayMs);
+                }
+                out.write(("data: " + JSON.writeValueAsString(chunks.get(i)) + "\n\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.flush();
+            }
+            out.write("data: [DONE]\n\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.flush();
+            completions.incrementAndGet();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A new chunk of {@code whole}'s stream, added to {@code chunks}; returns its only choice. */
+    private static ObjectNode chunk(ObjectNode whole, java.util.List<ObjectNode> chunks) {
+        ObjectNode chunk = JSON.createObjectNode().put("id", whole.path("id").asText()).put("object", "chat.completion.chunk")
+                .put("created", whole.path("created").asLong()).put("model", whole.path("model").asText());
+        chunks.add(chunk);
+        return chunk.putArray("choices").addObject().put("index", 0);
+    }
+
+    private static void sleep(long ms) {
+        if (ms <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** How a provider streams: the wait between chunks, and after how many chunks its streams break (-1: never). */
+    public void setStreaming(String provider, long chunkDelayMs, int failAfterChunks) {
+        Simulated simulated = providers.get(provider);
+        if (simulated == null) {
+            throw new IllegalArgumentException("No simulated provider '" + provider + "'");
+        }
+        simulated.chunkDelayMs = chunkDelayMs;
+        simulated.failAfterChunks = failAfterChunks;
     }
 
     private static Draw draw(Simulated simulated) {
@@ -363,7 +464,8 @@ public final class ProviderSimulator implements AutoCloseable {
             return;
         }
         if (body == null || !body.isObject()) {
-            send(ctx, 400, Map.of("error", "The body must be a JSON object with errorRate, timeoutRate, latencyMs {p50, p99}, errorMix"));
+            send(ctx, 400, Map.of("error", "The body must be a JSON object with errorRate, timeoutRate, latencyMs {p50, p99}, errorMix, "
+                    + "retryAfterSeconds, errorCode, streamChunkDelayMs, streamFailAfterChunks"));
             return;
         }
         Faults current = simulated.faults;
@@ -388,8 +490,15 @@ public final class ProviderSimulator implements AutoCloseable {
                     number(latency, "p99", Math.max(current.latencyP99Ms(), number(latency, "p50", current.latencyP50Ms()))),
                     mix, (int) number(body, "retryAfterSeconds", current.retryAfterSeconds()),
                     body.has("errorCode") ? (body.get("errorCode").isNull() ? null : body.get("errorCode").asText()) : current.errorCode());
+            long chunkDelay = (long) number(body, "streamChunkDelayMs", simulated.chunkDelayMs);
+            int failAfter = (int) number(body, "streamFailAfterChunks", simulated.failAfterChunks);
+            if (chunkDelay < 0) {
+                throw new IllegalArgumentException("streamChunkDelayMs must be >= 0, got " + chunkDelay);
+            }
             simulated.faults = updated;
-            send(ctx, 200, faultsBody(updated));
+            simulated.chunkDelayMs = chunkDelay;
+            simulated.failAfterChunks = failAfter;
+            send(ctx, 200, faultsBody(updated).put("streamChunkDelayMs", chunkDelay).put("streamFailAfterChunks", failAfter));
         } catch (IllegalArgumentException e) {
             send(ctx, 400, Map.of("error", e.getMessage()));
         }

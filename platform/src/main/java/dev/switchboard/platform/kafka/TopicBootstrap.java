@@ -34,6 +34,8 @@ public final class TopicBootstrap {
         for (String provider : providers) {
             wanted.add(new NewTopic(Topics.tasks(provider).name(), partitions, replication));
         }
+        wanted.add(new NewTopic(Topics.CHUNKS.name(), partitions, replication)
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(java.time.Duration.ofHours(1).toMillis()))));
         wanted.add(new NewTopic(Topics.DLQ_REPLAYS, partitions, replication)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         wanted.add(new NewTopic(Topics.PROVIDER_SCORES.name(), partitions, replication)

@@ -5,6 +5,7 @@ import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.DeadLetter;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.Feedback;
+import dev.switchboard.avro.LlmChunk;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ProviderHealth;
@@ -19,6 +20,10 @@ public final class Topics {
     public static final Topic<LlmRequest> REQUESTS = new Topic<>("llm.requests", LlmRequest.class);
     public static final Topic<ExecutionPlan> PLANS = new Topic<>("llm.plans", ExecutionPlan.class);
     public static final Topic<LlmReply> REPLIES = new Topic<>("llm.replies", LlmReply.class);
+    /** Streamed pieces of answers, for requests with {@code stream=true}; ephemeral (one hour's retention). */
+    public static final Topic<LlmChunk> CHUNKS = new Topic<>("llm.chunks", LlmChunk.class);
+    /** The request attribute that asks workers to stream the answer to {@link #CHUNKS}. */
+    public static final String STREAM_ATTRIBUTE = "stream";
     public static final Topic<AttemptOutcome> ATTEMPTS = new Topic<>("llm.attempts", AttemptOutcome.class);
     public static final Topic<DeadLetter> DLQ = new Topic<>("llm.dlq", DeadLetter.class);
     public static final Topic<Feedback> FEEDBACK = new Topic<>("llm.feedback", Feedback.class);

@@ -8,10 +8,12 @@ import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiChatRequestParameters;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import dev.switchboard.avro.ChatMessage;
@@ -26,6 +28,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Any OpenAI-compatible chat-completions API (OpenAI, the provider simulator, vLLM, Groq, ...),
@@ -37,6 +43,7 @@ public final class OpenAiCompatibleClient extends ProviderClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ChatModel model;
+    private final StreamingChatModel streaming;
 
     public OpenAiCompatibleClient(ProviderSpec spec) {
         super(spec);
@@ -51,16 +58,26 @@ public final class OpenAiCompatibleClient extends ProviderClient {
                         .connectTimeout(connectTimeout)
                         .readTimeout(spec.timeout()))
                 .build();
+        this.streaming = OpenAiStreamingChatModel.builder()
+                .baseUrl(spec.baseUrl())
+                .apiKey(spec.apiKey())
+                .modelName(spec.model())
+                .timeout(spec.timeout())
+                .httpClientBuilder(new ProviderHttpClient.Builder()
+                        .connectTimeout(connectTimeout)
+                        .readTimeout(spec.timeout()))
+                .build();
     }
 
     @Override
-    protected Completion doComplete(String modelName, List<ChatMessage> messages, GenerationParameters parameters) {
+    protected Completion doComplete(String modelName, List<ChatMessage> messages, GenerationParameters parameters,
+                                    Consumer<String> partials) {
         List<dev.langchain4j.data.message.ChatMessage> converted = new ArrayList<>(messages.size());
         for (ChatMessage message : messages) {
             converted.add(convert(message));
         }
-        ChatResponse response = model.chat(ChatRequest.builder().messages(converted)
-                .parameters(parameters(modelName, parameters)).build());
+        ChatRequest request = ChatRequest.builder().messages(converted).parameters(parameters(modelName, parameters)).build();
+        ChatResponse response = partials == null ? model.chat(request) : stream(request, partials);
         TokenUsage usage = response.tokenUsage();
         AiMessage answer = response.aiMessage();
         List<ToolCall> toolCalls = answer.hasToolExecutionRequests()
@@ -75,6 +92,33 @@ public final class OpenAiCompatibleClient extends ProviderClient {
                 usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount(),
                 finishReason(response.finishReason(), !toolCalls.isEmpty()),
                 toolCalls);
+    }
+
+    /** A streamed call, waited for on the calling (virtual) thread; a failure is thrown as the call would throw it. */
+    private ChatResponse stream(ChatRequest request, Consumer<String> partials) {
+        StreamedResponse streamed = new StreamedResponse(partials);
+        streaming.chat(request, streamed);
+        ChatResponse response;
+        try {
+            response = streamed.done().get(spec.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new dev.langchain4j.exception.TimeoutException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while streaming from " + spec.name(), e);
+        }
+        if (response.finishReason() == null) {
+            // A stream cut off (the provider died, the connection broke) ends without a finish reason:
+            // what came is part of an answer, and must not pass for the whole.
+            throw new java.io.UncheckedIOException(new java.io.IOException(
+                    spec.name() + "'s stream ended before the answer did (no finish_reason)"));
+        }
+        return response;
     }
 
     private static dev.langchain4j.data.message.ChatMessage convert(ChatMessage message) {

@@ -58,6 +58,20 @@ final class Completions {
         return new ObjectNode[]{first, last};
     }
 
+    /** A chunk adding {@code content} to the message, as pieces stream in; the first names the role. */
+    static ObjectNode deltaChunk(String requestId, String model, long createdAtMs, boolean first, String content) {
+        ObjectNode chunk = JSON.objectNode().put("id", id(requestId)).put("object", "chat.completion.chunk")
+                .put("created", createdAtMs / 1000).put("model", model);
+        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+        ObjectNode delta = choice.putObject("delta");
+        if (first) {
+            delta.put("role", "assistant");
+        }
+        delta.put("content", content);
+        choice.putNull("finish_reason");
+        return chunk;
+    }
+
     private static ObjectNode head(LlmReply reply, String object) {
         return JSON.objectNode().put("id", id(reply.getRequestId())).put("object", object)
                 .put("created", reply.getCompletedAtMs() / 1000).put("model", reply.getModel() == null ? "" : reply.getModel());

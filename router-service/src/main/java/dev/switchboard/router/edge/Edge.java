@@ -155,6 +155,10 @@ public final class Edge implements AutoCloseable {
         if (chat.json()) {
             attributes.put("response_format", "json");
         }
+        boolean streamed = chat.stream() && !preferAsync(ctx);
+        if (streamed) {
+            attributes.put(Topics.STREAM_ATTRIBUTE, "true");
+        }
         LlmRequest request = LlmRequest.newBuilder()
                 .setRequestId(requestId).setTenantId(tenant).setSessionId(session)
                 .setMessages(chat.messages()).setAttributes(attributes)
@@ -164,7 +168,11 @@ public final class Edge implements AutoCloseable {
                 .setParameters(chat.parameters())
                 .build();
         String hash = sha256(bytes);
-        RequestLog.Submission submission = requests.submit(request, session != null ? session : requestId, hash);
+        java.util.concurrent.BlockingQueue<Object> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        // Only a request that may be looked up or retried by id before its answer needs the accepted marker.
+        boolean marked = idempotencyKey != null || preferAsync(ctx);
+        RequestLog.Submission submission = requests.submit(request, session != null ? session : requestId, hash,
+                streamed ? events::add : null, marked);
         RequestLog.Entry entry = submission.entry();
         if (!submission.published() && entry.bodyHash != null && !entry.bodyHash.equals(hash)) {
             throw new EdgeError(422, "invalid_request_error", "Idempotency-Key", "idempotency_key_reused",
@@ -176,17 +184,28 @@ public final class Edge implements AutoCloseable {
             json(ctx, now0 == null ? 202 : 200, Completions.status(requestId, now0));
             return;
         }
+        if (streamed && submission.published()) {
+            entry.reply.whenComplete((reply, error) -> events.add(reply != null ? reply : error));
+            try {
+                new StreamRelay(ctx, requestId, events, entry.seenAtMs + settings.requestTimeout().plus(DEADLINE_GRACE).toMillis())
+                        .run();
+            } finally {
+                entry.chunks = null;
+            }
+            return;
+        }
         LlmReply reply = await(entry, requestId);
         if (reply.getStatus() == ReplyStatus.FAILED) {
             throw Completions.error(reply);
         }
         if (chat.stream()) {
-            StringBuilder events = new StringBuilder();
+            // A retry of a streamed request, answered or still in flight elsewhere: the whole answer as one stream.
+            StringBuilder sse = new StringBuilder();
             for (ObjectNode chunk : Completions.chunks(reply)) {
-                events.append("data: ").append(chunk.toString()).append("\n\n");
+                sse.append("data: ").append(chunk.toString()).append("\n\n");
             }
-            events.append("data: [DONE]\n\n");
-            ctx.status(200).header("Cache-Control", "no-cache").contentType("text/event-stream").result(events.toString());
+            sse.append("data: [DONE]\n\n");
+            ctx.status(200).header("Cache-Control", "no-cache").contentType("text/event-stream").result(sse.toString());
             return;
         }
         json(ctx, 200, Completions.completion(reply));

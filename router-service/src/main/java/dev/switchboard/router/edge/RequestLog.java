@@ -1,5 +1,6 @@
 package dev.switchboard.router.edge;
 
+import dev.switchboard.avro.LlmChunk;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.platform.health.Health;
@@ -50,6 +51,8 @@ final class RequestLog implements HealthCheck, AutoCloseable {
     /** One request: its reply once it has one. */
     static final class Entry {
         final CompletableFuture<LlmReply> reply = new CompletableFuture<>();
+        /** Takes the streamed pieces of the answer, when a client of this instance streams it. */
+        volatile java.util.function.Consumer<LlmChunk> chunks;
         volatile String bodyHash;
         final long seenAtMs = System.currentTimeMillis();
 
@@ -124,8 +127,20 @@ final class RequestLog implements HealthCheck, AutoCloseable {
      * (an {@code Idempotency-Key} retry): then the known entry is returned and nothing is published.
      */
     Submission submit(LlmRequest request, String key, String bodyHash) {
+        return submit(request, key, bodyHash, null, true);
+    }
+
+    /**
+     * As {@link #submit(LlmRequest, String, String)}; when published, {@code chunks} takes the pieces
+     * of its streamed answer. {@code marked}: write the accepted marker, so that other instances (and
+     * this one after a restart) know of the request before its reply; a request that nobody can look
+     * up or retry by id before it is answered need not pay for it.
+     */
+    Submission submit(LlmRequest request, String key, String bodyHash, java.util.function.Consumer<LlmChunk> chunks,
+                      boolean marked) {
         String id = request.getRequestId();
         Entry fresh = new Entry(bodyHash);
+        fresh.chunks = chunks;
         Entry known = entries.putIfAbsent(id, fresh);
         if (known != null) {
             return new Submission(known, false);
@@ -145,6 +160,9 @@ final class RequestLog implements HealthCheck, AutoCloseable {
                 fresh.reply.completeExceptionally(error);
             }
         });
+        if (!marked) {
+            return new Submission(fresh, true);
+        }
         ProducerRecord<byte[], byte[]> marker = new ProducerRecord<>(replyTopic.name(), id.getBytes(StandardCharsets.UTF_8), null);
         marker.headers().add(ACCEPTED_HEADER, bodyHash.getBytes(StandardCharsets.UTF_8));
         producer.send(marker, (metadata, error) -> {
@@ -158,8 +176,12 @@ final class RequestLog implements HealthCheck, AutoCloseable {
 
     private void run() {
         try {
-            List<TopicPartition> partitions = partitions();
-            reader.assign(partitions);
+            List<TopicPartition> partitions = partitions(replyTopic.name());
+            List<TopicPartition> chunkPartitions = partitions(Topics.CHUNKS.name());
+            List<TopicPartition> all = new ArrayList<>(partitions);
+            all.addAll(chunkPartitions);
+            reader.assign(all);
+            reader.seekToEnd(chunkPartitions);
             long from = System.currentTimeMillis() - lookback.toMillis();
             Map<TopicPartition, Long> times = new HashMap<>();
             partitions.forEach(p -> times.put(p, from));
@@ -200,9 +222,9 @@ final class RequestLog implements HealthCheck, AutoCloseable {
         }
     }
 
-    private List<TopicPartition> partitions() {
+    private List<TopicPartition> partitions(String topic) {
         while (running) {
-            List<PartitionInfo> infos = reader.partitionsFor(replyTopic.name());
+            List<PartitionInfo> infos = reader.partitionsFor(topic);
             if (infos != null && !infos.isEmpty()) {
                 List<TopicPartition> partitions = new ArrayList<>();
                 infos.forEach(i -> partitions.add(new TopicPartition(i.topic(), i.partition())));
@@ -218,6 +240,19 @@ final class RequestLog implements HealthCheck, AutoCloseable {
             return;
         }
         String id = new String(record.key(), StandardCharsets.UTF_8);
+        if (record.topic().equals(Topics.CHUNKS.name())) {
+            Entry entry = entries.get(id);
+            java.util.function.Consumer<LlmChunk> listener = entry == null ? null : entry.chunks;
+            if (listener != null && record.value() != null) {
+                try {
+                    listener.accept(codec.decode(Topics.CHUNKS, record.value()));
+                } catch (RuntimeException e) {
+                    log.warn("Edge: chunk {}-{}@{} of request {} cannot be decoded ({}); its reply still carries it",
+                            record.topic(), record.partition(), record.offset(), id, e.getMessage());
+                }
+            }
+            return;
+        }
         if (record.value() == null) {
             Header accepted = record.headers().lastHeader(ACCEPTED_HEADER);
             String hash = accepted == null || accepted.value() == null ? null : new String(accepted.value(), StandardCharsets.UTF_8);

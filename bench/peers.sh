@@ -7,8 +7,12 @@
 #   bin/switchboard dev            # in another terminal
 #   bench/peers.sh [RATE ...]      # default: 200 1000 (requests/s)
 #
+# With STREAM=1 every request streams (stream: true) and the time to the first piece of content is
+# measured too, for the provider called directly (the floor), Switchboard's HTTP API and Portkey;
+# the provider then waits LATENCY_MS (0) before its first chunk and CHUNK_DELAY_MS (0) between chunks.
+#
 # Environment: DURATION (20s), WARMUP (5s), PROVIDER (sim-fast), MODEL (sim-fast-small), PORTKEY_PORT (8787),
-# SIMULATOR (http://127.0.0.1:8089), EDGE (http://127.0.0.1:8080). Portkey is installed into .bench/portkey on first use.
+# SIMULATOR (http://127.0.0.1:8089), EDGE (http://127.0.0.1:8080), STREAM, LATENCY_MS, CHUNK_DELAY_MS. Portkey is installed into .bench/portkey on first use.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 rates=("$@"); [[ ${#rates[@]} -gt 0 ]] || rates=(200 1000)
@@ -34,6 +38,26 @@ for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break
 
 headers=(-H "x-portkey-provider: openai" -H "x-portkey-custom-host: $simulator/$provider/v1" -H "Authorization: Bearer sk-simulated")
 figure() { awk -v key="$1" '$0 ~ "^  "key" " {print $(NF-1); exit}'; }
+
+if [[ "${STREAM:-0}" == 1 ]]; then
+  latency="${LATENCY_MS:-0}"; chunk_delay="${CHUNK_DELAY_MS:-0}"
+  printf '%-8s  %-30s  %-30s  %-30s\n' "rate" "provider direct" "Switchboard HTTP" "Portkey"
+  printf '%-8s  %-30s  %-30s  %-30s\n' "" "first token / whole, p50 (p99)" "first token / whole, p50 (p99)" "first token / whole, p50 (p99)"
+  for rate in "${rates[@]}"; do
+    curl -sf -X PUT "$simulator/$provider/admin/faults" -d "{\"errorRate\":0,\"timeoutRate\":0,\"latencyMs\":{\"p50\":$latency,\"p99\":$latency},\"streamChunkDelayMs\":$chunk_delay}" >/dev/null
+    row=()
+    for url in "$simulator/$provider/v1/chat/completions" "$edge/v1/chat/completions" "http://127.0.0.1:$port/v1/chat/completions"; do
+      extra=(); [[ "$url" == *":$port/"* ]] && extra=("${headers[@]}"); [[ "$url" == "$simulator"* ]] && extra=(-H "Authorization: Bearer sk-simulated")
+      out="$("$sb" bench http --stream --url "$url" "${extra[@]}" --model "$model" --rate "$rate/s" --duration "$duration" --warmup "$warmup" 2>/dev/null || true)"
+      row+=("$(figure "first token p50" <<<"$out") / $(figure "latency p50" <<<"$out") ($(figure "first token p99" <<<"$out") / $(figure "latency p99" <<<"$out")) ms")
+      grep -h "answered" <<<"$out" | sed "s|^|          $url |" >&2
+    done
+    curl -sf -X PUT "$simulator/$provider/admin/faults" -d "$faults" >/dev/null
+    curl -sf -X PUT "$simulator/$provider/admin/faults" -d '{"streamChunkDelayMs":0}' >/dev/null
+    printf '%-8s  %-30s  %-30s  %-30s\n' "$rate/s" "${row[0]}" "${row[1]}" "${row[2]}"
+  done
+  exit 0
+fi
 
 ratio() { awk -v a="$1" -v b="$2" -v c="$3" -v d="$4" 'BEGIN { if (b > 0 && d > 0) printf "%.2f, %.2f", a / b, c / d; else print "n/a" }'; }
 printf '%-8s  %-22s  %-22s  %-22s  %-18s  %s\n' "rate" "Switchboard HTTP" "Switchboard Kafka" "Portkey" "HTTP / Portkey" "Kafka / Portkey"

@@ -359,7 +359,7 @@ public final class ProviderSimulator implements AutoCloseable {
                 completionTokens = reply.completionTokens();
             }
             String format = request.path("response_format").path("type").asText("text");
-            if (format.equals("json_object") || format.equals("json_schema")) {
+            if ((format.equals("json_object") || format.equals("json_schema")) && !isJsonObject(answer)) {
                 answer = JSON.createObjectNode().put("answer", answer).toString();
             }
             String finish = "stop";
@@ -383,6 +383,15 @@ public final class ProviderSimulator implements AutoCloseable {
                 .put("completion_tokens", completionTokens)
                 .put("total_tokens", promptTokens + completionTokens);
         return body;
+    }
+
+    /** Whether a responder's answer is a JSON object already (a planning model's analysis, say): JSON mode leaves it so. */
+    private static boolean isJsonObject(String text) {
+        try {
+            return JSON.readTree(text).isObject();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static List<JsonNode> iterable(JsonNode array) {

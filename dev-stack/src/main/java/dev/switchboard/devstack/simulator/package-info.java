@@ -7,7 +7,7 @@
  * {@code stream: true} is answered as server-sent chunks, a few words each, on the request's virtual
  * thread ({@code streamChunkDelayMs} between chunks; {@code streamFailAfterChunks} breaks the
  * connection after that many). Requests that offer tools get a call of the first (or the chosen)
- * tool; a tool result is acknowledged; {@code response_format} JSON wraps the answer in
- * {@code {"answer": ...}}; {@code max_tokens} and {@code stop} cut it.
+ * tool; a tool result is acknowledged; {@code response_format} JSON wraps an answer that is not a
+ * JSON object in {@code {"answer": ...}}; {@code max_tokens} and {@code stop} cut it.
  */
 package dev.switchboard.devstack.simulator;

@@ -247,6 +247,10 @@ class EdgeIT {
                 b -> b.path("status").asText().equals("succeeded"));
         assertThat(done.at("/completion/choices/0/message/content").asText()).isEqualTo("9 * 9 = 81.");
         assertThat(done.at("/completion/switchboard/provider").asText()).isEqualTo("sim-strong");
+        HttpResponse<String> otherTenant = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/requests/" + id))
+                .header(Edge.TENANT_HEADER, "someone-else").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(otherTenant.statusCode()).isEqualTo(404);
+        assertThat(otherTenant.body()).doesNotContain("9 * 9");
     }
 
     @Test

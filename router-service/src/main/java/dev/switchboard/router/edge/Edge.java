@@ -232,7 +232,8 @@ public final class Edge implements AutoCloseable {
     private void lookup(Context ctx) {
         String id = ctx.pathParam("id");
         RequestLog.Entry entry = requests.find(id);
-        if (entry == null) {
+        // Another tenant's request is as unknown as one never made: its existence is not revealed either.
+        if (entry == null || !entry.visibleTo(headerOr(ctx, TENANT_HEADER, settings.defaultTenant()))) {
             throw EdgeError.notFound("request_not_found", "id", "No request " + id + " is known to this edge: it was never made, "
                     + "or was answered more than " + settings.lookback().toMinutes() + " min ago (edge.lookback.ms)");
         }

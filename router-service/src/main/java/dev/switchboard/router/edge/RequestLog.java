@@ -44,6 +44,8 @@ final class RequestLog implements HealthCheck, AutoCloseable {
 
     /** Header of an accepted marker; its value is the SHA-256 of the request body, to refuse a key reused for another body. */
     static final String ACCEPTED_HEADER = "switchboard-accepted";
+    /** Header of an accepted marker naming the request's tenant: only that tenant may look the request up. */
+    static final String TENANT_HEADER = "switchboard-tenant";
     static final int KEPT_ANSWERS = 50_000;
 
     private static final Logger log = LoggerFactory.getLogger(RequestLog.class);
@@ -54,10 +56,18 @@ final class RequestLog implements HealthCheck, AutoCloseable {
         /** Takes the streamed pieces of the answer, when a client of this instance streams it. */
         volatile java.util.function.Consumer<LlmChunk> chunks;
         volatile String bodyHash;
+        /** The request's tenant, once known (from this instance, a marker or the reply); null before. */
+        volatile String tenant;
         final long seenAtMs = System.currentTimeMillis();
 
         Entry(String bodyHash) {
             this.bodyHash = bodyHash;
+        }
+
+        /** Whether {@code tenant} may see this request: its own tenant, or anyone while that is not known. */
+        boolean visibleTo(String tenant) {
+            String owner = this.tenant;
+            return owner == null || owner.equals(tenant);
         }
 
         /** The reply, or null while the request is in flight. */
@@ -141,6 +151,7 @@ final class RequestLog implements HealthCheck, AutoCloseable {
         String id = request.getRequestId();
         Entry fresh = new Entry(bodyHash);
         fresh.chunks = chunks;
+        fresh.tenant = request.getTenantId();
         Entry known = entries.putIfAbsent(id, fresh);
         if (known != null) {
             return new Submission(known, false);
@@ -165,6 +176,7 @@ final class RequestLog implements HealthCheck, AutoCloseable {
         }
         ProducerRecord<byte[], byte[]> marker = new ProducerRecord<>(replyTopic.name(), id.getBytes(StandardCharsets.UTF_8), null);
         marker.headers().add(ACCEPTED_HEADER, bodyHash.getBytes(StandardCharsets.UTF_8));
+        marker.headers().add(TENANT_HEADER, request.getTenantId().getBytes(StandardCharsets.UTF_8));
         producer.send(marker, (metadata, error) -> {
             if (error != null) {
                 log.warn("Edge: the accepted marker of request {} was not written ({}); other instances learn of it at its reply",
@@ -260,6 +272,10 @@ final class RequestLog implements HealthCheck, AutoCloseable {
             if (entry.bodyHash == null) {
                 entry.bodyHash = hash;
             }
+            Header tenant = record.headers().lastHeader(TENANT_HEADER);
+            if (entry.tenant == null && tenant != null && tenant.value() != null) {
+                entry.tenant = new String(tenant.value(), StandardCharsets.UTF_8);
+            }
             return;
         }
         LlmReply reply;
@@ -271,6 +287,7 @@ final class RequestLog implements HealthCheck, AutoCloseable {
             return;
         }
         Entry entry = entries.computeIfAbsent(id, k -> new Entry(null));
+        entry.tenant = reply.getTenantId();
         if (entry.reply.complete(reply)) {
             answered.add(id);
             if (answeredCount.incrementAndGet() > KEPT_ANSWERS) {

@@ -10,6 +10,8 @@
 # With STREAM=1 every request streams (stream: true) and the time to the first piece of content is
 # measured too, for the provider called directly (the floor), Switchboard's HTTP API and Portkey;
 # the provider then waits LATENCY_MS (0) before its first chunk and CHUNK_DELAY_MS (0) between chunks.
+# Portkey 1.15.2 answers every streamed request 500 under Node 20 ("TypeError: immutable" in its
+# updateHeaders, Portkey-AI/gateway#1389 and #1550): its column then shows the failures.
 #
 # Environment: DURATION (20s), WARMUP (5s), PROVIDER (sim-fast), MODEL (sim-fast-small), PORTKEY_PORT (8787),
 # SIMULATOR (http://127.0.0.1:8089), EDGE (http://127.0.0.1:8080), STREAM, LATENCY_MS, CHUNK_DELAY_MS. Portkey is installed into .bench/portkey on first use.
@@ -36,6 +38,8 @@ cleanup() { kill "$gateway" 2>/dev/null || true; curl -sf -X PUT "$simulator/$pr
 trap cleanup EXIT
 for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
 
+# Switchboard's API wants a bearer token from its issuer, unless the stack runs with security.enabled=false.
+edge_auth=(); if token="$("$sb" token 2>/dev/null)"; then edge_auth=(-H "Authorization: Bearer $token"); fi
 headers=(-H "x-portkey-provider: openai" -H "x-portkey-custom-host: $simulator/$provider/v1" -H "Authorization: Bearer sk-simulated")
 figure() { awk -v key="$1" '$0 ~ "^  "key" " {print $(NF-1); exit}'; }
 
@@ -47,7 +51,7 @@ if [[ "${STREAM:-0}" == 1 ]]; then
     curl -sf -X PUT "$simulator/$provider/admin/faults" -d "{\"errorRate\":0,\"timeoutRate\":0,\"latencyMs\":{\"p50\":$latency,\"p99\":$latency},\"streamChunkDelayMs\":$chunk_delay}" >/dev/null
     row=()
     for url in "$simulator/$provider/v1/chat/completions" "$edge/v1/chat/completions" "http://127.0.0.1:$port/v1/chat/completions"; do
-      extra=(); [[ "$url" == *":$port/"* ]] && extra=("${headers[@]}"); [[ "$url" == "$simulator"* ]] && extra=(-H "Authorization: Bearer sk-simulated")
+      extra=("${edge_auth[@]}"); [[ "$url" == *":$port/"* ]] && extra=("${headers[@]}"); [[ "$url" == "$simulator"* ]] && extra=(-H "Authorization: Bearer sk-simulated")
       out="$("$sb" bench http --stream --url "$url" "${extra[@]}" --model "$model" --rate "$rate/s" --duration "$duration" --warmup "$warmup" 2>/dev/null || true)"
       row+=("$(figure "first token p50" <<<"$out") / $(figure "latency p50" <<<"$out") ($(figure "first token p99" <<<"$out") / $(figure "latency p99" <<<"$out")) ms")
       grep -h "answered" <<<"$out" | sed "s|^|          $url |" >&2
@@ -65,7 +69,7 @@ printf '%-8s  %-22s  %-22s  %-22s  %-18s  %s\n' "" "p50 / p99" "p50 / p99" "p50 
 for rate in "${rates[@]}"; do
   ours="$("$sb" bench pipeline --rate "$rate/s" --duration "$duration" --warmup "$warmup" --provider "$provider" 2>/dev/null || true)"
   curl -sf -X PUT "$simulator/$provider/admin/faults" -d '{"errorRate":0,"timeoutRate":0,"latencyMs":{"p50":0,"p99":0}}' >/dev/null
-  http="$("$sb" bench http --url "$edge/v1/chat/completions" --model "$model" \
+  http="$("$sb" bench http --url "$edge/v1/chat/completions" "${edge_auth[@]}" --model "$model" \
       --rate "$rate/s" --duration "$duration" --warmup "$warmup" 2>/dev/null || true)"
   theirs="$("$sb" bench http --url "http://127.0.0.1:$port/v1/chat/completions" "${headers[@]}" --model "$model" \
       --rate "$rate/s" --duration "$duration" --warmup "$warmup" 2>/dev/null || true)"

@@ -1,8 +1,15 @@
 // The official OpenAI SDK against Switchboard's OpenAI-compatible API (bin/switchboard dev serves it on :8080).
+// The API key is a bearer token from Switchboard's OAuth2 issuer:
+//   SWITCHBOARD_TOKEN=$(bin/switchboard token) node chat.mjs
 import OpenAI from "openai";
 
 const baseURL = process.env.SWITCHBOARD_URL ?? "http://localhost:8080/v1";
-const client = new OpenAI({ baseURL, apiKey: "unused" });
+const apiKey = process.env.SWITCHBOARD_TOKEN;
+if (!apiKey) {
+  console.error("Set SWITCHBOARD_TOKEN to a token: SWITCHBOARD_TOKEN=$(bin/switchboard token) node chat.mjs");
+  process.exit(2);
+}
+const client = new OpenAI({ baseURL, apiKey });
 const prompt = process.argv[2] ?? "What is 6*7?";
 
 // A plain completion: the planner chooses the provider ("auto").

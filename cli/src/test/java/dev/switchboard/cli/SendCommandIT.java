@@ -174,6 +174,27 @@ class SendCommandIT {
     }
 
     @Test
+    void tokenPrintsATokenOfTheDevIssuerThatTheHttpApiAccepts() throws Exception {
+        CliStack.Run token = cli.run("token", "--tenant", "acme", "--role", "analyst", "--role", "ops");
+
+        assertThat(token.exitCode()).as(token.err()).isEqualTo(0);
+        String jwt = token.out().strip();
+        dev.switchboard.platform.auth.Principal principal =
+                new dev.switchboard.platform.auth.TokenVerifier(cli.stack.config().security()).verify(jwt);
+        assertThat(principal.tenant()).isEqualTo("acme");
+        assertThat(principal.roles()).containsExactlyInAnyOrder("analyst", "ops");
+        assertThat(principal.subject()).isEqualTo("switchboard-cli");
+        java.net.http.HttpResponse<String> models = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create("http://localhost:" + cli.stack.healthPort() + "/v1/models"))
+                .header("Authorization", "Bearer " + jwt).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(models.statusCode()).isEqualTo(200);
+
+        CliStack.Run noIssuer = run(Map.of(SwitchboardConfig.SECURITY_ISSUER, "http://localhost:" + FreePorts.any() + "/nobody"), "token");
+        assertThat(noIssuer.exitCode()).isEqualTo(1);
+        assertThat(noIssuer.err()).contains("cannot be reached").contains("security.issuer");
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         assertThat(run(Map.of(), "send", "x", "--timeout", "soon").err()).contains("'soon' is not a duration");
         assertThat(run(Map.of(), "send", "x", "--set", "topics.partitions=0").exitCode()).isEqualTo(2);

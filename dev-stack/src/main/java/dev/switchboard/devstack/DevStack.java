@@ -2,6 +2,7 @@ package dev.switchboard.devstack;
 
 import dev.switchboard.analytics.AnalyticsService;
 import dev.switchboard.devstack.clickhouse.LocalClickHouse;
+import dev.switchboard.devstack.idp.DevIdentityProvider;
 import dev.switchboard.devstack.kafka.EmbeddedKafka;
 import dev.switchboard.devstack.registry.SchemaRegistryServer;
 import dev.switchboard.devstack.registry.SchemaStore;
@@ -43,6 +44,7 @@ public final class DevStack implements AutoCloseable {
     private HealthServer health;
     private Edge edge;
     private LocalClickHouse clickhouse;
+    private DevIdentityProvider idp;
     private AnalyticsService analytics;
     private boolean clickhouseMissing;
 
@@ -76,6 +78,11 @@ public final class DevStack implements AutoCloseable {
         SchemaStore store = track(new SchemaStore(new KafkaClients(config.bootstrapServers())));
         registry = track(new SchemaRegistryServer(store, config.registryPort()).start());
         simulator = track(new ProviderSimulator(config.simulatedProviders(), config.simulatorSeed(), config.simulatorPort(), responder).start());
+        if (runsIdentityProvider(config)) {
+            SwitchboardConfig.SecuritySettings security = config.security();
+            idp = track(DevIdentityProvider.start(security.devIdpPort(), config.dataDir().resolve("idp").resolve("signing-key.json"),
+                    security.audience(), security.tenantClaim(), security.rolesClaim()));
+        }
         // Topics and schemas, as every service makes sure of at start-up; in infra-only mode too.
         ServiceContext context = ServiceContext.connect(config);
         if (infraOnly) {
@@ -127,6 +134,18 @@ public final class DevStack implements AutoCloseable {
         }
     }
 
+    /** The dev issuer runs when security is on and security.issuer is its address (localhost:dev.idp.port). */
+    public static boolean runsIdentityProvider(SwitchboardConfig config) {
+        SwitchboardConfig.SecuritySettings security = config.security();
+        return security.enabled() && security.issuer().replaceAll("/+$", "")
+                .equals(devIssuer(security.devIdpPort()));
+    }
+
+    /** The address of the dev issuer on {@code port}. */
+    public static String devIssuer(int port) {
+        return "http://localhost:" + port + "/" + DevIdentityProvider.ISSUER_ID;
+    }
+
     private <T extends AutoCloseable> T track(T component) {
         started.push(component);
         return component;
@@ -159,6 +178,11 @@ public final class DevStack implements AutoCloseable {
         Map<String, String> endpoints = new LinkedHashMap<>();
         endpoints.put("Kafka", config.bootstrapServers());
         endpoints.put("Schema Registry", "http://localhost:" + registry.port());
+        if (idp != null) {
+            endpoints.put("OAuth2 issuer", idp.issuer() + " (tokens: bin/switchboard token [--tenant T] [--role R])");
+        } else if (!config.security().enabled()) {
+            endpoints.put("Security", "off (security.enabled=false): the HTTP API trusts the x-switchboard-tenant header");
+        }
         endpoints.put("Provider simulator", "http://localhost:" + simulator.port() + "/<provider>/v1 (faults: /<provider>/admin/faults)");
         if (workers != null) {
             endpoints.put("Worker pools", String.join(", ", workers.providers()));

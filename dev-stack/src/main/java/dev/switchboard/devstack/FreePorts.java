@@ -31,7 +31,7 @@ public final class FreePorts {
     /**
      * Settings for a stack with its data in {@code dataDir}: broker, controller, registry, simulator
      * and the dev ClickHouse on free ports, the health server on any port, the clients pointed at
-     * them, and analytics off.
+     * them, the dev OAuth2 issuer on a free port and trusted, and analytics off.
      */
     public static Map<String, String> stack(Path dataDir) {
         int kafka = any();
@@ -50,6 +50,9 @@ public final class FreePorts {
         o.put(SwitchboardConfig.DEV_CLICKHOUSE_PORT, Integer.toString(clickhouse));
         o.put(SwitchboardConfig.CLICKHOUSE_URL, "http://localhost:" + clickhouse);
         o.put(SwitchboardConfig.DEV_CLICKHOUSE_TCP_PORT, Integer.toString(any()));
+        int idp = any();
+        o.put(SwitchboardConfig.DEV_IDP_PORT, Integer.toString(idp));
+        o.put(SwitchboardConfig.SECURITY_ISSUER, DevStack.devIssuer(idp));
         return o;
     }
 

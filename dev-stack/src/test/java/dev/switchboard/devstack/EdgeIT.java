@@ -18,6 +18,7 @@ import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.devstack.simulator.Faults;
 import dev.switchboard.provider.openai.StreamedResponse;
+import dev.switchboard.platform.auth.TokenClient;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Topics;
 import dev.switchboard.router.edge.Edge;
@@ -56,6 +57,8 @@ class EdgeIT {
     static Map<String, String> settings;
     static StackFixture it;
     static String base;
+    /** A token of tenant default, from the stack's own issuer. */
+    static String token;
 
     @BeforeAll
     static void startStack() {
@@ -66,6 +69,15 @@ class EdgeIT {
                 SwitchboardConfig.BUDGETS_DAILY_USD, "broke:0"));
         it = new StackFixture(SwitchboardConfig.withOverrides(settings), dev.switchboard.devstack.simulator.ProviderSimulator.Responder.DEFAULT);
         base = "http://localhost:" + it.stack.healthPort();
+        token = tokenFor("default");
+    }
+
+    private static String tokenFor(String tenant) {
+        return TokenClient.token(it.stack.config().security(), Map.of("tenant", tenant));
+    }
+
+    private static Map<String, String> bearer(String token) {
+        return Map.of("Authorization", "Bearer " + token);
     }
 
     @AfterAll
@@ -81,7 +93,7 @@ class EdgeIT {
     }
 
     private static OpenAiChatModel.OpenAiChatModelBuilder model(String name) {
-        return OpenAiChatModel.builder().baseUrl(base + "/v1").apiKey("unused").modelName(name).timeout(Duration.ofSeconds(20))
+        return OpenAiChatModel.builder().baseUrl(base + "/v1").apiKey(token).modelName(name).timeout(Duration.ofSeconds(20))
                 .maxRetries(0);
     }
 
@@ -118,7 +130,7 @@ class EdgeIT {
 
     @Test
     void aStreamingClientGetsTheAnswerAndTheDoneEvent() throws Exception {
-        OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder().baseUrl(base + "/v1").apiKey("unused")
+        OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder().baseUrl(base + "/v1").apiKey(token)
                 .modelName("auto").timeout(Duration.ofSeconds(20)).build();
         StringBuilder partial = new StringBuilder();
         StreamedResponse done = new StreamedResponse(partial::append);
@@ -152,7 +164,7 @@ class EdgeIT {
     void theProvidersPiecesAreRelayedAsTheyComeNotAfterTheWholeAnswer() throws Exception {
         it.stack.simulator().setStreaming("sim-fast", 50, -1);
         try {
-            OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder().baseUrl(base + "/v1").apiKey("unused")
+            OpenAiStreamingChatModel model = OpenAiStreamingChatModel.builder().baseUrl(base + "/v1").apiKey(token)
                     .modelName("sim-fast-small").timeout(Duration.ofSeconds(20)).build();
                 List<String> pieces = new java.util.concurrent.CopyOnWriteArrayList<>();
             StreamedResponse done = new StreamedResponse(pieces::add);
@@ -248,7 +260,7 @@ class EdgeIT {
         assertThat(done.at("/completion/choices/0/message/content").asText()).isEqualTo("9 * 9 = 81.");
         assertThat(done.at("/completion/switchboard/provider").asText()).isEqualTo("sim-strong");
         HttpResponse<String> otherTenant = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/requests/" + id))
-                .header(Edge.TENANT_HEADER, "someone-else").GET().build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + tokenFor("someone-else")).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(otherTenant.statusCode()).isEqualTo(404);
         assertThat(otherTenant.body()).doesNotContain("9 * 9");
     }
@@ -297,7 +309,7 @@ class EdgeIT {
 
         HttpResponse<String> response = HTTP.send(request("/v1/feedback",
                 "{\"request_id\":\"req-fb-1\",\"kind\":\"accuracy\",\"score\":0.75,\"comment\":\"close\"}",
-                Map.of(Edge.TENANT_HEADER, "acme")), HttpResponse.BodyHandlers.ofString());
+                bearer(tokenFor("acme"))), HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(202);
         Feedback published = it.await(Topics.FEEDBACK, f -> f.getRequestId().equals("req-fb-1"));
@@ -337,10 +349,33 @@ class EdgeIT {
     }
 
     @Test
+    void everyEndpointButLivenessWantsAValidBearerToken() throws Exception {
+        String body = "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 1+1?\"}]}";
+        HttpRequest noToken = HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> missing = HTTP.send(noToken, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> forged = HTTP.send(request("/v1/chat/completions", body,
+                bearer(token.substring(0, token.lastIndexOf('.') + 1) + "c2lnbmF0dXJl")), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> models = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> live = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/health/live")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(missing.statusCode()).isEqualTo(401);
+        assertThat(missing.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"switchboard\"");
+        assertThat(JSON.readTree(missing.body()).at("/error/code").asText()).isEqualTo("invalid_api_key");
+        assertThat(forged.statusCode()).isEqualTo(401);
+        assertThat(forged.headers().firstValue("WWW-Authenticate").orElseThrow()).contains("error=\"invalid_token\"");
+        assertThat(JSON.readTree(forged.body()).at("/error/message").asText()).isEqualTo("The token's signature does not verify");
+        assertThat(models.statusCode()).isEqualTo(401);
+        assertThat(live.statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void aTenantOverItsBudgetGets429WithRetryAfter() throws Exception {
         HttpResponse<String> response = HTTP.send(request("/v1/chat/completions",
                 "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 1+2?\"}]}",
-                Map.of(Edge.TENANT_HEADER, "broke")), HttpResponse.BodyHandlers.ofString());
+                bearer(tokenFor("broke"))), HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(429);
         assertThat(response.headers().firstValue("Retry-After")).isPresent();
@@ -369,6 +404,9 @@ class EdgeIT {
     private static HttpRequest request(String path, String body, Map<String, String> headers) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (!headers.containsKey("Authorization")) {
+            builder.header("Authorization", "Bearer " + token);
+        }
         headers.forEach(builder::header);
         return builder.build();
     }
@@ -388,7 +426,8 @@ class EdgeIT {
     }
 
     private static JsonNode getFrom(String root, String path, int status) throws Exception {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(root + path)).GET().build(),
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(root + path))
+                        .header("Authorization", "Bearer " + token).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         return JSON.readTree(response.body());

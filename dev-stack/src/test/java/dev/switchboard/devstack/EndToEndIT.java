@@ -350,11 +350,17 @@ class EndToEndIT {
 
         var live = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/health/live")).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
+        String token = dev.switchboard.platform.auth.TokenClient.token(stack.config().security(), java.util.Map.of("roles", "ops"));
         var ready = await().atMost(WAIT).until(() -> http.send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(base + "/health/ready")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()),
-                r -> r.statusCode() == 200);
+                java.net.URI.create(base + "/health/ready")).header("Authorization", "Bearer " + token).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() == 200);
+        var probe = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/health/ready")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
 
         assertThat(live.statusCode()).isEqualTo(200);
+        // A probe without a token learns only up or down.
+        assertThat(probe.statusCode()).isEqualTo(200);
+        assertThat(probe.body()).isEqualTo("{\"status\":\"UP\"}");
         var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ready.body());
         assertThat(body.get("status").asText()).isEqualTo("UP");
         assertThat(body.get("components").fieldNames()).toIterable()

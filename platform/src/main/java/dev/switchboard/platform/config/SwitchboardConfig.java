@@ -47,7 +47,45 @@ public record SwitchboardConfig(
         AnalyticsSettings analytics,
         RoutingSettings routing,
         PlanningSettings planning,
-        EdgeSettings edge) {
+        EdgeSettings edge,
+        SecuritySettings security) {
+
+    /**
+     * Who may call: whether bearer tokens are required, the issuer whose tokens are accepted (its
+     * JWK set at {@code jwksUrl}, else from its OIDC discovery document), the audience they must
+     * name, the algorithms they may be signed with, the claims carrying tenant and roles, the clock
+     * skew allowed on {@code exp}/{@code nbf}, how soon the keys may be fetched again for an
+     * unknown key id, and the client the CLI gets its tokens as (client credentials grant).
+     */
+    public record SecuritySettings(boolean enabled, String issuer, String jwksUrl, String audience, List<String> algorithms,
+                                   String tenantClaim, String rolesClaim, Duration clockSkew, Duration jwksMinRefresh,
+                                   String clientId, String clientSecret, String token, int devIdpPort) {
+        public SecuritySettings {
+            algorithms = List.copyOf(algorithms);
+        }
+
+        /** The issuer's token endpoint, as the embedded IdP and most OIDC issuers place it. */
+        public String tokenUrl() {
+            return issuer.replaceAll("/+$", "") + "/token";
+        }
+    }
+
+    public static final String SECURITY_ENABLED = "security.enabled";
+    public static final String SECURITY_ISSUER = "security.issuer";
+    public static final String SECURITY_JWKS_URL = "security.jwks.url";
+    public static final String SECURITY_AUDIENCE = "security.audience";
+    public static final String SECURITY_ALGORITHMS = "security.algorithms";
+    public static final String SECURITY_TENANT_CLAIM = "security.tenant.claim";
+    public static final String SECURITY_ROLES_CLAIM = "security.roles.claim";
+    public static final String SECURITY_CLOCK_SKEW_S = "security.clock.skew.s";
+    public static final String SECURITY_JWKS_MIN_REFRESH_MS = "security.jwks.min.refresh.ms";
+    public static final String SECURITY_CLIENT_ID = "security.client.id";
+    public static final String SECURITY_CLIENT_SECRET = "security.client.secret";
+    public static final String SECURITY_TOKEN = "security.token";
+    public static final String DEV_IDP_PORT = "dev.idp.port";
+    /** Algorithms a token may be signed with: asymmetric only, so that no public key can serve as an HMAC secret. */
+    public static final List<String> TOKEN_ALGORITHMS = List.of("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256",
+            "PS384", "PS512", "EdDSA");
 
     /**
      * The router's OpenAI-compatible HTTP API on {@code health.port}: the largest body it reads, how
@@ -228,7 +266,7 @@ public record SwitchboardConfig(
                 circuit, healthPort,
                 new AnalyticsSettings(a.enabled(), enabled, a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword(),
                         a.windowGrace(), a.sinkBatchSize(), a.sinkFlush(), a.stateDir(), a.devClickhousePort(),
-                        a.devClickhouseTcpPort()), routing, planning, edge);
+                        a.devClickhouseTcpPort()), routing, planning, edge, security);
     }
 
     /** A copy with other values for some keys, re-validated: for tests and the CLI's flags. */
@@ -317,7 +355,39 @@ public record SwitchboardConfig(
                 .define(EDGE_MAX_PENDING, Type.INT, 20_000, Range.atLeast(1), Importance.MEDIUM,
                         "Most requests one API instance waits on at once; past it, 429 with Retry-After.")
                 .define(EDGE_DEFAULT_TENANT, Type.STRING, "default", NON_BLANK, Importance.LOW,
-                        "Tenant of a request that sends no x-switchboard-tenant header.")
+                        "Tenant of a request that sends no x-switchboard-tenant header (only when security.enabled=false).")
+                .define(SECURITY_ENABLED, Type.BOOLEAN, true, Importance.HIGH,
+                        "Whether every HTTP endpoint but /health/live requires a bearer token from security.issuer; "
+                                + "false trusts the x-switchboard-tenant header, for closed networks only.")
+                .define(SECURITY_ISSUER, Type.STRING, "http://localhost:8090/switchboard", NON_BLANK, Importance.HIGH,
+                        "The OAuth2 / OIDC issuer whose tokens are accepted (their iss claim); the dev stack runs one here.")
+                .define(SECURITY_JWKS_URL, Type.STRING, "", Importance.MEDIUM,
+                        "The issuer's JWK set; empty reads jwks_uri from the issuer's /.well-known/openid-configuration.")
+                .define(SECURITY_AUDIENCE, Type.STRING, "switchboard", NON_BLANK, Importance.HIGH,
+                        "The audience (aud claim) a token must name.")
+                .define(SECURITY_ALGORITHMS, Type.LIST, List.of("RS256", "ES256"), (name, value) -> {
+                            List<?> algs = (List<?>) value;
+                            if (algs.isEmpty() || !TOKEN_ALGORITHMS.containsAll(algs)) {
+                                throw new ConfigException(name, value, "must list algorithms among " + TOKEN_ALGORITHMS
+                                        + " (never none or HS*)");
+                            }
+                        }, Importance.MEDIUM, "Algorithms a token may be signed with.")
+                .define(SECURITY_TENANT_CLAIM, Type.STRING, "tenant", NON_BLANK, Importance.MEDIUM,
+                        "The claim naming the tenant a token acts in; a token without it is refused.")
+                .define(SECURITY_ROLES_CLAIM, Type.STRING, "roles", NON_BLANK, Importance.MEDIUM,
+                        "The claim listing a token's roles (a JSON array, or a string separated by spaces or commas).")
+                .define(SECURITY_CLOCK_SKEW_S, Type.INT, 30, Range.between(0, 300), Importance.LOW,
+                        "Seconds of clock difference allowed on a token's exp and nbf.")
+                .define(SECURITY_JWKS_MIN_REFRESH_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
+                        "Least time between two fetches of the issuer's keys for tokens naming an unknown key id.")
+                .define(SECURITY_CLIENT_ID, Type.STRING, "switchboard-cli", NON_BLANK, Importance.MEDIUM,
+                        "The OAuth2 client the CLI gets its tokens as (client credentials grant at <security.issuer>/token).")
+                .define(SECURITY_CLIENT_SECRET, Type.PASSWORD, "dev", Importance.MEDIUM,
+                        "The secret of security.client.id.")
+                .define(SECURITY_TOKEN, Type.PASSWORD, "", Importance.MEDIUM,
+                        "A bearer token the CLI sends as it is instead of getting one from the issuer.")
+                .define(DEV_IDP_PORT, Type.INT, 8090, Range.between(0, 65535), Importance.LOW,
+                        "Port of the dev stack's OAuth2 / OIDC issuer (mock-oauth2-server).")
                 .define(ANALYTICS_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
                         "Whether the dev stack runs analytics (scoring and the ClickHouse sink).")
                 .define(CLICKHOUSE_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
@@ -621,7 +691,15 @@ public record SwitchboardConfig(
                 new EdgeSettings((Boolean) v.get(EDGE_ENABLED), (Integer) v.get(EDGE_MAX_BODY_BYTES),
                         Duration.ofMillis((Long) v.get(EDGE_REQUEST_TIMEOUT_MS)), (String) v.get(EDGE_REPLY_TOPIC),
                         Duration.ofMillis((Long) v.get(EDGE_LOOKBACK_MS)), (Integer) v.get(EDGE_MAX_PENDING),
-                        (String) v.get(EDGE_DEFAULT_TENANT)));
+                        (String) v.get(EDGE_DEFAULT_TENANT)),
+                new SecuritySettings((Boolean) v.get(SECURITY_ENABLED), (String) v.get(SECURITY_ISSUER),
+                        (String) v.get(SECURITY_JWKS_URL), (String) v.get(SECURITY_AUDIENCE),
+                        strings(v.get(SECURITY_ALGORITHMS)), (String) v.get(SECURITY_TENANT_CLAIM),
+                        (String) v.get(SECURITY_ROLES_CLAIM), Duration.ofSeconds((Integer) v.get(SECURITY_CLOCK_SKEW_S)),
+                        Duration.ofMillis((Long) v.get(SECURITY_JWKS_MIN_REFRESH_MS)), (String) v.get(SECURITY_CLIENT_ID),
+                        ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_CLIENT_SECRET)).value(),
+                        ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_TOKEN)).value(),
+                        (Integer) v.get(DEV_IDP_PORT)));
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

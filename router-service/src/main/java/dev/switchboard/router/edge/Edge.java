@@ -9,6 +9,9 @@ import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.platform.auth.AuthenticationException;
+import dev.switchboard.platform.auth.Principal;
+import dev.switchboard.platform.auth.TokenVerifier;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.health.HealthServer;
@@ -35,6 +38,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,11 +48,13 @@ import java.util.concurrent.TimeoutException;
 public final class Edge implements AutoCloseable {
 
     public static final String REQUEST_ID_HEADER = "x-switchboard-request-id";
+    /** The tenant of a request when security is off ({@code security.enabled=false}); with it on, the token's. */
     public static final String TENANT_HEADER = "x-switchboard-tenant";
     public static final String SESSION_HEADER = "x-switchboard-session";
     /** How long past a request's deadline the edge waits for the pipeline's own DEADLINE_EXCEEDED reply. */
     static final Duration DEADLINE_GRACE = Duration.ofSeconds(2);
     private static final int MAX_KEY_CHARS = 255;
+    private static final String PRINCIPAL = "switchboard.principal";
 
     private static final Logger log = LoggerFactory.getLogger(Edge.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,6 +67,8 @@ public final class Edge implements AutoCloseable {
     private final RequestLog requests;
     private final List<HealthCheck> checks;
     private final KafkaProducer<byte[], byte[]> feedback;
+    /** Null when security is off. */
+    private final TokenVerifier verifier;
     private final Javalin app;
 
     /** An edge on {@code health.port}; {@code /health/ready} reports {@code checks} and the edge's own. */
@@ -75,12 +83,14 @@ public final class Edge implements AutoCloseable {
         all.add(requests);
         this.checks = List.copyOf(all);
         this.feedback = clients.producer("switchboard-edge-feedback");
+        this.verifier = config.security().enabled() ? new TokenVerifier(config.security()) : null;
         this.app = Javalin.create(c -> {
             Connectors.listen(c, config.healthPort());
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
             c.concurrency.useVirtualThreads = true;
             c.http.maxRequestSize = settings.maxBodyBytes();
+            c.routes.before(this::authenticate);
             c.routes.post("/v1/chat/completions", this::chatCompletions);
             c.routes.get("/v1/requests/{id}", this::lookup);
             c.routes.get("/v1/models", ctx -> json(ctx, 200, catalogue.list()));
@@ -88,7 +98,9 @@ public final class Edge implements AutoCloseable {
             c.routes.get("/health/live", ctx -> json(ctx, 200, JSON.createObjectNode().put("status", "UP")));
             c.routes.get("/health/ready", ctx -> {
                 HealthServer.Report report = HealthServer.report(this.checks);
-                json(ctx, report.up() ? 200 : 503, report.body());
+                // A probe without a token learns up or down; the components' details need one.
+                json(ctx, report.up() ? 200 : 503, ctx.attribute(PRINCIPAL) != null ? report.body()
+                        : JSON.createObjectNode().put("status", report.up() ? "UP" : "DOWN"));
             });
             c.routes.exception(EdgeError.class, (e, ctx) -> error(ctx, e));
             c.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus() == 413
@@ -135,7 +147,7 @@ public final class Edge implements AutoCloseable {
         JsonNode body = readJson(bytes);
         ChatCompletionRequest chat = ChatCompletionRequest.parse(body);
         ModelCatalogue.Route route = catalogue.resolve(chat.model());
-        String tenant = headerOr(ctx, TENANT_HEADER, settings.defaultTenant());
+        String tenant = principal(ctx).tenant();
         String session = ctx.header(SESSION_HEADER);
         String idempotencyKey = ctx.header("Idempotency-Key");
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_KEY_CHARS)) {
@@ -233,7 +245,7 @@ public final class Edge implements AutoCloseable {
         String id = ctx.pathParam("id");
         RequestLog.Entry entry = requests.find(id);
         // Another tenant's request is as unknown as one never made: its existence is not revealed either.
-        if (entry == null || !entry.visibleTo(headerOr(ctx, TENANT_HEADER, settings.defaultTenant()))) {
+        if (entry == null || !entry.visibleTo(principal(ctx).tenant())) {
             throw EdgeError.notFound("request_not_found", "id", "No request " + id + " is known to this edge: it was never made, "
                     + "or was answered more than " + settings.lookback().toMinutes() + " min ago (edge.lookback.ms)");
         }
@@ -265,7 +277,7 @@ public final class Edge implements AutoCloseable {
             throw EdgeError.invalid("comment", "comment must be a string");
         }
         Feedback record = Feedback.newBuilder().setRequestId(requestId.asText())
-                .setTenantId(headerOr(ctx, TENANT_HEADER, settings.defaultTenant()))
+                .setTenantId(principal(ctx).tenant())
                 .setKind(kind).setScore(score.asDouble()).setComment(comment.isTextual() ? comment.asText() : null)
                 .setCreatedAtMs(System.currentTimeMillis()).build();
         try {
@@ -276,6 +288,47 @@ public final class Edge implements AutoCloseable {
         }
         json(ctx, 202, JSON.createObjectNode().put("object", "switchboard.feedback").put("request_id", record.getRequestId())
                 .put("status", "accepted"));
+    }
+
+    /**
+     * Before every handler: who calls. With security on, a bearer token verified against the issuer
+     * (401 with {@code WWW-Authenticate} when it proves nothing; {@code /health/live} and an
+     * anonymous {@code /health/ready} need none); with it off, the tenant header.
+     */
+    private void authenticate(Context ctx) {
+        if (ctx.path().equals("/health/live")) {
+            return;
+        }
+        String authorization = ctx.header("Authorization");
+        if (verifier == null) {
+            ctx.attribute(PRINCIPAL, new Principal("anonymous", headerOr(ctx, TENANT_HEADER, settings.defaultTenant()), Set.of()));
+            return;
+        }
+        if (authorization == null && ctx.path().equals("/health/ready")) {
+            return;
+        }
+        try {
+            ctx.attribute(PRINCIPAL, verifier.verifyAuthorization(authorization));
+        } catch (AuthenticationException e) {
+            log.warn("Edge: {} {} from {} refused: {} ({})", ctx.method(), ctx.path(), ctx.ip(), e.reason(), e.getMessage());
+            if (e.reason() == AuthenticationException.Reason.KEYS_UNAVAILABLE) {
+                throw new EdgeError(503, "service_unavailable", null, "issuer_unavailable",
+                        "Tokens cannot be checked now: the issuer's keys cannot be fetched", Duration.ofSeconds(5));
+            }
+            ctx.header("WWW-Authenticate", e.reason() == AuthenticationException.Reason.MISSING
+                    ? "Bearer realm=\"switchboard\""
+                    : "Bearer realm=\"switchboard\", error=\"invalid_token\", error_description=\""
+                    + e.getMessage().replace('"', '\'') + "\"");
+            throw new EdgeError(401, "invalid_request_error", null, "invalid_api_key", e.getMessage(), null);
+        }
+    }
+
+    private static Principal principal(Context ctx) {
+        Principal principal = ctx.attribute(PRINCIPAL);
+        if (principal == null) {
+            throw new IllegalStateException("no principal: authenticate did not run for " + ctx.path());
+        }
+        return principal;
     }
 
     private static boolean preferAsync(Context ctx) {

@@ -1,0 +1,210 @@
+package dev.switchboard.platform.auth;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.BadJWSException;
+import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jose.util.DefaultResourceRetriever;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import com.nimbusds.jwt.EncryptedJWT;
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.BadJWTException;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.switchboard.platform.auth.AuthenticationException.Reason;
+import dev.switchboard.platform.config.SwitchboardConfig.SecuritySettings;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URL;
+import java.text.ParseException;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Verifies bearer tokens as an OAuth2 resource server: a JWS signed with one of the accepted
+ * algorithms ({@code security.algorithms}: RS256 and ES256; never {@code none}, never an HMAC,
+ * so a public key can never be used as a shared secret) by a key of the issuer's JWK set, with
+ * the configured {@code iss} and {@code aud}, inside {@code exp}/{@code nbf} give or take
+ * {@code security.clock.skew.s}, and carrying a tenant. The JWK set is fetched from
+ * {@code security.jwks.url}, or from the issuer's OIDC discovery document, cached, and fetched
+ * again when a token names a key it does not hold (a rotated key), at most once per
+ * {@code security.jwks.min.refresh.ms}.
+ */
+public final class TokenVerifier {
+
+    /** {@code typ} values accepted; null: none given, as many issuers do. */
+    private static final JOSEObjectType[] TOKEN_TYPES = {JOSEObjectType.JWT, new JOSEObjectType("at+jwt"), null};
+    private static final int HTTP_TIMEOUT_MS = 5_000;
+    private static final int JWKS_SIZE_LIMIT = 512 * 1024;
+
+    private final SecuritySettings settings;
+    private final Set<JWSAlgorithm> algorithms;
+    private volatile DefaultJWTProcessor<SecurityContext> processor;
+
+    public TokenVerifier(SecuritySettings settings) {
+        this.settings = settings;
+        this.algorithms = settings.algorithms().stream().map(JWSAlgorithm::parse).collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** The principal {@code authorization} (an HTTP {@code Authorization} value, {@code Bearer <JWT>}) proves. */
+    public Principal verifyAuthorization(String authorization) throws AuthenticationException {
+        if (authorization == null || authorization.isBlank()) {
+            throw new AuthenticationException(Reason.MISSING, "No bearer token: send 'Authorization: Bearer <token>'");
+        }
+        String value = authorization.strip();
+        if (value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new AuthenticationException(Reason.MALFORMED, "The Authorization value is not 'Bearer <token>'");
+        }
+        return verify(value.substring(7).strip());
+    }
+
+    /** The principal {@code token} (a compact JWT) proves. */
+    public Principal verify(String token) throws AuthenticationException {
+        JWT jwt;
+        try {
+            jwt = JWTParser.parse(token);
+        } catch (ParseException e) {
+            throw new AuthenticationException(Reason.MALFORMED, "The token is not a JWT");
+        }
+        if (jwt instanceof PlainJWT) {
+            throw new AuthenticationException(Reason.UNSIGNED, "The token is not signed (alg none)");
+        }
+        if (jwt instanceof EncryptedJWT || !(jwt instanceof SignedJWT signed)) {
+            throw new AuthenticationException(Reason.MALFORMED, "Encrypted tokens are not accepted");
+        }
+        JWSAlgorithm alg = signed.getHeader().getAlgorithm();
+        if (!algorithms.contains(alg)) {
+            throw new AuthenticationException(Reason.ALGORITHM, "Tokens signed with " + alg + " are not accepted; accepted: "
+                    + settings.algorithms());
+        }
+        JWTClaimsSet claims;
+        try {
+            claims = processor().process(signed, null);
+        } catch (BadJWTException e) {
+            throw claimsRefused(e);
+        } catch (BadJOSEException e) {
+            if (e.getMessage() != null && e.getMessage().contains("no matching key")) {
+                throw new AuthenticationException(Reason.UNKNOWN_KEY, "The token's key (kid " + signed.getHeader().getKeyID()
+                        + ") is not one of the issuer's keys");
+            }
+            throw e instanceof BadJWSException ? new AuthenticationException(Reason.SIGNATURE, "The token's signature does not verify")
+                    : new AuthenticationException(Reason.MALFORMED, "The token was refused: " + e.getMessage());
+        } catch (RateLimitReachedException e) {
+            throw new AuthenticationException(Reason.UNKNOWN_KEY, "The token's key (kid " + signed.getHeader().getKeyID()
+                    + ") is not one of the issuer's keys, and they were fetched too recently to fetch them again");
+        } catch (KeySourceException e) {
+            throw new AuthenticationException(Reason.KEYS_UNAVAILABLE, "The issuer's keys cannot be fetched: " + e.getMessage(), e);
+        } catch (com.nimbusds.jose.JOSEException e) {
+            throw new AuthenticationException(Reason.SIGNATURE, "The token's signature cannot be checked: " + e.getMessage());
+        }
+        return principal(claims);
+    }
+
+    private Principal principal(JWTClaimsSet claims) throws AuthenticationException {
+        Object tenant = claims.getClaim(settings.tenantClaim());
+        if (!(tenant instanceof String t) || t.isBlank()) {
+            throw new AuthenticationException(Reason.CLAIMS, "The token has no '" + settings.tenantClaim()
+                    + "' claim (security.tenant.claim) naming its tenant");
+        }
+        String subject = claims.getSubject();
+        if (subject == null || subject.isBlank()) {
+            throw new AuthenticationException(Reason.CLAIMS, "The token has no 'sub' claim");
+        }
+        return new Principal(subject, t, roles(claims.getClaim(settings.rolesClaim())));
+    }
+
+    private static Set<String> roles(Object claim) {
+        Set<String> roles = new LinkedHashSet<>();
+        if (claim instanceof String s) {
+            roles.addAll(Arrays.asList(s.trim().split("[\\s,]+")));
+        } else if (claim instanceof Collection<?> list) {
+            list.forEach(r -> roles.add(String.valueOf(r)));
+        }
+        roles.remove("");
+        return roles;
+    }
+
+    private static AuthenticationException claimsRefused(BadJWTException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        Reason reason;
+        if (message.startsWith("Expired JWT")) {
+            reason = Reason.EXPIRED;
+        } else if (message.startsWith("JWT before use time")) {
+            reason = Reason.NOT_YET_VALID;
+        } else if (message.contains("iss claim")) {
+            reason = Reason.ISSUER;
+        } else if (message.contains("audience") || message.contains("aud claim")) {
+            reason = Reason.AUDIENCE;
+        } else {
+            reason = Reason.CLAIMS;
+        }
+        return new AuthenticationException(reason, "The token was refused: " + message);
+    }
+
+    private DefaultJWTProcessor<SecurityContext> processor() throws KeySourceException {
+        DefaultJWTProcessor<SecurityContext> p = processor;
+        if (p != null) {
+            return p;
+        }
+        synchronized (this) {
+            if (processor == null) {
+                processor = newProcessor(jwksUrl());
+            }
+            return processor;
+        }
+    }
+
+    private DefaultJWTProcessor<SecurityContext> newProcessor(URL jwks) {
+        JWKSource<SecurityContext> keys = JWKSourceBuilder
+                .create(jwks, new DefaultResourceRetriever(HTTP_TIMEOUT_MS, HTTP_TIMEOUT_MS, JWKS_SIZE_LIMIT))
+                .cache(JWKSourceBuilder.DEFAULT_CACHE_TIME_TO_LIVE, JWKSourceBuilder.DEFAULT_CACHE_REFRESH_TIMEOUT)
+                .rateLimited(settings.jwksMinRefresh().toMillis())
+                .retrying(false)
+                .build();
+        DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
+        p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(TOKEN_TYPES));
+        p.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(Set.of(settings.audience()),
+                new JWTClaimsSet.Builder().issuer(settings.issuer()).build(), Set.of("sub", "exp"), null);
+        claims.setMaxClockSkew((int) settings.clockSkew().toSeconds());
+        p.setJWTClaimsSetVerifier(claims);
+        return p;
+    }
+
+    /** {@code security.jwks.url}, or the {@code jwks_uri} of the issuer's OIDC discovery document. */
+    private URL jwksUrl() throws KeySourceException {
+        try {
+            if (!settings.jwksUrl().isBlank()) {
+                return URI.create(settings.jwksUrl()).toURL();
+            }
+            URL discovery = URI.create(settings.issuer().replaceAll("/+$", "") + "/.well-known/openid-configuration").toURL();
+            String body = new DefaultResourceRetriever(HTTP_TIMEOUT_MS, HTTP_TIMEOUT_MS, JWKS_SIZE_LIMIT).retrieveResource(discovery)
+                    .getContent();
+            Map<String, Object> document = JSONObjectUtils.parse(body);
+            Object jwksUri = document.get("jwks_uri");
+            if (!(jwksUri instanceof String uri)) {
+                throw new KeySourceException("the discovery document " + discovery + " has no jwks_uri; set security.jwks.url");
+            }
+            return URI.create(uri).toURL();
+        } catch (IOException | ParseException | IllegalArgumentException e) {
+            throw new KeySourceException("cannot find the issuer's keys (security.issuer " + settings.issuer()
+                    + ", security.jwks.url '" + settings.jwksUrl() + "'): " + e.getMessage(), e);
+        }
+    }
+}

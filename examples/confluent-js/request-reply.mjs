@@ -2,9 +2,12 @@
 // only the core fields, serialized by Confluent's own Avro serializer (@confluentinc/schemaregistry),
 // and reads the LlmReply from the reply topic it named with Confluent's deserializer.
 //
-//   npm install && node request-reply.mjs ["PROMPT"]
+//   npm install && SWITCHBOARD_TOKEN=$(../../bin/switchboard token --tenant js-tenant) node request-reply.mjs ["PROMPT"]
 //
-// Settings: KAFKA (default localhost:9092), SCHEMA_REGISTRY (default http://localhost:8081).
+// The request carries its producer's access token in the header `authorization` ("Bearer <JWT>"):
+// the planner refuses a request without a valid token of its tenant (a FAILED reply, UNAUTHENTICATED).
+// Settings: KAFKA (default localhost:9092), SCHEMA_REGISTRY (default http://localhost:8081),
+// SWITCHBOARD_TOKEN (none: for a stack with security.enabled=false).
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import {
@@ -74,7 +77,8 @@ const request = {
 const producer = kafka.producer();
 await producer.connect();
 const value = await serializer.serialize('llm.requests', request);
-await producer.send({ topic: 'llm.requests', messages: [{ key: requestId, value }] });
+const headers = process.env.SWITCHBOARD_TOKEN ? { authorization: `Bearer ${process.env.SWITCHBOARD_TOKEN}` } : {};
+await producer.send({ topic: 'llm.requests', messages: [{ key: requestId, value, headers }] });
 console.log(`published ${requestId} (schema id ${schemaId}, ${value.length} bytes, magic byte ${value[0]})`);
 
 try {

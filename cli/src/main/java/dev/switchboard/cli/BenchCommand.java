@@ -7,6 +7,7 @@ import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.cli.bench.Hops;
 import dev.switchboard.cli.bench.MachineCpu;
+import dev.switchboard.platform.auth.Credentials;
 import dev.switchboard.platform.kafka.LogFollower;
 import dev.switchboard.platform.kafka.TopicReader;
 import dev.switchboard.platform.kafka.Topics;
@@ -14,6 +15,7 @@ import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -171,6 +173,7 @@ final class BenchCommand implements Runnable {
             long sendSeconds;
             AtomicLong sentCount = new AtomicLong();
             long[] cpuAtMeasureStart = {-1};
+            String token = c.requestToken("bench");
             try (KafkaProducer<byte[], byte[]> producer = c.clients.producer("switchboard-bench")) {
                 sendSeconds = load.pace(bar, measured -> {
                     long n = sentCount.getAndIncrement();
@@ -187,7 +190,11 @@ final class BenchCommand implements Runnable {
                     if (measured) {
                         hops.sent(built.getRequestId(), System.nanoTime(), built.getCreatedAtMs());
                     }
-                    producer.send(c.codec.record(Topics.REQUESTS, built.getRequestId(), built));
+                    ProducerRecord<byte[], byte[]> record = c.codec.record(Topics.REQUESTS, built.getRequestId(), built);
+                    if (token != null) {
+                        Credentials.attach(record.headers(), token);
+                    }
+                    producer.send(record);
                 });
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -263,7 +263,8 @@ final class DlqCommand implements Runnable {
         public Integer call() {
             DeadLetterFilter filter = filters.filter();
             StackConnection c = new StackConnection(config);
-            Replayer replayer = new Replayer(c.clients, c.codec, c.config.dlqMaxReplays());
+            // Replayed requests carry the operator's token: the planner lets an ops token act for the request's tenant.
+            Replayer replayer = new Replayer(c.clients, c.codec, c.config.dlqMaxReplays(), c.operatorToken());
             ReplayPlan plan = replayer.plan(filter, max);
             printPlan(plan);
             if (dryRun || plan.total() == 0) {

@@ -6,6 +6,7 @@ import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.platform.auth.Credentials;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -17,6 +18,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
@@ -92,6 +94,7 @@ final class SendCommand implements Callable<Integer> {
         SwitchboardConfig cfg = stack.config;
         KafkaClients clients = stack.clients;
         Codec codec = stack.codec;
+        String token = stack.requestToken(tenant);
 
         List<ChatMessage> messages = new ArrayList<>();
         if (system != null) {
@@ -125,7 +128,11 @@ final class SendCommand implements Callable<Integer> {
             producer.partitionsFor(Topics.REQUESTS.name());
             request.setCreatedAtMs(System.currentTimeMillis());
             try {
-                producer.send(codec.record(Topics.REQUESTS, key, request)).get(10, TimeUnit.SECONDS);
+                ProducerRecord<byte[], byte[]> record = codec.record(Topics.REQUESTS, key, request);
+                if (token != null) {
+                    Credentials.attach(record.headers(), token);
+                }
+                producer.send(record).get(10, TimeUnit.SECONDS);
             } catch (WireFormatException e) {
                 throw new CliException(e.isTransient()
                         ? "cannot reach the Schema Registry at " + cfg.schemaRegistryUrl() + ". Is the stack running? Start it with: bin/switchboard dev"

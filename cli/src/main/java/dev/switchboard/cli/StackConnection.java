@@ -1,5 +1,6 @@
 package dev.switchboard.cli;
 
+import dev.switchboard.platform.auth.TokenClient;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -28,5 +29,29 @@ final class StackConnection {
         }
         this.clients = new KafkaClients(config.bootstrapServers());
         this.codec = new Codec(new SchemaRegistryClient(config.schemaRegistryUrl(), Duration.ofSeconds(3)));
+    }
+
+    /**
+     * The token requests of {@code tenant} carry on {@code llm.requests}, from the issuer
+     * ({@link TokenClient}); null when security is off. Exit 3 naming the issuer when it gives none.
+     */
+    String requestToken(String tenant) {
+        return token(Map.of("tenant", tenant));
+    }
+
+    /** The token of an operator ({@code ops} role, which the dev issuer grants on request); null when security is off. */
+    String operatorToken() {
+        return token(Map.of("roles", "ops"));
+    }
+
+    private String token(Map<String, String> fields) {
+        if (!config.security().enabled()) {
+            return null;
+        }
+        try {
+            return TokenClient.token(config.security(), fields);
+        } catch (IllegalStateException e) {
+            throw new CliException(e.getMessage(), 3);
+        }
     }
 }

@@ -102,12 +102,14 @@ class ChaosIT {
 
     /** 1,000 requests sent, and their replies collected. */
     private static final class Run implements AutoCloseable {
+        final SwitchboardConfig config;
         final Codec codec;
         final KafkaProducer<byte[], byte[]> producer;
         final TopicCollector<LlmReply> replies;
         final Set<String> sent = new HashSet<>();
 
         Run(SwitchboardConfig config) {
+            this.config = config;
             KafkaClients clients = TestStack.clients(config);
             codec = TestStack.codec(config);
             producer = clients.producer("chaos");
@@ -123,7 +125,7 @@ class ChaosIT {
                         .setCreatedAtMs(System.currentTimeMillis())
                         .build();
                 sent.add(request.getRequestId());
-                producer.send(codec.record(Topics.REQUESTS, request.getRequestId(), request));
+                producer.send(TestStack.requestRecord(config, codec, request.getRequestId(), request));
             }
             producer.flush();
         }

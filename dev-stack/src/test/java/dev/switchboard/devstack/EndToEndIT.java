@@ -87,7 +87,7 @@ class EndToEndIT {
     }
 
     static void send(LlmRequest request) throws Exception {
-        producer.send(codec.record(Topics.REQUESTS, request.getRequestId(), request)).get();
+        producer.send(TestStack.requestRecord(stack.config(), codec, request.getRequestId(), request)).get();
     }
 
     static LlmReply awaitReply(String requestId) {
@@ -152,7 +152,7 @@ class EndToEndIT {
         try (var admin = clients.admin("it-admin")) {
             admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(replyTopic, 1, (short) 1))).all().get();
         }
-        ProducerRecord<byte[], byte[]> record = codec.record(Topics.REQUESTS, request.getRequestId(), request);
+        ProducerRecord<byte[], byte[]> record = TestStack.requestRecord(stack.config(), codec, request.getRequestId(), request);
         record.headers().add(new RecordHeader("kafka_replyTopic", replyTopic.getBytes(StandardCharsets.UTF_8)));
         record.headers().add(new RecordHeader("kafka_correlationId", correlation));
         producer.send(record).get();

@@ -49,7 +49,7 @@ class LongCallIT {
                 LlmRequest request = LlmRequest.newBuilder().setRequestId("slow-1").setTenantId("acme")
                         .setMessages(List.of(Messages.of(ChatRole.USER, "What is 5*5?")))
                         .setPreferredProviders(List.of("sim-strong")).setCreatedAtMs(System.currentTimeMillis()).build();
-                producer.send(codec.record(Topics.REQUESTS, "slow-1", request)).get();
+                producer.send(TestStack.requestRecord(config, codec, "slow-1", request)).get();
 
                 LlmReply reply = await().atMost(Duration.ofSeconds(60)).until(() -> replies.values(r -> true), l -> !l.isEmpty()).getFirst();
                 assertThat(reply.getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);

@@ -73,7 +73,7 @@ class ProviderProtectionIT {
         LlmRequest request = LlmRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setTenantId("acme")
                 .setMessages(List.of(Messages.of(ChatRole.USER, "What is 3+3?"))).setPreferredProviders(providers)
                 .setCreatedAtMs(System.currentTimeMillis()).build();
-        producer.send(codec.record(Topics.REQUESTS, request.getRequestId(), request)).get();
+        producer.send(TestStack.requestRecord(stack.config(), codec, request.getRequestId(), request)).get();
         return request;
     }
 

@@ -64,8 +64,8 @@ final class StackFixture implements AutoCloseable {
     }
 
     void send(LlmRequest request) throws Exception {
-        producer.send(codec.record(Topics.REQUESTS, request.getSessionId() != null ? request.getSessionId() : request.getRequestId(),
-                request)).get();
+        producer.send(TestStack.requestRecord(stack.config(), codec,
+                request.getSessionId() != null ? request.getSessionId() : request.getRequestId(), request)).get();
     }
 
     /** The first record of {@code topic} that matches, waiting for it. */

@@ -1,8 +1,13 @@
 package dev.switchboard.devstack;
 
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.platform.auth.Credentials;
+import dev.switchboard.platform.auth.TokenClient;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.platform.kafka.Topics;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import dev.switchboard.schemas.registry.SchemaRegistryClient;
 
 import java.nio.file.Path;
@@ -47,4 +52,19 @@ public final class TestStack {
     public static KafkaClients clients(SwitchboardConfig config) {
         return new KafkaClients(config.bootstrapServers());
     }
+
+    /**
+     * {@code request} as a record for {@code llm.requests} under {@code key}, carrying a token of
+     * its tenant from the stack's issuer, as a producer of that tenant sends it.
+     */
+    public static ProducerRecord<byte[], byte[]> requestRecord(SwitchboardConfig config, Codec codec, String key, LlmRequest request) {
+        ProducerRecord<byte[], byte[]> record = codec.record(Topics.REQUESTS, key, request);
+        if (config.security().enabled()) {
+            Credentials.attach(record.headers(), TOKENS.computeIfAbsent(config.security().issuer() + "\0" + request.getTenantId(),
+                    k -> TokenClient.token(config.security(), Map.of("tenant", request.getTenantId()))));
+        }
+        return record;
+    }
+
+    private static final Map<String, String> TOKENS = new java.util.concurrent.ConcurrentHashMap<>();
 }

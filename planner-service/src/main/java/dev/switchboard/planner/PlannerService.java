@@ -92,10 +92,16 @@ public final class PlannerService implements Service {
         this.outcomes = new OutcomeListener(clients, codec, learned, r.replay(), ledger, variants);
         Planner planner = new Planner(config, new Planner.Parts(scores::score, learned,
                 ledger, analyst, variants));
+        RequestGate gate = new RequestGate(config, codec, STAGE);
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec,
                 (AsyncRecordHandler) record -> {
                     // On the poll thread: decode, and start embedding the prompt when the plan will need it.
                     LlmRequest request = Replies.withReplyHeaders(codec.decode(Topics.REQUESTS, record.value()), record.headers());
+                    // Before anything is spent on it (an embedding, a plan): who made it.
+                    List<ProducerRecord<byte[], byte[]>> refused = gate.refusal(record, request);
+                    if (refused != null) {
+                        return CompletableFuture.completedFuture(refused);
+                    }
                     CompletableFuture<?> embedded = planner.promptToEmbed(request)
                             .<CompletableFuture<?>>map(embedder::prefetch)
                             .orElse(CompletableFuture.completedFuture(null));

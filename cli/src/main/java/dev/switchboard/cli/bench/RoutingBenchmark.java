@@ -10,6 +10,8 @@ import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.devstack.DevStack;
 import dev.switchboard.devstack.FreePorts;
 import dev.switchboard.devstack.simulator.ProviderSimulator;
+import dev.switchboard.platform.auth.Credentials;
+import dev.switchboard.platform.auth.TokenClient;
 import dev.switchboard.platform.config.ConfigLoader;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
@@ -20,6 +22,7 @@ import dev.switchboard.schemas.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -104,6 +107,7 @@ public final class RoutingBenchmark {
             throw new IllegalStateException("cannot create " + REPLY_TOPIC + ": " + e.getCause().getMessage(), e);
         }
         int n = data.rows().size();
+        String token = config.security().enabled() ? TokenClient.token(config.security(), Map.of("tenant", "bench")) : null;
         Map<String, RoutingDataset.Row> pending = new ConcurrentHashMap<>();
         Map<String, Integer> picks = new ConcurrentHashMap<>();
         double[] sums = new double[3]; // quality, recorded cost, pipeline cost
@@ -150,7 +154,11 @@ public final class RoutingBenchmark {
                         .setMessages(List.of(Messages.of(ChatRole.USER, row.prompt())))
                         .setTaskHint(settings.taskHint() ? row.task() : null)
                         .setReplyTo(REPLY_TOPIC).setCreatedAtMs(System.currentTimeMillis()).build();
-                producer.send(codec.record(Topics.REQUESTS, id, request));
+                ProducerRecord<byte[], byte[]> record = codec.record(Topics.REQUESTS, id, request);
+                if (token != null) {
+                    Credentials.attach(record.headers(), token);
+                }
+                producer.send(record);
             }
             if (!window.tryAcquire(settings.concurrency(), 60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the last replies did not come within 60 s; " + pending.size() + " pending");

@@ -77,7 +77,7 @@ class AnalyticsEndToEndIT {
                         LlmRequest request = LlmRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setTenantId("analytics")
                                 .setMessages(List.of(Messages.of(ChatRole.USER, "What is " + sent + "+2?")))
                                 .setPreferredProviders(List.of(provider)).setCreatedAtMs(System.currentTimeMillis()).build();
-                        producer.send(codec.record(Topics.REQUESTS, request.getRequestId(), request));
+                        producer.send(TestStack.requestRecord(config, codec, request.getRequestId(), request));
                         if (rated == null) {
                             rated = request.getRequestId();
                         }
@@ -126,7 +126,7 @@ class AnalyticsEndToEndIT {
                     LlmRequest open = LlmRequest.newBuilder().setRequestId("by-score").setTenantId("analytics")
                             .setMessages(List.of(Messages.of(ChatRole.USER, "What is 1+1?")))
                             .setCreatedAtMs(System.currentTimeMillis()).build();
-                    producer.send(codec.record(Topics.REQUESTS, "by-score", open)).get();
+                    producer.send(TestStack.requestRecord(config, codec, "by-score", open)).get();
                     ExecutionPlan plan = await().atMost(Duration.ofSeconds(20)).until(
                             () -> plans.values(p -> p.getRequestId().equals("by-score")), l -> !l.isEmpty()).getFirst();
                     assertThat(plan.getStrategy()).isEqualTo("score");

@@ -29,8 +29,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.URL;
 import java.text.ParseException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Date;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -62,8 +64,16 @@ public final class TokenVerifier {
         this.algorithms = settings.algorithms().stream().map(JWSAlgorithm::parse).collect(Collectors.toUnmodifiableSet());
     }
 
-    /** The principal {@code authorization} (an HTTP {@code Authorization} value, {@code Bearer <JWT>}) proves. */
+    /** The principal {@code authorization} (an HTTP {@code Authorization} value, {@code Bearer <JWT>}) proves now. */
     public Principal verifyAuthorization(String authorization) throws AuthenticationException {
+        return verifyAuthorization(authorization, null);
+    }
+
+    /**
+     * As {@link #verifyAuthorization(String)}, with {@code exp} and {@code nbf} judged at
+     * {@code asOf} (null: now): a request that waited in Kafka is judged by when it was made.
+     */
+    public Principal verifyAuthorization(String authorization, Instant asOf) throws AuthenticationException {
         if (authorization == null || authorization.isBlank()) {
             throw new AuthenticationException(Reason.MISSING, "No bearer token: send 'Authorization: Bearer <token>'");
         }
@@ -71,11 +81,16 @@ public final class TokenVerifier {
         if (value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new AuthenticationException(Reason.MALFORMED, "The Authorization value is not 'Bearer <token>'");
         }
-        return verify(value.substring(7).strip());
+        return verify(value.substring(7).strip(), asOf);
     }
 
-    /** The principal {@code token} (a compact JWT) proves. */
+    /** The principal {@code token} (a compact JWT) proves now. */
     public Principal verify(String token) throws AuthenticationException {
+        return verify(token, null);
+    }
+
+    /** The principal {@code token} proves, its validity judged at {@code asOf} (null: now). */
+    public Principal verify(String token, Instant asOf) throws AuthenticationException {
         JWT jwt;
         try {
             jwt = JWTParser.parse(token);
@@ -95,7 +110,7 @@ public final class TokenVerifier {
         }
         JWTClaimsSet claims;
         try {
-            claims = processor().process(signed, null);
+            claims = processor().process(signed, asOf == null ? null : new AsOf(Date.from(asOf)));
         } catch (BadJWTException e) {
             throw claimsRefused(e);
         } catch (BadJOSEException e) {
@@ -180,11 +195,41 @@ public final class TokenVerifier {
         DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
         p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(TOKEN_TYPES));
         p.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
-        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(Set.of(settings.audience()),
-                new JWTClaimsSet.Builder().issuer(settings.issuer()).build(), Set.of("sub", "exp"), null);
+        AsOfClaimsVerifier claims = new AsOfClaimsVerifier(Set.of(settings.audience()),
+                new JWTClaimsSet.Builder().issuer(settings.issuer()).build(), Set.of("sub", "exp"));
         claims.setMaxClockSkew((int) settings.clockSkew().toSeconds());
         p.setJWTClaimsSetVerifier(claims);
         return p;
+    }
+
+    /** The instant a token's validity is judged at, passed through the processor to the claims check. */
+    private record AsOf(Date time) implements SecurityContext {
+    }
+
+    /** Nimbus's claims check, judging {@code exp} and {@code nbf} at the {@link AsOf} given, else now. */
+    private static final class AsOfClaimsVerifier extends DefaultJWTClaimsVerifier<SecurityContext> {
+
+        private static final ThreadLocal<Date> AS_OF = new ThreadLocal<>();
+
+        AsOfClaimsVerifier(Set<String> audience, JWTClaimsSet exactMatch, Set<String> required) {
+            super(audience, exactMatch, required, null);
+        }
+
+        @Override
+        public void verify(JWTClaimsSet claims, SecurityContext context) throws BadJWTException {
+            AS_OF.set(context instanceof AsOf asOf ? asOf.time() : null);
+            try {
+                super.verify(claims, context);
+            } finally {
+                AS_OF.remove();
+            }
+        }
+
+        @Override
+        protected Date currentTime() {
+            Date asOf = AS_OF.get();
+            return asOf != null ? asOf : new Date();
+        }
     }
 
     /** {@code security.jwks.url}, or the {@code jwks_uri} of the issuer's OIDC discovery document. */

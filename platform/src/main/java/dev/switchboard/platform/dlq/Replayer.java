@@ -3,6 +3,7 @@ package dev.switchboard.platform.dlq;
 import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.DeadLetter;
 import dev.switchboard.avro.Header;
+import dev.switchboard.platform.auth.Credentials;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -39,14 +40,25 @@ public final class Replayer {
     private final Codec codec;
     private final DeadLetterLog log;
     private final int maxReplays;
+    private final String requestToken;
     private volatile boolean cancelled;
 
     /** @param maxReplays how often one request may be replayed before its dead letter is parked */
     public Replayer(KafkaClients clients, Codec codec, int maxReplays) {
+        this(clients, codec, maxReplays, null);
+    }
+
+    /**
+     * @param requestToken the replaying operator's token, carried by every request replayed to
+     *                     {@code llm.requests} instead of the original (which may have expired, or
+     *                     have been why it was dead-lettered); null keeps the original headers
+     */
+    public Replayer(KafkaClients clients, Codec codec, int maxReplays, String requestToken) {
         this.clients = clients;
         this.codec = codec;
         this.log = new DeadLetterLog(clients, codec);
         this.maxReplays = maxReplays;
+        this.requestToken = requestToken;
     }
 
     public ReplayPlan plan(DeadLetterFilter filter, int max) {
@@ -140,6 +152,9 @@ public final class Replayer {
         }
         out.headers().add(ReplayHeaders.COUNT, Integer.toString(entry.replayCount() + 1).getBytes(StandardCharsets.UTF_8));
         out.headers().add(ReplayHeaders.FROM, (Topics.DLQ.name() + "/" + entry.id()).getBytes(StandardCharsets.UTF_8));
+        if (requestToken != null && out.topic().equals(Topics.REQUESTS.name())) {
+            Credentials.attach(out.headers(), requestToken);
+        }
         return out;
     }
 

@@ -27,7 +27,11 @@ public final class TopicBootstrap {
     /** Ensures the fixed topics and {@code llm.tasks.<p>} for each provider exist. */
     public static void ensureTopics(Admin admin, Collection<String> providers, int partitions, short replication) {
         List<NewTopic> wanted = new ArrayList<>();
-        for (Topic<?> topic : List.of(Topics.REQUESTS, Topics.PLANS, Topics.REPLIES, Topics.ATTEMPTS,
+        // The broker stamps each request when it appends it: the planner judges a request's token as of
+        // that time, which no producer can set.
+        wanted.add(new NewTopic(Topics.REQUESTS.name(), partitions, replication)
+                .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")));
+        for (Topic<?> topic : List.of(Topics.PLANS, Topics.REPLIES, Topics.ATTEMPTS,
                 Topics.DLQ, Topics.FEEDBACK, Topics.AUDIT, Topics.DLQ_PARKED, Topics.PROVIDER_STATS)) {
             wanted.add(new NewTopic(topic.name(), partitions, replication));
         }

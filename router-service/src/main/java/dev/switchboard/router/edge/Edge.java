@@ -184,7 +184,7 @@ public final class Edge implements AutoCloseable {
         // Only a request that may be looked up or retried by id before its answer needs the accepted marker.
         boolean marked = idempotencyKey != null || preferAsync(ctx);
         RequestLog.Submission submission = requests.submit(request, session != null ? session : requestId, hash,
-                streamed ? events::add : null, marked);
+                verifier != null ? ctx.header("Authorization") : null, streamed ? events::add : null, marked);
         RequestLog.Entry entry = submission.entry();
         if (!submission.published() && entry.bodyHash != null && !entry.bodyHash.equals(hash)) {
             throw new EdgeError(422, "invalid_request_error", "Idempotency-Key", "idempotency_key_reused",

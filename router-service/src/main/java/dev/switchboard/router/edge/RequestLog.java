@@ -3,6 +3,7 @@ package dev.switchboard.router.edge;
 import dev.switchboard.avro.LlmChunk;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.platform.auth.Credentials;
 import dev.switchboard.platform.health.Health;
 import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.kafka.Codec;
@@ -137,17 +138,19 @@ final class RequestLog implements HealthCheck, AutoCloseable {
      * (an {@code Idempotency-Key} retry): then the known entry is returned and nothing is published.
      */
     Submission submit(LlmRequest request, String key, String bodyHash) {
-        return submit(request, key, bodyHash, null, true);
+        return submit(request, key, bodyHash, null, null, true);
     }
 
     /**
-     * As {@link #submit(LlmRequest, String, String)}; when published, {@code chunks} takes the pieces
-     * of its streamed answer. {@code marked}: write the accepted marker, so that other instances (and
+     * As {@link #submit(LlmRequest, String, String)}; the record carries {@code authorization} (the
+     * caller's {@code Bearer} token, null when security is off) for the planner to verify; when
+     * published, {@code chunks} takes the pieces of its streamed answer. {@code marked}: write the
+     * accepted marker, so that other instances (and
      * this one after a restart) know of the request before its reply; a request that nobody can look
      * up or retry by id before it is answered need not pay for it.
      */
-    Submission submit(LlmRequest request, String key, String bodyHash, java.util.function.Consumer<LlmChunk> chunks,
-                      boolean marked) {
+    Submission submit(LlmRequest request, String key, String bodyHash, String authorization,
+                      java.util.function.Consumer<LlmChunk> chunks, boolean marked) {
         String id = request.getRequestId();
         Entry fresh = new Entry(bodyHash);
         fresh.chunks = chunks;
@@ -159,6 +162,9 @@ final class RequestLog implements HealthCheck, AutoCloseable {
         ProducerRecord<byte[], byte[]> record;
         try {
             record = codec.record(Topics.REQUESTS, key, request);
+            if (authorization != null) {
+                Credentials.attach(record.headers(), authorization);
+            }
         } catch (RuntimeException e) {
             entries.remove(id, fresh);
             throw e;

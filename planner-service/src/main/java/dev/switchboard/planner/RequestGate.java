@@ -1,0 +1,97 @@
+package dev.switchboard.planner;
+
+import dev.switchboard.avro.AuditEvent;
+import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.platform.auth.AuthenticationException;
+import dev.switchboard.platform.auth.Credentials;
+import dev.switchboard.platform.auth.Principal;
+import dev.switchboard.platform.auth.TokenVerifier;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.RejectedRecordException;
+import dev.switchboard.platform.kafka.Replies;
+import dev.switchboard.platform.kafka.Topics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.record.TimestampType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Who made a request on {@code llm.requests}: with {@code security.enabled}, the token in its
+ * {@code authorization} header ({@link Credentials}) must verify as the HTTP API's do, judged as of
+ * the record's log-append time when the topic keeps one (so a request that waited in Kafka is not
+ * refused for its wait), and must act in the request's tenant unless it holds a role that acts for
+ * any tenant ({@link #ANY_TENANT_ROLES}: operators replaying dead letters). A request that fails is
+ * never planned: it is dead-lettered with a FAILED reply ({@code UNAUTHENTICATED} or
+ * {@code FORBIDDEN}) and an {@link AuditEvent} on {@code llm.audit} says who was refused and why.
+ */
+final class RequestGate {
+
+    /** Roles whose tokens may make requests for any tenant. */
+    static final Set<String> ANY_TENANT_ROLES = Set.of("admin", "ops");
+    static final String ACTION = "request.submit";
+
+    private static final Logger log = LoggerFactory.getLogger(RequestGate.class);
+
+    private final TokenVerifier verifier;
+    private final Codec codec;
+    private final String stage;
+
+    RequestGate(SwitchboardConfig config, Codec codec, String stage) {
+        this.verifier = config.security().enabled() ? new TokenVerifier(config.security()) : null;
+        this.codec = codec;
+        this.stage = stage;
+    }
+
+    /** Null when {@code request} may be planned; else what to publish instead of its plan. */
+    List<ProducerRecord<byte[], byte[]>> refusal(ConsumerRecord<byte[], byte[]> record, LlmRequest request) {
+        if (verifier == null) {
+            return null;
+        }
+        Instant asOf = record.timestampType() == TimestampType.LOG_APPEND_TIME ? Instant.ofEpochMilli(record.timestamp()) : null;
+        Principal principal;
+        try {
+            principal = verifier.verifyAuthorization(Credentials.authorization(record.headers()), asOf);
+        } catch (AuthenticationException e) {
+            return refuse(record, request, null, RejectedRecordException.UNAUTHENTICATED,
+                    "the request's token proves nothing (" + e.reason() + "): " + e.getMessage(), e.reason().name());
+        }
+        if (!principal.tenant().equals(request.getTenantId()) && Collections.disjoint(principal.roles(), ANY_TENANT_ROLES)) {
+            return refuse(record, request, principal, RejectedRecordException.FORBIDDEN, "a token of tenant " + principal.tenant()
+                    + " cannot make requests for tenant " + request.getTenantId(), "TENANT_MISMATCH");
+        }
+        return null;
+    }
+
+    private List<ProducerRecord<byte[], byte[]>> refuse(ConsumerRecord<byte[], byte[]> record, LlmRequest request,
+                                                        Principal principal, String errorClass, String message, String reason) {
+        long now = System.currentTimeMillis();
+        log.warn("{}: refused request {} of tenant {} ({}): {}", stage, request.getRequestId(), request.getTenantId(), errorClass,
+                message);
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(Replies.rejected(codec, stage, record, request,
+                Planner.validReplyTo(request), new RejectedRecordException(errorClass, message, request.getRequestId()), now));
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("decision", "DENIED");
+        details.put("reason", reason);
+        details.put("tenant", request.getTenantId());
+        details.put("requestId", request.getRequestId());
+        if (principal != null) {
+            details.put("principalTenant", principal.tenant());
+        }
+        AuditEvent event = AuditEvent.newBuilder().setEventId(UUID.randomUUID().toString())
+                .setActor(principal != null ? principal.subject() : "unauthenticated")
+                .setAction(ACTION).setTarget(Topics.REQUESTS.name()).setOutcome(errorClass).setDetails(details).setAtMs(now).build();
+        out.add(codec.record(Topics.AUDIT, event.getEventId(), event));
+        return out;
+    }
+}

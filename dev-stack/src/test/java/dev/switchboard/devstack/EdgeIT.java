@@ -263,6 +263,10 @@ class EdgeIT {
                 .header("Authorization", "Bearer " + tokenFor("someone-else")).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(otherTenant.statusCode()).isEqualTo(404);
         assertThat(otherTenant.body()).doesNotContain("9 * 9");
+        // An admin may read any tenant's request, by the access policy.
+        String admin = TokenClient.token(it.stack.config().security(), Map.of("tenant", "ops-team", "roles", "admin"));
+        assertThat(getFrom(base, "/v1/requests/" + id, 200, admin).at("/completion/choices/0/message/content").asText())
+                .isEqualTo("9 * 9 = 81.");
     }
 
     @Test
@@ -369,6 +373,33 @@ class EdgeIT {
         assertThat(JSON.readTree(forged.body()).at("/error/message").asText()).isEqualTo("The token's signature does not verify");
         assertThat(models.statusCode()).isEqualTo(401);
         assertThat(live.statusCode()).isEqualTo(200);
+        dev.switchboard.avro.AuditEvent refusedModels = it.await(Topics.AUDIT, a -> a.getTarget().equals("/v1/models"));
+        assertThat(refusedModels.getAction()).isEqualTo("http.get");
+        assertThat(refusedModels.getOutcome()).isEqualTo("UNAUTHENTICATED");
+        assertThat(refusedModels.getDetails()).containsEntry("decision", "DENIED").containsEntry("reason", "MISSING");
+        assertThat(it.await(Topics.AUDIT, a -> "SIGNATURE".equals(a.getDetails().get("reason"))).getTarget())
+                .isEqualTo("/v1/chat/completions");
+    }
+
+    @Test
+    void aRoleThePolicyDoesNotLetChatOrSendFeedbackGets403NamingTheRule() throws Exception {
+        String analyst = TokenClient.token(it.stack.config().security(), Map.of("tenant", "default", "roles", "analyst"));
+
+        JsonNode chat = post("/v1/chat/completions", "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 7+7?\"}]}",
+                bearer(analyst), 403);
+        JsonNode feedback = post("/v1/feedback", "{\"request_id\":\"x\",\"kind\":\"accuracy\",\"score\":1}", bearer(analyst), 403);
+
+        assertThat(chat.at("/error/code").asText()).isEqualTo("forbidden");
+        assertThat(chat.at("/error/message").asText())
+                .isEqualTo("Forbidden: no rule lets role(s) [analyst] chat requests in their tenant");
+        assertThat(chat.toString()).doesNotContain("7+7");
+        assertThat(feedback.at("/error/message").asText())
+                .isEqualTo("Forbidden: no rule lets role(s) [analyst] send feedback in their tenant");
+        dev.switchboard.avro.AuditEvent denied = it.await(Topics.AUDIT, a -> a.getTarget().equals("/v1/feedback"));
+        assertThat(denied.getOutcome()).isEqualTo("FORBIDDEN");
+        assertThat(denied.getActor()).isEqualTo("switchboard-cli");
+        assertThat(denied.getDetails()).containsEntry("tenant", "default")
+                .containsEntry("reason", "no rule lets role(s) [analyst] send feedback in their tenant");
     }
 
     @Test
@@ -426,8 +457,12 @@ class EdgeIT {
     }
 
     private static JsonNode getFrom(String root, String path, int status) throws Exception {
+        return getFrom(root, path, status, token);
+    }
+
+    private static JsonNode getFrom(String root, String path, int status, String bearer) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(root + path))
-                        .header("Authorization", "Bearer " + token).GET().build(),
+                        .header("Authorization", "Bearer " + bearer).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         return JSON.readTree(response.body());

@@ -147,6 +147,16 @@ class KafkaAuthIT {
     }
 
     @Test
+    void aRoleThePolicyDoesNotLetChatIsForbiddenInItsOwnTenant() throws Exception {
+        LlmRequest request = request("acme");
+        publish(request, token(Map.of("tenant", "acme", "roles", "analyst")));
+
+        assertRefused(request, "FORBIDDEN", "ROLE");
+        assertThat(it.reply(request.getRequestId()).getError().getMessage())
+                .endsWith("no rule lets role(s) [analyst] chat requests in their tenant");
+    }
+
+    @Test
     void anOperatorMayRequestForAnyTenant() throws Exception {
         LlmRequest request = request("acme");
         publish(request, token(Map.of("tenant", "ops-team", "roles", "ops")));

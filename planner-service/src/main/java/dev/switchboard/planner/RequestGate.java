@@ -3,6 +3,7 @@ package dev.switchboard.planner;
 import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.platform.auth.AuthenticationException;
+import dev.switchboard.platform.auth.Authorizer;
 import dev.switchboard.platform.auth.Credentials;
 import dev.switchboard.platform.auth.Principal;
 import dev.switchboard.platform.auth.TokenVerifier;
@@ -19,36 +20,34 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
  * Who made a request on {@code llm.requests}: with {@code security.enabled}, the token in its
  * {@code authorization} header ({@link Credentials}) must verify as the HTTP API's do, judged as of
  * the record's log-append time when the topic keeps one (so a request that waited in Kafka is not
- * refused for its wait), and must act in the request's tenant unless it holds a role that acts for
- * any tenant ({@link #ANY_TENANT_ROLES}: operators replaying dead letters). A request that fails is
+ * refused for its wait), and the access policy ({@link Authorizer}) must let it {@code chat} for the
+ * request's tenant: its own, or any for operators replaying dead letters. A request that fails is
  * never planned: it is dead-lettered with a FAILED reply ({@code UNAUTHENTICATED} or
  * {@code FORBIDDEN}) and an {@link AuditEvent} on {@code llm.audit} says who was refused and why.
  */
 final class RequestGate {
 
-    /** Roles whose tokens may make requests for any tenant. */
-    static final Set<String> ANY_TENANT_ROLES = Set.of("admin", "ops");
     static final String ACTION = "request.submit";
 
     private static final Logger log = LoggerFactory.getLogger(RequestGate.class);
 
     private final TokenVerifier verifier;
+    private final Authorizer authorizer;
     private final Codec codec;
     private final String stage;
 
     RequestGate(SwitchboardConfig config, Codec codec, String stage) {
         this.verifier = config.security().enabled() ? new TokenVerifier(config.security()) : null;
+        this.authorizer = config.security().enabled() ? new Authorizer(config.security().rbacPolicyFile()) : null;
         this.codec = codec;
         this.stage = stage;
     }
@@ -66,9 +65,11 @@ final class RequestGate {
             return refuse(record, request, null, RejectedRecordException.UNAUTHENTICATED,
                     "the request's token proves nothing (" + e.reason() + "): " + e.getMessage(), e.reason().name());
         }
-        if (!principal.tenant().equals(request.getTenantId()) && Collections.disjoint(principal.roles(), ANY_TENANT_ROLES)) {
+        Authorizer.Decision decision = authorizer.decide(principal, Authorizer.Action.CHAT, "requests", request.getTenantId());
+        if (!decision.allowed()) {
             return refuse(record, request, principal, RejectedRecordException.FORBIDDEN, "a token of tenant " + principal.tenant()
-                    + " cannot make requests for tenant " + request.getTenantId(), "TENANT_MISMATCH");
+                    + " may not make this request: " + decision.rule(),
+                    principal.tenant().equals(request.getTenantId()) ? "ROLE" : "TENANT_MISMATCH");
         }
         return null;
     }

@@ -55,13 +55,19 @@ public record SwitchboardConfig(
      * JWK set at {@code jwksUrl}, else from its OIDC discovery document), the audience they must
      * name, the algorithms they may be signed with, the claims carrying tenant and roles, the clock
      * skew allowed on {@code exp}/{@code nbf}, how soon the keys may be fetched again for an
-     * unknown key id, and the client the CLI gets its tokens as (client credentials grant).
+     * unknown key id, the client the CLI gets its tokens as (client credentials grant), and the
+     * access policy file (empty: the bundled one).
      */
     public record SecuritySettings(boolean enabled, String issuer, String jwksUrl, String audience, List<String> algorithms,
                                    String tenantClaim, String rolesClaim, Duration clockSkew, Duration jwksMinRefresh,
-                                   String clientId, String clientSecret, String token, int devIdpPort) {
+                                   String clientId, String clientSecret, String token, int devIdpPort, String rbacPolicy) {
         public SecuritySettings {
             algorithms = List.copyOf(algorithms);
+        }
+
+        /** The access policy file, or null for the bundled one. */
+        public java.nio.file.Path rbacPolicyFile() {
+            return rbacPolicy.isBlank() ? null : java.nio.file.Path.of(rbacPolicy);
         }
 
         /** The issuer's token endpoint, as the embedded IdP and most OIDC issuers place it. */
@@ -83,6 +89,7 @@ public record SwitchboardConfig(
     public static final String SECURITY_CLIENT_SECRET = "security.client.secret";
     public static final String SECURITY_TOKEN = "security.token";
     public static final String DEV_IDP_PORT = "dev.idp.port";
+    public static final String SECURITY_RBAC_POLICY = "security.rbac.policy";
     /** Algorithms a token may be signed with: asymmetric only, so that no public key can serve as an HMAC secret. */
     public static final List<String> TOKEN_ALGORITHMS = List.of("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256",
             "PS384", "PS512", "EdDSA");
@@ -386,6 +393,9 @@ public record SwitchboardConfig(
                         "The secret of security.client.id.")
                 .define(SECURITY_TOKEN, Type.PASSWORD, "", Importance.MEDIUM,
                         "A bearer token the CLI sends as it is instead of getting one from the issuer.")
+                .define(SECURITY_RBAC_POLICY, Type.STRING, "", Importance.MEDIUM,
+                        "The access policy (jcasbin CSV, as deploy/rbac/policy.csv), read again when it changes; "
+                                + "empty: the bundled deploy/rbac/policy.csv.")
                 .define(DEV_IDP_PORT, Type.INT, 8090, Range.between(0, 65535), Importance.LOW,
                         "Port of the dev stack's OAuth2 / OIDC issuer (mock-oauth2-server).")
                 .define(ANALYTICS_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
@@ -699,7 +709,7 @@ public record SwitchboardConfig(
                         Duration.ofMillis((Long) v.get(SECURITY_JWKS_MIN_REFRESH_MS)), (String) v.get(SECURITY_CLIENT_ID),
                         ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_CLIENT_SECRET)).value(),
                         ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_TOKEN)).value(),
-                        (Integer) v.get(DEV_IDP_PORT)));
+                        (Integer) v.get(DEV_IDP_PORT), (String) v.get(SECURITY_RBAC_POLICY)));
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

@@ -4,12 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.platform.auth.AuthenticationException;
+import dev.switchboard.platform.auth.Authorizer;
 import dev.switchboard.platform.auth.Principal;
 import dev.switchboard.platform.auth.TokenVerifier;
 import dev.switchboard.platform.config.SwitchboardConfig;
@@ -69,6 +71,8 @@ public final class Edge implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> feedback;
     /** Null when security is off. */
     private final TokenVerifier verifier;
+    /** Null when security is off. */
+    private final Authorizer authorizer;
     private final Javalin app;
 
     /** An edge on {@code health.port}; {@code /health/ready} reports {@code checks} and the edge's own. */
@@ -82,8 +86,10 @@ public final class Edge implements AutoCloseable {
         List<HealthCheck> all = new ArrayList<>(checks);
         all.add(requests);
         this.checks = List.copyOf(all);
+        // Writes feedback and the audit records of refused calls.
         this.feedback = clients.producer("switchboard-edge-feedback");
         this.verifier = config.security().enabled() ? new TokenVerifier(config.security()) : null;
+        this.authorizer = config.security().enabled() ? new Authorizer(config.security().rbacPolicyFile()) : null;
         this.app = Javalin.create(c -> {
             Connectors.listen(c, config.healthPort());
             c.startup.showJavalinBanner = false;
@@ -148,6 +154,7 @@ public final class Edge implements AutoCloseable {
         ChatCompletionRequest chat = ChatCompletionRequest.parse(body);
         ModelCatalogue.Route route = catalogue.resolve(chat.model());
         String tenant = principal(ctx).tenant();
+        authorize(ctx, Authorizer.Action.CHAT, "requests", tenant);
         String session = ctx.header(SESSION_HEADER);
         String idempotencyKey = ctx.header("Idempotency-Key");
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > MAX_KEY_CHARS)) {
@@ -244,10 +251,18 @@ public final class Edge implements AutoCloseable {
     private void lookup(Context ctx) {
         String id = ctx.pathParam("id");
         RequestLog.Entry entry = requests.find(id);
-        // Another tenant's request is as unknown as one never made: its existence is not revealed either.
-        if (entry == null || !entry.visibleTo(principal(ctx).tenant())) {
+        Principal caller = principal(ctx);
+        boolean own = entry != null && entry.visibleTo(caller.tenant());
+        // Another tenant's request is as unknown as one never made, its existence not revealed either,
+        // unless the policy lets the caller read other tenants' requests (admin).
+        boolean readable = own || entry != null && authorizer != null
+                && authorizer.decide(caller, Authorizer.Action.READ, "request", entry.tenant).allowed();
+        if (!readable) {
             throw EdgeError.notFound("request_not_found", "id", "No request " + id + " is known to this edge: it was never made, "
                     + "or was answered more than " + settings.lookback().toMinutes() + " min ago (edge.lookback.ms)");
+        }
+        if (own) {
+            authorize(ctx, Authorizer.Action.READ, "request", caller.tenant());
         }
         ctx.header(REQUEST_ID_HEADER, id);
         json(ctx, 200, Completions.status(id, entry.replyNow()));
@@ -276,6 +291,7 @@ public final class Edge implements AutoCloseable {
         if (!comment.isMissingNode() && !comment.isNull() && !comment.isTextual()) {
             throw EdgeError.invalid("comment", "comment must be a string");
         }
+        authorize(ctx, Authorizer.Action.SEND, "feedback", principal(ctx).tenant());
         Feedback record = Feedback.newBuilder().setRequestId(requestId.asText())
                 .setTenantId(principal(ctx).tenant())
                 .setKind(kind).setScore(score.asDouble()).setComment(comment.isTextual() ? comment.asText() : null)
@@ -311,6 +327,7 @@ public final class Edge implements AutoCloseable {
             ctx.attribute(PRINCIPAL, verifier.verifyAuthorization(authorization));
         } catch (AuthenticationException e) {
             log.warn("Edge: {} {} from {} refused: {} ({})", ctx.method(), ctx.path(), ctx.ip(), e.reason(), e.getMessage());
+            audit(ctx, "unauthenticated", null, "UNAUTHENTICATED", e.reason().name());
             if (e.reason() == AuthenticationException.Reason.KEYS_UNAVAILABLE) {
                 throw new EdgeError(503, "service_unavailable", null, "issuer_unavailable",
                         "Tokens cannot be checked now: the issuer's keys cannot be fetched", Duration.ofSeconds(5));
@@ -320,6 +337,43 @@ public final class Edge implements AutoCloseable {
                     : "Bearer realm=\"switchboard\", error=\"invalid_token\", error_description=\""
                     + e.getMessage().replace('"', '\'') + "\"");
             throw new EdgeError(401, "invalid_request_error", null, "invalid_api_key", e.getMessage(), null);
+        }
+    }
+
+    /** 403 naming the rule when the policy does not let the caller {@code action} {@code object} of {@code tenant}. */
+    private void authorize(Context ctx, Authorizer.Action action, String object, String tenant) {
+        if (authorizer == null) {
+            return;
+        }
+        Authorizer.Decision decision = authorizer.decide(principal(ctx), action, object, tenant);
+        if (!decision.allowed()) {
+            log.warn("Edge: {} {} by {} of tenant {} denied: {}", ctx.method(), ctx.path(), principal(ctx).subject(),
+                    principal(ctx).tenant(), decision.rule());
+            audit(ctx, principal(ctx).subject(), principal(ctx).tenant(), "FORBIDDEN", decision.rule());
+            throw new EdgeError(403, "permission_error", null, "forbidden", "Forbidden: " + decision.rule(), null);
+        }
+    }
+
+    /** An {@code AuditEvent} on {@code llm.audit} for a refused call: who, what, and why; never the body. */
+    private void audit(Context ctx, String actor, String tenant, String outcome, String reason) {
+        Map<String, String> details = new java.util.LinkedHashMap<>();
+        details.put("decision", "DENIED");
+        details.put("reason", reason);
+        details.put("client", ctx.ip());
+        if (tenant != null) {
+            details.put("tenant", tenant);
+        }
+        AuditEvent event = AuditEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setActor(actor)
+                .setAction("http." + ctx.method().name().toLowerCase(Locale.ROOT)).setTarget(ctx.path()).setOutcome(outcome)
+                .setDetails(details).setAtMs(System.currentTimeMillis()).build();
+        try {
+            feedback.send(codec.record(Topics.AUDIT, event.getEventId(), event), (metadata, error) -> {
+                if (error != null) {
+                    log.error("Edge: the audit record of a refused {} {} was not written: {}", ctx.method(), ctx.path(), error.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            log.error("Edge: the audit record of a refused {} {} was not written: {}", ctx.method(), ctx.path(), e.toString());
         }
     }
 

@@ -1,0 +1,156 @@
+package dev.switchboard.platform.auth;
+
+import org.casbin.jcasbin.main.EnforceResult;
+import org.casbin.jcasbin.main.Enforcer;
+import org.casbin.jcasbin.model.Model;
+import org.casbin.jcasbin.persist.file_adapter.FileAdapter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Who may do what, where: jcasbin over the access model and policy of {@code deploy/rbac}
+ * ({@code model.conf}, {@code policy.csv}). A decision asks, for each role of the caller, whether
+ * the policy lets that role take an action on an object in the resource's tenant ("own" when it is
+ * the caller's, else "other"); the caller may when any of its roles may. A policy file named by
+ * {@code security.rbac.policy} is read again when it changes (checked at most once a second, on the
+ * next decision), so a policy change needs no restart; a policy that no longer parses is refused
+ * and the last good one stays in force. Without a file, the bundled default is used.
+ */
+public final class Authorizer {
+
+    /** What may be done. */
+    public enum Action {
+        CHAT, USE, SEND, READ, LIST, REPLAY, CHANGE;
+
+        String policyName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * A decision: whether it is allowed, and the rule that decided, named for the caller (the
+     * policy line that allowed it, or what no line allows). It never holds request data.
+     */
+    public record Decision(boolean allowed, String rule) {
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(Authorizer.class);
+    private static final long RELOAD_CHECK_MS = 1_000;
+
+    private final String model;
+    private final Path policyFile;
+    private volatile Enforcer enforcer;
+    private volatile FileTime loadedVersion;
+    private volatile long checkedAtMs;
+
+    /** The bundled model and default policy. */
+    public static Authorizer bundled() {
+        return new Authorizer(null);
+    }
+
+    /** The bundled model with the policy of {@code policyFile} (null: the bundled default), reloaded when it changes. */
+    public Authorizer(Path policyFile) {
+        org.casbin.jcasbin.util.Util.enableLog = false;
+        this.model = resource("rbac/model.conf");
+        this.policyFile = policyFile;
+        this.enforcer = policyFile == null ? enforcer(resource("rbac/policy.csv")) : load(policyFile);
+        this.loadedVersion = policyFile == null ? null : modified(policyFile);
+    }
+
+    /**
+     * Whether {@code principal} may {@code action} {@code object} (e.g. {@code requests},
+     * {@code tier:premium}, {@code tool:web_search}, {@code dlq}) of tenant {@code resourceTenant}.
+     */
+    public Decision decide(Principal principal, Action action, String object, String resourceTenant) {
+        Objects.requireNonNull(resourceTenant, "resourceTenant");
+        reloadIfChanged();
+        String scope = principal.tenant().equals(resourceTenant) ? "own" : "other";
+        Enforcer current = enforcer;
+        for (String role : principal.roles().stream().sorted().toList()) {
+            EnforceResult result = current.enforceEx(role, action.policyName(), object, scope);
+            if (result.isAllow()) {
+                List<String> rule = result.getExplain();
+                return new Decision(true, "role " + role + " by rule p, " + String.join(", ", rule));
+            }
+        }
+        return new Decision(false, "no rule lets role(s) " + principal.roles().stream().sorted().toList() + " "
+                + action.policyName() + " " + object + (scope.equals("own") ? " in their tenant" : " of another tenant (" + resourceTenant + ")"));
+    }
+
+    private void reloadIfChanged() {
+        if (policyFile == null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (now - checkedAtMs < RELOAD_CHECK_MS) {
+            return;
+        }
+        synchronized (this) {
+            if (now - checkedAtMs < RELOAD_CHECK_MS) {
+                return;
+            }
+            checkedAtMs = now;
+            FileTime version = modified(policyFile);
+            if (version == null || version.equals(loadedVersion)) {
+                return;
+            }
+            try {
+                enforcer = load(policyFile);
+                loadedVersion = version;
+                log.info("Access policy {} reloaded", policyFile);
+            } catch (RuntimeException e) {
+                loadedVersion = version;
+                log.error("Access policy {} changed but cannot be read ({}); the previous policy stays in force", policyFile,
+                        e.getMessage());
+            }
+        }
+    }
+
+    private Enforcer load(Path file) {
+        try {
+            return enforcer(Files.readString(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read the access policy " + file + " (security.rbac.policy)", e);
+        }
+    }
+
+    private Enforcer enforcer(String policy) {
+        Model m = new Model();
+        m.loadModelFromText(model);
+        Enforcer e = new Enforcer(m, new FileAdapter(new java.io.ByteArrayInputStream(policy.getBytes(StandardCharsets.UTF_8))));
+        e.enableLog(false);
+        // A policy whose lines do not fit the model fails here, not on a caller's request.
+        e.enforce("user", Action.CHAT.policyName(), "requests", "own");
+        return e;
+    }
+
+    private static FileTime modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Authorizer.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("The bundled " + name + " is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

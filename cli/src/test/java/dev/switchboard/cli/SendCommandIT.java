@@ -195,6 +195,41 @@ class SendCommandIT {
     }
 
     @Test
+    void auditVerifyFindsTheChainsIntactThenATamperedRecord() throws Exception {
+        // Refused twice: over HTTP without a token (the edge's chain), on Kafka with a token that is no JWT (the planner's).
+        java.net.http.HttpResponse<String> refused = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest
+                .newBuilder(java.net.URI.create("http://localhost:" + cli.stack.healthPort() + "/v1/models")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(401);
+        CliStack.Run forged = cli.run("send", "What is 1+1?", "--set", SwitchboardConfig.SECURITY_TOKEN + "=not-a-jwt");
+        assertThat(forged.exitCode()).isEqualTo(1);
+        assertThat(forged.out() + forged.err()).contains("UNAUTHENTICATED");
+
+        CliStack.Run intact = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> cli.run("audit", "verify"), r -> r.out().contains("2 chain(s)"));
+        assertThat(intact.exitCode()).as(intact.out() + intact.err()).isEqualTo(0);
+        assertThat(intact.out()).containsPattern("edge-\\w{8}\\s+1\\s").containsPattern("planner-\\w{8}\\s+1\\s")
+                .contains("2 chain(s), 2 chained record(s): intact.");
+
+        // Someone with write access to llm.audit rewrites the edge's record: a copy whose actor is changed.
+        var config = cli.stack.config();
+        var clients = new dev.switchboard.platform.kafka.KafkaClients(config.bootstrapServers());
+        var codec = new dev.switchboard.platform.kafka.Codec(new dev.switchboard.schemas.registry.SchemaRegistryClient(config.schemaRegistryUrl()));
+        var original = dev.switchboard.platform.kafka.TopicReader.readToEnd(clients, java.util.List.of("llm.audit"),
+                r -> new String(r.key(), java.nio.charset.StandardCharsets.UTF_8).startsWith("edge-")).getFirst();
+        dev.switchboard.avro.AuditEvent event = codec.decode(dev.switchboard.platform.kafka.Topics.AUDIT, original.value());
+        try (var producer = clients.producer("it-tamper")) {
+            producer.send(codec.record(dev.switchboard.platform.kafka.Topics.AUDIT, new String(original.key(),
+                    java.nio.charset.StandardCharsets.UTF_8), dev.switchboard.avro.AuditEvent.newBuilder(event).setActor("nobody").build())).get();
+        }
+
+        CliStack.Run broken = cli.run("audit", "verify");
+        assertThat(broken.exitCode()).isEqualTo(1);
+        assertThat(broken.out()).contains("BROKEN: record 1 at partition " + original.partition())
+                .contains("was changed: its hash is not its content's").contains("1 broken.");
+    }
+
+    @Test
     void badOptionsAreUsageErrors() {
         assertThat(run(Map.of(), "send", "x", "--timeout", "soon").err()).contains("'soon' is not a duration");
         assertThat(run(Map.of(), "send", "x", "--set", "topics.partitions=0").exitCode()).isEqualTo(2);

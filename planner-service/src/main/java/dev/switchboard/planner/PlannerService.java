@@ -58,6 +58,7 @@ public final class PlannerService implements Service {
     private final Analyst analyst;
     private final VariantSelector variants;
     private final SpendLedger ledger;
+    private final RequestGate gate;
     private final CachedEmbedder embedder;
     /**
      * Plans one request after another, off the poll thread: the planner's state (spend, variants,
@@ -92,7 +93,7 @@ public final class PlannerService implements Service {
         this.outcomes = new OutcomeListener(clients, codec, learned, r.replay(), ledger, variants);
         Planner planner = new Planner(config, new Planner.Parts(scores::score, learned,
                 ledger, analyst, variants));
-        RequestGate gate = new RequestGate(config, codec, STAGE);
+        this.gate = new RequestGate(config, clients, codec, STAGE);
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.REQUESTS.name(), clients, codec,
                 (AsyncRecordHandler) record -> {
                     // On the poll thread: decode, and start embedding the prompt when the plan will need it.
@@ -163,6 +164,7 @@ public final class PlannerService implements Service {
     @Override
     public void close() {
         loop.close();
+        gate.close();
         planning.shutdown();
         embedder.close();
         outcomes.close();

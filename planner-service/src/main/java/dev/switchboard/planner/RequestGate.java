@@ -8,11 +8,14 @@ import dev.switchboard.platform.auth.Credentials;
 import dev.switchboard.platform.auth.Principal;
 import dev.switchboard.platform.auth.TokenVerifier;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.audit.AuditWriter;
 import dev.switchboard.platform.kafka.Codec;
+import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.RejectedRecordException;
 import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.record.TimestampType;
 import org.slf4j.Logger;
@@ -34,7 +37,7 @@ import java.util.UUID;
  * never planned: it is dead-lettered with a FAILED reply ({@code UNAUTHENTICATED} or
  * {@code FORBIDDEN}) and an {@link AuditEvent} on {@code llm.audit} says who was refused and why.
  */
-final class RequestGate {
+final class RequestGate implements AutoCloseable {
 
     static final String ACTION = "request.submit";
 
@@ -44,12 +47,16 @@ final class RequestGate {
     private final Authorizer authorizer;
     private final Codec codec;
     private final String stage;
+    private final AuditWriter audit;
+    private final KafkaProducer<byte[], byte[]> auditProducer;
 
-    RequestGate(SwitchboardConfig config, Codec codec, String stage) {
+    RequestGate(SwitchboardConfig config, KafkaClients clients, Codec codec, String stage) {
         this.verifier = config.security().enabled() ? new TokenVerifier(config.security()) : null;
         this.authorizer = config.security().enabled() ? new Authorizer(config.security().rbacPolicyFile()) : null;
         this.codec = codec;
         this.stage = stage;
+        this.audit = new AuditWriter(codec, stage);
+        this.auditProducer = config.security().enabled() ? clients.producer(stage + "-audit") : null;
     }
 
     /** Null when {@code request} may be planned; else what to publish instead of its plan. */
@@ -92,7 +99,19 @@ final class RequestGate {
         AuditEvent event = AuditEvent.newBuilder().setEventId(UUID.randomUUID().toString())
                 .setActor(principal != null ? principal.subject() : "unauthenticated")
                 .setAction(ACTION).setTarget(Topics.REQUESTS.name()).setOutcome(errorClass).setDetails(details).setAtMs(now).build();
-        out.add(codec.record(Topics.AUDIT, event.getEventId(), event));
+        audit.publish(auditProducer, event, (metadata, error) -> {
+            if (error != null) {
+                log.error("{}: the audit record of refused request {} was not written: {}", stage, request.getRequestId(),
+                        error.toString());
+            }
+        });
         return out;
+    }
+
+    @Override
+    public void close() {
+        if (auditProducer != null) {
+            auditProducer.close(java.time.Duration.ofSeconds(5));
+        }
     }
 }

@@ -70,7 +70,7 @@ class ClickHouseSinkIT {
         clickhouse = new ClickHouseConnection(server.url(), "default", "");
         codec = new Codec(new SchemaRegistryClient(infra.registryUrl()));
         producer = infra.clients.producer("it");
-        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3, 4, 5);
+        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3, 4, 5, 6);
     }
 
     @AfterAll
@@ -210,7 +210,7 @@ class ClickHouseSinkIT {
                 await().atMost(Duration.ofSeconds(60)).until(() -> countOn(connection,
                         "SELECT count() FROM switchboard.attempts FINAL WHERE provider = 'zeta'") == 3);
                 await().atMost(Duration.ofSeconds(30)).until(() -> sink.check().up());
-                assertThat(countOn(connection, "SELECT count() FROM switchboard.schema_migrations")).isEqualTo(5);
+                assertThat(countOn(connection, "SELECT count() FROM switchboard.schema_migrations")).isEqualTo(6);
             } finally {
                 late.close();
             }
@@ -274,6 +274,30 @@ class ClickHouseSinkIT {
             assertThat(kinds).extracting(k -> k.get("code").asInt() + " " + k.get("math").asInt() + " " + k.get("script").asText() + " "
                     + k.get("requests").asLong() + " " + k.get("mean_input_tokens").asDouble())
                     .containsExactly("1 0 cyrillic 1 40.0", "0 0 latin 2 12.0");
+        }
+    }
+
+    @Test
+    void auditRecordsLandWithTheirDecisionAsColumns() throws Exception {
+        Migrations.apply(clickhouse);
+        try (ClickHouseSink sink = new ClickHouseSink(clickhouse, infra.clients, codec, 100, 200).start()) {
+            dev.switchboard.platform.audit.AuditWriter writer = new dev.switchboard.platform.audit.AuditWriter(codec, "it-edge");
+            writer.publish(producer, dev.switchboard.avro.AuditEvent.newBuilder().setEventId("audit-1").setActor("unauthenticated")
+                    .setAction("http.post").setTarget("/v1/chat/completions").setOutcome("UNAUTHENTICATED")
+                    .setDetails(Map.of("decision", "DENIED", "reason", "EXPIRED")).setAtMs(1_795_546_800_000L).build(), null).get();
+            writer.publish(producer, dev.switchboard.avro.AuditEvent.newBuilder().setEventId("audit-2").setActor("alice")
+                    .setAction("request.submit").setTarget("llm.requests").setOutcome("FORBIDDEN")
+                    .setDetails(Map.of("decision", "DENIED", "reason", "TENANT_MISMATCH", "tenant", "acme"))
+                    .setAtMs(1_795_546_801_000L).build(), null).get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count() FROM switchboard.audit_log WHERE event_id LIKE 'audit-%'") == 2);
+
+            List<JsonNode> rows = clickhouse.query("SELECT principal, tenant, action, resource, decision, reason, chain, chain_seq "
+                    + "FROM switchboard.audit_decisions WHERE event_id LIKE 'audit-%' ORDER BY chain_seq");
+            assertThat(rows).extracting(r -> String.join("|", r.get("principal").asText(), r.get("tenant").asText(), r.get("action").asText(),
+                            r.get("resource").asText(), r.get("decision").asText(), r.get("reason").asText(),
+                            r.get("chain").asText().equals(writer.writer()) ? "chain" : r.get("chain").asText(), r.get("chain_seq").asText()))
+                    .containsExactly("unauthenticated||http.post|/v1/chat/completions|DENIED|EXPIRED|chain|1",
+                            "alice|acme|request.submit|llm.requests|DENIED|TENANT_MISMATCH|chain|2");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.switchboard.platform.dlq;
 import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.DeadLetter;
 import dev.switchboard.avro.Header;
+import dev.switchboard.platform.audit.AuditWriter;
 import dev.switchboard.platform.auth.Credentials;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
@@ -181,7 +182,7 @@ public final class Replayer {
                 .setAtMs(System.currentTimeMillis())
                 .build();
         try (KafkaProducer<byte[], byte[]> producer = clients.producer("switchboard-audit")) {
-            producer.send(codec.record(Topics.AUDIT, event.getEventId(), event)).get();
+            new AuditWriter(codec, "dlq-replay").publish(producer, event, null).get();
         } catch (Exception e) {
             throw new IllegalStateException("Replay done but its audit record could not be written: " + e.getMessage(), e);
         }

@@ -10,6 +10,7 @@ import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.platform.audit.AuditWriter;
 import dev.switchboard.platform.auth.AuthenticationException;
 import dev.switchboard.platform.auth.Authorizer;
 import dev.switchboard.platform.auth.Principal;
@@ -73,6 +74,7 @@ public final class Edge implements AutoCloseable {
     private final TokenVerifier verifier;
     /** Null when security is off. */
     private final Authorizer authorizer;
+    private final AuditWriter audit;
     private final Javalin app;
 
     /** An edge on {@code health.port}; {@code /health/ready} reports {@code checks} and the edge's own. */
@@ -90,6 +92,7 @@ public final class Edge implements AutoCloseable {
         this.feedback = clients.producer("switchboard-edge-feedback");
         this.verifier = config.security().enabled() ? new TokenVerifier(config.security()) : null;
         this.authorizer = config.security().enabled() ? new Authorizer(config.security().rbacPolicyFile()) : null;
+        this.audit = new AuditWriter(codec, "edge");
         this.app = Javalin.create(c -> {
             Connectors.listen(c, config.healthPort());
             c.startup.showJavalinBanner = false;
@@ -367,7 +370,7 @@ public final class Edge implements AutoCloseable {
                 .setAction("http." + ctx.method().name().toLowerCase(Locale.ROOT)).setTarget(ctx.path()).setOutcome(outcome)
                 .setDetails(details).setAtMs(System.currentTimeMillis()).build();
         try {
-            feedback.send(codec.record(Topics.AUDIT, event.getEventId(), event), (metadata, error) -> {
+            audit.publish(feedback, event, (metadata, error) -> {
                 if (error != null) {
                     log.error("Edge: the audit record of a refused {} {} was not written: {}", ctx.method(), ctx.path(), error.toString());
                 }

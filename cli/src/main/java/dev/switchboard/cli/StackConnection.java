@@ -23,11 +23,11 @@ final class StackConnection {
     StackConnection(ConfigOptions options) {
         this.config = options.load(Map.of());
         try {
-            KafkaProbe.requireReachable(config.bootstrapServers(), Duration.ofSeconds(3));
+            KafkaProbe.requireReachable(config.bootstrapServers(), config.security().kafkaClientProperties(), Duration.ofSeconds(3));
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage(), 3);
         }
-        this.clients = new KafkaClients(config.bootstrapServers());
+        this.clients = new KafkaClients(config.bootstrapServers(), config.security().kafkaClientProperties());
         this.codec = new Codec(new SchemaRegistryClient(config.schemaRegistryUrl(), Duration.ofSeconds(3)));
     }
 

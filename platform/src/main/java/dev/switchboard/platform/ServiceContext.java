@@ -28,8 +28,8 @@ public record ServiceContext(SwitchboardConfig config, KafkaClients clients, Cod
     private static final Logger log = LoggerFactory.getLogger(ServiceContext.class);
 
     public static ServiceContext connect(SwitchboardConfig config) {
-        KafkaProbe.requireReachable(config.bootstrapServers(), Duration.ofSeconds(10));
-        KafkaClients clients = new KafkaClients(config.bootstrapServers());
+        KafkaProbe.requireReachable(config.bootstrapServers(), config.security().kafkaClientProperties(), Duration.ofSeconds(10));
+        KafkaClients clients = new KafkaClients(config.bootstrapServers(), config.security().kafkaClientProperties());
         List<String> providers = config.providers().stream().map(ProviderSpec::name).toList();
         try (Admin admin = clients.admin("switchboard-bootstrap")) {
             TopicBootstrap.ensureTopics(admin, providers, config.topicPartitions(), config.topicReplicationFactor());

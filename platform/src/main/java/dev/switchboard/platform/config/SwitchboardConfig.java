@@ -60,9 +60,23 @@ public record SwitchboardConfig(
      */
     public record SecuritySettings(boolean enabled, String issuer, String jwksUrl, String audience, List<String> algorithms,
                                    String tenantClaim, String rolesClaim, Duration clockSkew, Duration jwksMinRefresh,
-                                   String clientId, String clientSecret, String token, int devIdpPort, String rbacPolicy) {
+                                   String clientId, String clientSecret, String token, int devIdpPort, String rbacPolicy,
+                                   Map<String, String> kafkaClient) {
         public SecuritySettings {
             algorithms = List.copyOf(algorithms);
+            kafkaClient = Map.copyOf(kafkaClient);
+        }
+
+        /** Without the secrets: the client secret, the token and the Kafka client settings' values. */
+        @Override
+        public String toString() {
+            return "SecuritySettings[enabled=" + enabled + ", issuer=" + issuer + ", audience=" + audience + ", algorithms=" + algorithms
+                    + ", clientId=" + clientId + ", kafkaClient=" + kafkaClient.keySet() + "]";
+        }
+
+        /** The Kafka client settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}) every client takes. */
+        public Map<String, Object> kafkaClientProperties() {
+            return Map.copyOf(kafkaClient);
         }
 
         /** The access policy file, or null for the bundled one. */
@@ -90,6 +104,15 @@ public record SwitchboardConfig(
     public static final String SECURITY_TOKEN = "security.token";
     public static final String DEV_IDP_PORT = "dev.idp.port";
     public static final String SECURITY_RBAC_POLICY = "security.rbac.policy";
+    /**
+     * The Kafka client settings every producer, consumer, admin client and Streams app of Switchboard
+     * takes, for a secured cluster: {@code kafka.<setting>} is Kafka's {@code <setting>}.
+     */
+    public static final List<String> KAFKA_CLIENT_SECURITY = List.of("security.protocol", "sasl.mechanism", "sasl.jaas.config",
+            "sasl.login.callback.handler.class", "sasl.oauthbearer.token.endpoint.url", "ssl.truststore.location",
+            "ssl.truststore.password", "ssl.truststore.type", "ssl.keystore.location", "ssl.keystore.password", "ssl.key.password",
+            "ssl.keystore.type", "ssl.endpoint.identification.algorithm");
+
     /** Algorithms a token may be signed with: asymmetric only, so that no public key can serve as an HMAC secret. */
     public static final List<String> TOKEN_ALGORITHMS = List.of("RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "PS256",
             "PS384", "PS512", "EdDSA");
@@ -396,6 +419,26 @@ public record SwitchboardConfig(
                 .define(SECURITY_RBAC_POLICY, Type.STRING, "", Importance.MEDIUM,
                         "The access policy (jcasbin CSV, as deploy/rbac/policy.csv), read again when it changes; "
                                 + "empty: the bundled deploy/rbac/policy.csv.")
+                .define("kafka.security.protocol", Type.STRING, "PLAINTEXT",
+                        ConfigDef.ValidString.in("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"), Importance.HIGH,
+                        "How Switchboard's Kafka clients connect: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.")
+                .define("kafka.sasl.mechanism", Type.STRING, "", Importance.MEDIUM,
+                        "SASL mechanism of the Kafka clients: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER.")
+                .define("kafka.sasl.jaas.config", Type.PASSWORD, "", Importance.MEDIUM,
+                        "JAAS login of the Kafka clients (its secrets are never logged).")
+                .define("kafka.sasl.login.callback.handler.class", Type.STRING, "", Importance.LOW,
+                        "SASL login callback handler, e.g. Kafka's OAUTHBEARER handler for an OAuth2 token endpoint.")
+                .define("kafka.sasl.oauthbearer.token.endpoint.url", Type.STRING, "", Importance.LOW,
+                        "The OAuth2 token endpoint the OAUTHBEARER login gets the clients' tokens from.")
+                .define("kafka.ssl.truststore.location", Type.STRING, "", Importance.MEDIUM, "Trust store of the Kafka clients.")
+                .define("kafka.ssl.truststore.password", Type.PASSWORD, "", Importance.MEDIUM, "Password of kafka.ssl.truststore.location.")
+                .define("kafka.ssl.truststore.type", Type.STRING, "", Importance.LOW, "Type of the trust store (JKS, PKCS12, PEM).")
+                .define("kafka.ssl.keystore.location", Type.STRING, "", Importance.MEDIUM, "Key store of the Kafka clients (mutual TLS).")
+                .define("kafka.ssl.keystore.password", Type.PASSWORD, "", Importance.MEDIUM, "Password of kafka.ssl.keystore.location.")
+                .define("kafka.ssl.key.password", Type.PASSWORD, "", Importance.MEDIUM, "Password of the key in the key store.")
+                .define("kafka.ssl.keystore.type", Type.STRING, "", Importance.LOW, "Type of the key store (JKS, PKCS12, PEM).")
+                .define("kafka.ssl.endpoint.identification.algorithm", Type.STRING, "https", Importance.LOW,
+                        "Host name verification of the brokers' certificates; empty turns it off.")
                 .define(DEV_IDP_PORT, Type.INT, 8090, Range.between(0, 65535), Importance.LOW,
                         "Port of the dev stack's OAuth2 / OIDC issuer (mock-oauth2-server).")
                 .define(ANALYTICS_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
@@ -709,7 +752,21 @@ public record SwitchboardConfig(
                         Duration.ofMillis((Long) v.get(SECURITY_JWKS_MIN_REFRESH_MS)), (String) v.get(SECURITY_CLIENT_ID),
                         ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_CLIENT_SECRET)).value(),
                         ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_TOKEN)).value(),
-                        (Integer) v.get(DEV_IDP_PORT), (String) v.get(SECURITY_RBAC_POLICY)));
+                        (Integer) v.get(DEV_IDP_PORT), (String) v.get(SECURITY_RBAC_POLICY), kafkaClientSecurity(v)));
+    }
+
+    /** The Kafka client security settings that were set, by Kafka's names, secrets revealed for the clients. */
+    private static Map<String, String> kafkaClientSecurity(Map<String, Object> v) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        for (String name : KAFKA_CLIENT_SECURITY) {
+            Object value = v.get("kafka." + name);
+            String text = value instanceof org.apache.kafka.common.config.types.Password p ? p.value() : (String) value;
+            // An empty host name verification algorithm is a choice (none), not a missing setting.
+            if (text != null && (!text.isBlank() || name.equals("ssl.endpoint.identification.algorithm"))) {
+                settings.put(name, text);
+            }
+        }
+        return settings;
     }
 
     /** Parses {@code 500:0.5,503:0.3,429:0.2}; a {@link ConfigException} naming {@code key} when malformed. */

@@ -33,13 +33,25 @@ public final class KafkaClients {
     public static final int SESSION_TIMEOUT_MS = 10_000;
 
     private final String bootstrapServers;
+    private final Map<String, Object> security;
 
     public KafkaClients(String bootstrapServers) {
+        this(bootstrapServers, Map.of());
+    }
+
+    /** @param security Kafka client settings for a secured cluster ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}) */
+    public KafkaClients(String bootstrapServers, Map<String, Object> security) {
         this.bootstrapServers = bootstrapServers;
+        this.security = Map.copyOf(security);
     }
 
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The security settings every client of this factory takes. */
+    public Map<String, Object> security() {
+        return security;
     }
 
     public KafkaProducer<byte[], byte[]> producer(String clientId) {
@@ -108,6 +120,7 @@ public final class KafkaClients {
         Map<String, Object> props = new HashMap<>();
         props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
+        props.putAll(security);
         return props;
     }
 }

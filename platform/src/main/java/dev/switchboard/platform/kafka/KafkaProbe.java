@@ -19,12 +19,18 @@ public final class KafkaProbe {
 
     /** Throws {@link IllegalStateException} naming {@code bootstrapServers} when no broker answers within {@code timeout}. */
     public static void requireReachable(String bootstrapServers, Duration timeout) {
-        Map<String, Object> props = Map.of(
+        requireReachable(bootstrapServers, Map.of(), timeout);
+    }
+
+    /** As {@link #requireReachable(String, Duration)}, connecting with {@code security}'s client settings. */
+    public static void requireReachable(String bootstrapServers, Map<String, Object> security, Duration timeout) {
+        Map<String, Object> props = new java.util.HashMap<>(security);
+        props.putAll(Map.of(
                 CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 CommonClientConfigs.CLIENT_ID_CONFIG, "switchboard-probe",
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
-                CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500);
+                CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500));
         try (Admin admin = Admin.create(props)) {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()))
                     .clusterId().get(timeout.toMillis() + 500, TimeUnit.MILLISECONDS);

@@ -34,6 +34,33 @@ class SwitchboardConfigTest {
     }
 
     @Test
+    void kafkaClientSecuritySettingsReachEveryClientAndTheirSecretsAreNotPrinted() {
+        SwitchboardConfig config = ConfigLoader.load(null, Map.of("SWITCHBOARD_KAFKA_SASL_JAAS_CONFIG",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"sb\" password=\"s3cret\";"),
+                Map.of("kafka.security.protocol", "SASL_SSL", "kafka.sasl.mechanism", "PLAIN",
+                        "kafka.ssl.truststore.location", "/etc/kafka/truststore.p12", "kafka.ssl.endpoint.identification.algorithm", ""));
+
+        assertThat(config.security().kafkaClientProperties()).containsOnly(
+                Map.entry("security.protocol", "SASL_SSL"), Map.entry("sasl.mechanism", "PLAIN"),
+                Map.entry("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"sb\" password=\"s3cret\";"),
+                Map.entry("ssl.truststore.location", "/etc/kafka/truststore.p12"),
+                Map.entry("ssl.endpoint.identification.algorithm", ""));
+        assertThat(config.toString()).doesNotContain("s3cret");
+        assertThat(new dev.switchboard.platform.kafka.KafkaClients("broker:9093", config.security().kafkaClientProperties()).security())
+                .containsEntry("security.protocol", "SASL_SSL");
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of()).security().kafkaClientProperties())
+                .containsOnly(Map.entry("security.protocol", "PLAINTEXT"), Map.entry("ssl.endpoint.identification.algorithm", "https"));
+    }
+
+    @Test
+    void aMisspeltOrInvalidKafkaSecuritySettingIsRefusedByName() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("kafka.security.protcol", "SSL")))
+                .hasMessageContaining("Unknown configuration key 'kafka.security.protcol'");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("kafka.security.protocol", "TLS")))
+                .hasMessageContaining("kafka.security.protocol").hasMessageContaining("TLS");
+    }
+
+    @Test
     void costIsListPriceTimesTokens() {
         ProviderSpec fast = ConfigLoader.load(null, Map.of(), Map.of()).provider("sim-fast");
 

@@ -46,7 +46,8 @@ import java.util.stream.Collectors;
  * {@code security.clock.skew.s}, and carrying a tenant. The JWK set is fetched from
  * {@code security.jwks.url}, or from the issuer's OIDC discovery document, cached, and fetched
  * again when a token names a key it does not hold (a rotated key), at most once per
- * {@code security.jwks.min.refresh.ms}.
+ * {@code security.jwks.min.refresh.ms}. A token seen again within five minutes has only its
+ * {@code exp}/{@code nbf} checked again.
  */
 public final class TokenVerifier {
 
@@ -54,10 +55,23 @@ public final class TokenVerifier {
     private static final JOSEObjectType[] TOKEN_TYPES = {JOSEObjectType.JWT, new JOSEObjectType("at+jwt"), null};
     private static final int HTTP_TIMEOUT_MS = 5_000;
     private static final int JWKS_SIZE_LIMIT = 512 * 1024;
+    private static final long DISCOVERY_RETRY_MS = 5_000;
+    /** How long a verified token is trusted without checking its signature again: as long as the issuer's keys are cached. */
+    private static final long VERIFIED_TTL_MS = JWKSourceBuilder.DEFAULT_CACHE_TIME_TO_LIVE;
+    private static final int VERIFIED_KEPT = 10_000;
 
     private final SecuritySettings settings;
     private final Set<JWSAlgorithm> algorithms;
     private volatile DefaultJWTProcessor<SecurityContext> processor;
+    /** Tokens verified in the last {@link #VERIFIED_TTL_MS}, the least recently used dropped past {@link #VERIFIED_KEPT}. */
+    private final Map<String, Verified> verified = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Verified> eldest) {
+            return size() > VERIFIED_KEPT;
+        }
+    };
+    private KeySourceException discoveryFailure;
+    private long discoveryFailedAtMs;
 
     public TokenVerifier(SecuritySettings settings) {
         this.settings = settings;
@@ -91,6 +105,10 @@ public final class TokenVerifier {
 
     /** The principal {@code token} proves, its validity judged at {@code asOf} (null: now). */
     public Principal verify(String token, Instant asOf) throws AuthenticationException {
+        Verified known = recentlyVerified(token);
+        if (known != null) {
+            return known.at(asOf == null ? Instant.now() : asOf, settings.clockSkew());
+        }
         JWT jwt;
         try {
             jwt = JWTParser.parse(token);
@@ -128,7 +146,45 @@ public final class TokenVerifier {
         } catch (com.nimbusds.jose.JOSEException e) {
             throw new AuthenticationException(Reason.SIGNATURE, "The token's signature cannot be checked: " + e.getMessage());
         }
-        return principal(claims);
+        Principal principal = principal(claims);
+        remember(token, new Verified(principal, claims.getExpirationTime().toInstant(),
+                claims.getNotBeforeTime() == null ? null : claims.getNotBeforeTime().toInstant(), System.currentTimeMillis()));
+        return principal;
+    }
+
+    /**
+     * A token whose signature, issuer and audience were checked: only its validity in time is
+     * checked again, so a producer sending thousands of requests with one token pays for one
+     * signature check. Keyed by the whole token, signature included, so no other token matches.
+     */
+    private record Verified(Principal principal, Instant expires, Instant notBefore, long verifiedAtMs) {
+
+        Principal at(Instant when, java.time.Duration skew) throws AuthenticationException {
+            if (when.isAfter(expires.plus(skew))) {
+                throw new AuthenticationException(Reason.EXPIRED, "The token was refused: Expired JWT");
+            }
+            if (notBefore != null && when.isBefore(notBefore.minus(skew))) {
+                throw new AuthenticationException(Reason.NOT_YET_VALID, "The token was refused: JWT before use time");
+            }
+            return principal;
+        }
+    }
+
+    private Verified recentlyVerified(String token) {
+        synchronized (verified) {
+            Verified known = verified.get(token);
+            if (known != null && System.currentTimeMillis() - known.verifiedAtMs() > VERIFIED_TTL_MS) {
+                verified.remove(token);
+                return null;
+            }
+            return known;
+        }
+    }
+
+    private void remember(String token, Verified result) {
+        synchronized (verified) {
+            verified.put(token, result);
+        }
     }
 
     private Principal principal(JWTClaimsSet claims) throws AuthenticationException {
@@ -178,10 +234,23 @@ public final class TokenVerifier {
             return p;
         }
         synchronized (this) {
-            if (processor == null) {
-                processor = newProcessor(jwksUrl());
+            if (processor != null) {
+                return processor;
             }
-            return processor;
+            // While the issuer cannot be found, callers fail at once instead of each waiting out the timeout.
+            long now = System.currentTimeMillis();
+            if (discoveryFailure != null && now - discoveryFailedAtMs < DISCOVERY_RETRY_MS) {
+                throw discoveryFailure;
+            }
+            try {
+                processor = newProcessor(jwksUrl());
+                discoveryFailure = null;
+                return processor;
+            } catch (KeySourceException e) {
+                discoveryFailure = e;
+                discoveryFailedAtMs = now;
+                throw e;
+            }
         }
     }
 

@@ -211,8 +211,8 @@ class TokenVerifierTest {
 
         assertThat(verifier.verify(signed(next, claims().subject("bob").build())).subject()).isEqualTo("bob");
         assertThat(jwksFetches.get()).isEqualTo(fetchesBefore + 1);
-        // The old key is gone from the set: its tokens no longer pass.
-        assertThat(refusal("Bearer " + signed(rsa, claims().build()))).isEqualTo(Reason.UNKNOWN_KEY);
+        // The old key is gone from the set: its new tokens no longer pass.
+        assertThat(refusal("Bearer " + signed(rsa, claims().subject("carol").build()))).isEqualTo(Reason.UNKNOWN_KEY);
     }
 
     @Test
@@ -236,6 +236,38 @@ class TokenVerifierTest {
 
         assertThatThrownBy(() -> verifier.verify(token)).isInstanceOf(AuthenticationException.class)
                 .extracting(e -> ((AuthenticationException) e).reason()).isEqualTo(Reason.KEYS_UNAVAILABLE);
+    }
+
+    @Test
+    void anIssuerWhoseDiscoveryFailsIsNotAskedAgainForEveryToken() throws Exception {
+        AtomicInteger discoveries = new AtomicInteger();
+        issuerServer.removeContext("/test-issuer/.well-known/openid-configuration");
+        issuerServer.createContext("/test-issuer/.well-known/openid-configuration", exchange -> {
+            discoveries.incrementAndGet();
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        String token = signed(rsa, claims().build());
+
+        for (int i = 0; i < 5; i++) {
+            assertThatThrownBy(() -> verifier.verify(token)).isInstanceOf(AuthenticationException.class)
+                    .extracting(e -> ((AuthenticationException) e).reason()).isEqualTo(Reason.KEYS_UNAVAILABLE);
+        }
+
+        assertThat(discoveries.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aTokenSeenAgainIsNotCheckedAgainButItsValidityInTimeStillIs() throws Exception {
+        Instant now = Instant.now();
+        String token = signed(rsa, claims().notBeforeTime(Date.from(now)).expirationTime(Date.from(now.plusSeconds(120))).build());
+        verifier.verify(token);
+
+        assertThat(verifier.verify(token, now.plusSeconds(60)).tenant()).isEqualTo("acme");
+        assertThatThrownBy(() -> verifier.verify(token, now.plusSeconds(600))).isInstanceOf(AuthenticationException.class)
+                .extracting(e -> ((AuthenticationException) e).reason()).isEqualTo(Reason.EXPIRED);
+        assertThatThrownBy(() -> verifier.verify(token, now.minusSeconds(600))).isInstanceOf(AuthenticationException.class)
+                .extracting(e -> ((AuthenticationException) e).reason()).isEqualTo(Reason.NOT_YET_VALID);
     }
 
     @Test

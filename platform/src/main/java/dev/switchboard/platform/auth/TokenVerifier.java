@@ -89,7 +89,8 @@ public final class TokenVerifier {
      */
     public Principal verifyAuthorization(String authorization, Instant asOf) throws AuthenticationException {
         if (authorization == null || authorization.isBlank()) {
-            throw new AuthenticationException(Reason.MISSING, "No bearer token: send 'Authorization: Bearer <token>'");
+            throw new AuthenticationException(Reason.MISSING,
+                    "No bearer token: send 'Authorization: Bearer <token>' (HTTP) or the record header 'authorization' (Kafka)");
         }
         String value = authorization.strip();
         if (value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {

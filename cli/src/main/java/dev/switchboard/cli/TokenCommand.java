@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "token", mixinStandardHelpOptions = true,
-        description = {"Print an access token from the OAuth2 issuer (security.issuer), for the HTTP API:",
-                "  curl -H \"Authorization: Bearer $(bin/switchboard token)\" localhost:8080/v1/models",
+        description = {"Print an access token from the OAuth2 issuer (security.issuer).",
+                "For the HTTP API: curl -H \"Authorization: Bearer $(bin/switchboard token)\" localhost:8080/v1/models",
                 "It is a client credentials grant as security.client.id. The dev stack's issuer gives the token the tenant, "
                         + "roles and subject asked for; another issuer decides them itself and may ignore those options."})
 final class TokenCommand implements Callable<Integer> {

@@ -134,13 +134,13 @@ public final class TokenVerifier {
             throw claimsRefused(e);
         } catch (BadJOSEException e) {
             if (e.getMessage() != null && e.getMessage().contains("no matching key")) {
-                throw new AuthenticationException(Reason.UNKNOWN_KEY, "The token's key (kid " + signed.getHeader().getKeyID()
+                throw new AuthenticationException(Reason.UNKNOWN_KEY, "The token's key (kid " + printable(signed.getHeader().getKeyID())
                         + ") is not one of the issuer's keys");
             }
             throw e instanceof BadJWSException ? new AuthenticationException(Reason.SIGNATURE, "The token's signature does not verify")
                     : new AuthenticationException(Reason.MALFORMED, "The token was refused: " + e.getMessage());
         } catch (RateLimitReachedException e) {
-            throw new AuthenticationException(Reason.UNKNOWN_KEY, "The token's key (kid " + signed.getHeader().getKeyID()
+            throw new AuthenticationException(Reason.UNKNOWN_KEY, "The token's key (kid " + printable(signed.getHeader().getKeyID())
                     + ") is not one of the issuer's keys, and they were fetched too recently to fetch them again");
         } catch (KeySourceException e) {
             throw new AuthenticationException(Reason.KEYS_UNAVAILABLE, "The issuer's keys cannot be fetched: " + e.getMessage(), e);
@@ -186,6 +186,18 @@ public final class TokenVerifier {
         synchronized (verified) {
             verified.put(token, result);
         }
+    }
+
+    /**
+     * {@code value}, sent by the caller, fit to quote in a message that reaches logs and HTTP headers:
+     * at most 64 characters, anything but printable ASCII replaced by '?'.
+     */
+    static String printable(String value) {
+        if (value == null) {
+            return "none";
+        }
+        String cut = value.length() > 64 ? value.substring(0, 64) + "…" : value;
+        return cut.replaceAll("[^\\x20-\\x7E…]", "?");
     }
 
     private Principal principal(JWTClaimsSet claims) throws AuthenticationException {

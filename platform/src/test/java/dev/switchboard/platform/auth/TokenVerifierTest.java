@@ -202,6 +202,19 @@ class TokenVerifierTest {
     }
 
     @Test
+    void aKeyIdIsQuotedOnlyAsPrintableCharacters() throws Exception {
+        RSAKey unknown = new RSAKeyGenerator(2048).keyID("evil\r\nSet-Cookie: x=1").generate();
+
+        try {
+            verifier.verify(signed(unknown, claims().build()));
+            throw new AssertionError("accepted");
+        } catch (AuthenticationException e) {
+            assertThat(e.getMessage()).isEqualTo("The token's key (kid evil??Set-Cookie: x=1) is not one of the issuer's keys");
+        }
+        assertThat(TokenVerifier.printable("k".repeat(100))).hasSize(65);
+    }
+
+    @Test
     void aRotatedKeyIsFetchedWhenATokenFirstNamesIt() throws Exception {
         verifier.verify(signed(rsa, claims().build()));
         int fetchesBefore = jwksFetches.get();

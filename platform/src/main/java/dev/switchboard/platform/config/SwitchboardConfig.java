@@ -481,6 +481,8 @@ public record SwitchboardConfig(
                     .define(p + "model", Type.STRING, ConfigDef.NO_DEFAULT_VALUE, NON_BLANK, Importance.HIGH,
                             "Model " + name + " is called with.")
                     .define(p + "api.key", Type.PASSWORD, "none", Importance.HIGH, "API key for " + name + ".")
+                    .define(p + "api.key.file", Type.STRING, "", Importance.HIGH,
+                            "A file holding the API key for " + name + " (a mounted secret); it wins over " + p + "api.key.")
                     .define(p + "input.price.per.mtok", Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
                             "USD per million input tokens.")
                     .define(p + "output.price.per.mtok", Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
@@ -646,7 +648,7 @@ public record SwitchboardConfig(
         for (String name : providerNames) {
             String p = "provider." + name + ".";
             providers.add(new ProviderSpec(name, (String) v.get(p + "base.url"), (String) v.get(p + "model"),
-                    ((org.apache.kafka.common.config.types.Password) v.get(p + "api.key")).value(),
+                    apiKey(p, v),
                     (Double) v.get(p + "input.price.per.mtok"), (Double) v.get(p + "output.price.per.mtok"),
                     Duration.ofMillis((Long) v.get(p + "timeout.ms")), (Integer) v.get(p + "requests.per.minute"),
                     (Integer) v.get(p + "tokens.per.minute"), (Integer) v.get(p + "max.concurrent"),
@@ -753,6 +755,23 @@ public record SwitchboardConfig(
                         ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_CLIENT_SECRET)).value(),
                         ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_TOKEN)).value(),
                         (Integer) v.get(DEV_IDP_PORT), (String) v.get(SECURITY_RBAC_POLICY), kafkaClientSecurity(v)));
+    }
+
+    /** A provider's API key: the contents of {@code <p>api.key.file} when set, else {@code <p>api.key}; never echoed. */
+    private static String apiKey(String p, Map<String, Object> v) {
+        String file = (String) v.get(p + "api.key.file");
+        if (file == null || file.isBlank()) {
+            return ((org.apache.kafka.common.config.types.Password) v.get(p + "api.key")).value();
+        }
+        try {
+            String key = java.nio.file.Files.readString(Path.of(file)).strip();
+            if (key.isEmpty()) {
+                throw new ConfigException(p + "api.key.file", file, "the file is empty");
+            }
+            return key;
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new ConfigException(p + "api.key.file", file, "cannot be read (" + e.getClass().getSimpleName() + ")");
+        }
     }
 
     /** The Kafka client security settings that were set, by Kafka's names, secrets revealed for the clients. */

@@ -61,6 +61,23 @@ class SwitchboardConfigTest {
     }
 
     @Test
+    void aProviderKeyComesFromAFileAndAMissingFileIsNamedNotItsContents(@TempDir Path dir) throws IOException {
+        Path secret = dir.resolve("openai.key");
+        Files.writeString(secret, "sk-from-a-mounted-secret\n");
+
+        SwitchboardConfig config = ConfigLoader.load(null, Map.of("SWITCHBOARD_PROVIDER_SIM_FAST_API_KEY_FILE", secret.toString()), Map.of());
+
+        assertThat(config.provider("sim-fast").apiKey()).isEqualTo("sk-from-a-mounted-secret");
+        assertThat(config.provider("sim-strong").apiKey()).as("from provider.sim-strong.api.key").isEqualTo("sim-key");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("provider.sim-fast.api.key.file", dir.resolve("missing").toString())))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("provider.sim-fast.api.key.file")
+                .hasMessageContaining("cannot be read");
+        Files.writeString(secret, "  \n");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("provider.sim-fast.api.key.file", secret.toString())))
+                .hasMessageContaining("the file is empty");
+    }
+
+    @Test
     void costIsListPriceTimesTokens() {
         ProviderSpec fast = ConfigLoader.load(null, Map.of(), Map.of()).provider("sim-fast");
 

@@ -15,7 +15,6 @@ import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -190,11 +189,7 @@ final class BenchCommand implements Runnable {
                     if (measured) {
                         hops.sent(built.getRequestId(), System.nanoTime(), built.getCreatedAtMs());
                     }
-                    ProducerRecord<byte[], byte[]> record = c.codec.record(Topics.REQUESTS, built.getRequestId(), built);
-                    if (token != null) {
-                        Credentials.attach(record.headers(), token);
-                    }
-                    producer.send(record);
+                    producer.send(Credentials.withToken(c.codec.record(Topics.REQUESTS, built.getRequestId(), built), token));
                 });
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -18,7 +18,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
@@ -128,11 +127,7 @@ final class SendCommand implements Callable<Integer> {
             producer.partitionsFor(Topics.REQUESTS.name());
             request.setCreatedAtMs(System.currentTimeMillis());
             try {
-                ProducerRecord<byte[], byte[]> record = codec.record(Topics.REQUESTS, key, request);
-                if (token != null) {
-                    Credentials.attach(record.headers(), token);
-                }
-                producer.send(record).get(10, TimeUnit.SECONDS);
+                producer.send(Credentials.withToken(codec.record(Topics.REQUESTS, key, request), token)).get(10, TimeUnit.SECONDS);
             } catch (WireFormatException e) {
                 throw new CliException(e.isTransient()
                         ? "cannot reach the Schema Registry at " + cfg.schemaRegistryUrl() + ". Is the stack running? Start it with: bin/switchboard dev"

@@ -58,12 +58,9 @@ public final class TestStack {
      * its tenant from the stack's issuer, as a producer of that tenant sends it.
      */
     public static ProducerRecord<byte[], byte[]> requestRecord(SwitchboardConfig config, Codec codec, String key, LlmRequest request) {
-        ProducerRecord<byte[], byte[]> record = codec.record(Topics.REQUESTS, key, request);
-        if (config.security().enabled()) {
-            Credentials.attach(record.headers(), TOKENS.computeIfAbsent(config.security().issuer() + "\0" + request.getTenantId(),
-                    k -> TokenClient.token(config.security(), Map.of("tenant", request.getTenantId()))));
-        }
-        return record;
+        String token = !config.security().enabled() ? null : TOKENS.computeIfAbsent(config.security().issuer() + "\0"
+                + request.getTenantId(), k -> TokenClient.token(config.security(), Map.of("tenant", request.getTenantId())));
+        return Credentials.withToken(codec.record(Topics.REQUESTS, key, request), token);
     }
 
     private static final Map<String, String> TOKENS = new java.util.concurrent.ConcurrentHashMap<>();

@@ -22,7 +22,6 @@ import dev.switchboard.schemas.registry.SchemaRegistryClient;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -154,11 +153,7 @@ public final class RoutingBenchmark {
                         .setMessages(List.of(Messages.of(ChatRole.USER, row.prompt())))
                         .setTaskHint(settings.taskHint() ? row.task() : null)
                         .setReplyTo(REPLY_TOPIC).setCreatedAtMs(System.currentTimeMillis()).build();
-                ProducerRecord<byte[], byte[]> record = codec.record(Topics.REQUESTS, id, request);
-                if (token != null) {
-                    Credentials.attach(record.headers(), token);
-                }
-                producer.send(record);
+                producer.send(Credentials.withToken(codec.record(Topics.REQUESTS, id, request), token));
             }
             if (!window.tryAcquire(settings.concurrency(), 60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the last replies did not come within 60 s; " + pending.size() + " pending");

@@ -1,5 +1,6 @@
 package dev.switchboard.platform.auth;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -23,6 +24,14 @@ public final class Credentials {
         headers.remove(HEADER);
         String value = token.regionMatches(true, 0, "Bearer ", 0, 7) ? token : "Bearer " + token;
         headers.add(HEADER, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code record} carrying {@code token} (null: as it is, for a stack with security off). */
+    public static <K, V> ProducerRecord<K, V> withToken(ProducerRecord<K, V> record, String token) {
+        if (token != null) {
+            attach(record.headers(), token);
+        }
+        return record;
     }
 
     /** The {@code Authorization} value of {@code headers}, or null without one. */

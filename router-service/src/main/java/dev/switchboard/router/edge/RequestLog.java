@@ -161,10 +161,7 @@ final class RequestLog implements HealthCheck, AutoCloseable {
         }
         ProducerRecord<byte[], byte[]> record;
         try {
-            record = codec.record(Topics.REQUESTS, key, request);
-            if (authorization != null) {
-                Credentials.attach(record.headers(), authorization);
-            }
+            record = Credentials.withToken(codec.record(Topics.REQUESTS, key, request), authorization);
         } catch (RuntimeException e) {
             entries.remove(id, fresh);
             throw e;

@@ -64,6 +64,11 @@ final class SendCommand implements Callable<Integer> {
                     + "(default: the tenant's, else planner.strategy).")
     String strategy;
 
+    @Option(names = "--classification", paramLabel = "C",
+            description = "The data's classification, one the access policy names (bundled: public, internal, pii); "
+                    + "pii goes only to providers with attribute zdr=true.")
+    String classification;
+
     @Option(names = "--task", paramLabel = "TYPE", completionCandidates = TaskTypeCandidates.class,
             description = "Task hint, one of: ${COMPLETION-CANDIDATES}; default: the planner's analysis.")
     String task;
@@ -107,7 +112,7 @@ final class SendCommand implements Callable<Integer> {
                 .setMessages(messages)
                 .setPreferredProviders(providers)
                 .setTaskHint(task)
-                .setAttributes(strategy == null ? java.util.Map.of() : java.util.Map.of("strategy", strategy))
+                .setAttributes(attributes())
                 .setReplyTo(replyTo)
                 .setCreatedAtMs(System.currentTimeMillis())
                 .build();
@@ -212,5 +217,16 @@ final class SendCommand implements Callable<Integer> {
         public java.util.Iterator<String> iterator() {
             return dev.switchboard.platform.TaskTypes.ALL.iterator();
         }
+    }
+
+    private java.util.Map<String, String> attributes() {
+        java.util.Map<String, String> attributes = new java.util.HashMap<>();
+        if (strategy != null) {
+            attributes.put("strategy", strategy);
+        }
+        if (classification != null) {
+            attributes.put("data_classification", classification);
+        }
+        return attributes;
     }
 }

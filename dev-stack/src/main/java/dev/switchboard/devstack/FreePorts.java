@@ -15,17 +15,25 @@ import java.util.Map;
  */
 public final class FreePorts {
 
+    /** Ports handed out by this process: a closed probe's port may come back from the next probe. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private FreePorts() {
     }
 
-    /** A port nothing listens on right now. */
+    /** A port nothing listens on right now, and never one this process was given before. */
     public static int any() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        for (int tries = 0; tries < 100; tries++) {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                socket.setReuseAddress(true);
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
+        throw new IllegalStateException("No free local port found that this process has not used already");
     }
 
     /**

@@ -66,7 +66,9 @@ class EdgeIT {
                 SwitchboardConfig.PLANNER_STRATEGY, "static",
                 SwitchboardConfig.EDGE_MAX_BODY_BYTES, "4096",
                 SwitchboardConfig.EDGE_REQUEST_TIMEOUT_MS, "4000",
-                SwitchboardConfig.BUDGETS_DAILY_USD, "broke:0"));
+                SwitchboardConfig.BUDGETS_DAILY_USD, "broke:0",
+                // The premium tier, and the one provider that keeps no data.
+                "provider.sim-flaky.attributes", "tier:premium,zdr:true"));
         it = new StackFixture(SwitchboardConfig.withOverrides(settings), dev.switchboard.devstack.simulator.ProviderSimulator.Responder.DEFAULT);
         base = "http://localhost:" + it.stack.healthPort();
         token = tokenFor("default");
@@ -400,6 +402,34 @@ class EdgeIT {
         assertThat(denied.getActor()).isEqualTo("switchboard-cli");
         assertThat(denied.getDetails()).containsEntry("tenant", "default")
                 .containsEntry("reason", "no rule lets role(s) [analyst] send feedback in their tenant");
+    }
+
+    @Test
+    void theTiersAndDataClassificationOfThePolicyDecideWhichModelsARequestMayReach() throws Exception {
+        String admin = TokenClient.token(it.stack.config().security(), Map.of("tenant", "default", "roles", "tenant-admin"));
+        String body = "{\"model\":\"sim-flaky\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 9+9?\"}]}";
+        String auto = "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"My email is a@b.c\"}]}";
+        Map<String, String> pii = Map.of("x-switchboard-data-classification", "pii");
+
+        JsonNode premium = post("/v1/chat/completions", body, Map.of(), 403);
+        JsonNode asAdmin = post("/v1/chat/completions", body, bearer(admin), 200);
+        JsonNode personal = post("/v1/chat/completions", auto, pii, 403);
+        java.util.Map<String, String> adminPii = new java.util.HashMap<>(bearer(admin));
+        adminPii.putAll(pii);
+        JsonNode personalAsAdmin = post("/v1/chat/completions", auto, adminPii, 200);
+        JsonNode unknown = post("/v1/chat/completions", auto, Map.of("x-switchboard-data-classification", "secret"), 400);
+
+        assertThat(premium.at("/error/code").asText()).isEqualTo("forbidden");
+        assertThat(premium.at("/error/message").asText())
+                .contains("sim-flaky: tier premium: no rule lets role(s) [user] use tier:premium in their tenant");
+        assertThat(premium.toString()).doesNotContain("9+9");
+        assertThat(asAdmin.path("model").asText()).isEqualTo("sim-flaky-medium");
+        assertThat(personal.at("/error/message").asText())
+                .contains("sim-fast: data classified pii goes only to providers with zdr=true (rule p2, pii, zdr, true); zdr is unset");
+        assertThat(personal.toString()).doesNotContain("a@b.c");
+        assertThat(personalAsAdmin.path("model").asText()).isEqualTo("sim-flaky-medium");
+        assertThat(unknown.at("/error/message").asText())
+                .contains("attribute data_classification is 'secret', which the access policy does not name; known: [internal, pii, public]");
     }
 
     @Test

@@ -47,7 +47,9 @@ class KafkaAuthIT {
 
     @BeforeAll
     static void startStack() {
-        it = new StackFixture(dataDir, Map.of(dev.switchboard.platform.config.SwitchboardConfig.PLANNER_STRATEGY, "static"));
+        // sim-strong is the premium tier and the one provider that keeps no data.
+        it = new StackFixture(dataDir, Map.of(dev.switchboard.platform.config.SwitchboardConfig.PLANNER_STRATEGY, "static",
+                "provider.sim-strong.attributes", "tier:premium,zdr:true"));
     }
 
     @AfterAll
@@ -164,6 +166,47 @@ class KafkaAuthIT {
         LlmReply reply = it.reply(request.getRequestId());
         assertThat(reply.getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
         assertThat(reply.getTenantId()).isEqualTo("acme");
+    }
+
+    @Test
+    void aUserWhoNamesAPremiumProviderIsForbiddenNamingTheRule() throws Exception {
+        LlmRequest request = LlmRequest.newBuilder(request("acme")).setPreferredProviders(List.of("sim-strong")).build();
+        publish(request, token(Map.of("tenant", "acme", "roles", "user")));
+
+        assertRefused(request, "FORBIDDEN", "POLICY");
+        String rule = "sim-strong: tier premium: no rule lets role(s) [user] use tier:premium in their tenant";
+        assertThat(it.reply(request.getRequestId()).getError().getMessage()).endsWith(rule);
+        AuditEvent audit = it.await(Topics.AUDIT, a -> request.getRequestId().equals(a.getDetails().get("requestId")));
+        assertThat(audit.getDetails().get("rule")).endsWith(rule);
+    }
+
+    @Test
+    void personalDataReachesOnlyTheProviderThatKeepsNothing() throws Exception {
+        LlmRequest pii = LlmRequest.newBuilder(request("acme")).setAttributes(Map.of("data_classification", "pii")).build();
+        publish(pii, token(Map.of("tenant", "acme", "roles", "tenant-admin")));
+
+        LlmReply reply = it.reply(pii.getRequestId());
+        assertThat(reply.getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
+        assertThat(reply.getProvider()).isEqualTo("sim-strong");
+        // A user may not use the premium tier, so its personal data has nowhere to go.
+        LlmRequest userPii = LlmRequest.newBuilder(request("acme")).setAttributes(Map.of("data_classification", "pii")).build();
+        publish(userPii, token(Map.of("tenant", "acme", "roles", "user")));
+        assertRefused(userPii, "FORBIDDEN", "POLICY");
+        assertThat(it.reply(userPii.getRequestId()).getError().getMessage())
+                .contains("sim-fast: data classified pii goes only to providers with zdr=true (rule p2, pii, zdr, true); zdr is unset");
+    }
+
+    @Test
+    void aReplayedRequestNeedsATokenThatMayReplayDeadLetters() throws Exception {
+        LlmRequest request = request("acme");
+        ProducerRecord<byte[], byte[]> record = it.codec.record(Topics.REQUESTS, request.getRequestId(), request);
+        Credentials.attach(record.headers(), token(Map.of("tenant", "acme", "roles", "user")));
+        record.headers().add(dev.switchboard.platform.kafka.ReplayHeaders.COUNT, "1".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        it.producer.send(record).get();
+
+        assertRefused(request, "FORBIDDEN", "REPLAY");
+        assertThat(it.reply(request.getRequestId()).getError().getMessage())
+                .endsWith("no rule lets role(s) [user] replay dlq in their tenant");
     }
 
     @Test

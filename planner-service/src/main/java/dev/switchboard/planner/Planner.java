@@ -135,16 +135,39 @@ public final class Planner {
         return java.util.Optional.of(PromptAnalysis.promptOf(request.getMessages()));
     }
 
+    /** The plan of a request whose maker is not checked (security off). */
     public ExecutionPlan plan(LlmRequest original, long nowMs) {
-        ExecutionPlan plan = build(original, nowMs);
+        return plan(original, nowMs, Access.unchecked());
+    }
+
+    /**
+     * The plan of {@code original}, using only what {@code access} allows its maker: providers of the
+     * tiers it may use, its tools, and for classified data only providers the policy lets that data
+     * reach. A request nothing allowed can take is refused {@code FORBIDDEN}, naming the rules.
+     */
+    public ExecutionPlan plan(LlmRequest original, long nowMs, Access access) {
+        ExecutionPlan plan = build(original, nowMs, access);
         if (!plan.getSteps().isEmpty()) {
             spend.reserve(plan.getTenantId(), plan.getRequestId(), plan.getSteps().getFirst().getEstimatedCostUsd(), nowMs);
         }
         return plan;
     }
 
-    private ExecutionPlan build(LlmRequest original, long nowMs) {
+    private ExecutionPlan build(LlmRequest original, long nowMs, Access access) {
         validate(original);
+        String classification = original.getAttributes().get(Access.DATA_CLASSIFICATION_ATTRIBUTE);
+        if (classification != null && access.knownClassification(classification).isEmpty()) {
+            throw invalid("attribute " + Access.DATA_CLASSIFICATION_ATTRIBUTE + " is '" + classification
+                    + "', which the access policy does not name; known: " + access.classifications(), original.getRequestId());
+        }
+        for (String tool : original.getTools()) {
+            String denied = access.deniedTool(tool);
+            if (denied != null) {
+                throw new RejectedRecordException(RejectedRecordException.FORBIDDEN, "tool " + tool + ": " + denied,
+                        original.getRequestId());
+            }
+        }
+        Eligibility eligibility = new Eligibility(access, classification);
         String overBudget = overBudget(original, nowMs);
         if (overBudget != null && !"cheapest".equals(config.routing().overBudgetPolicy(original.getTenantId()))) {
             throw new RejectedRecordException(RejectedRecordException.BUDGET_EXCEEDED, overBudget, original.getRequestId());
@@ -164,11 +187,11 @@ public final class Planner {
                 .setPromptVariant(variant == null ? null : variant.id())
                 .setPlannedAtMs(nowMs);
         if (overBudget != null) {
-            return cheapestPlan(plan, request, overBudget);
+            return cheapestPlan(plan, request, overBudget, eligibility);
         }
         String chosen = strategyFor(request);
         if (request.getPreferredProviders().isEmpty() && SwitchboardConfig.learned(chosen)) {
-            return learnedPlan(plan, request, analysis.prompt(), Strategy.named(chosen, weighted));
+            return learnedPlan(plan, request, analysis.prompt(), Strategy.named(chosen, weighted), eligibility);
         }
         List<String> providers;
         String strategy;
@@ -184,8 +207,14 @@ public final class Planner {
         }
         long inputTokens = Tokens.estimate(request.getMessages());
         List<PlanStep> steps = new ArrayList<>(providers.size());
+        Map<String, String> forbidden = new java.util.LinkedHashMap<>();
         for (int i = 0; i < providers.size(); i++) {
             ProviderSpec spec = config.provider(providers.get(i));
+            String denied = eligibility.forbidden(spec);
+            if (denied != null) {
+                forbidden.put(spec.name(), denied);
+                continue;
+            }
             // A request that names a model of its (only) preferred provider gets that model.
             ModelSpec model = request.getModel() == null ? spec.defaultModel()
                     : spec.modelSpec(request.getModel()).orElse(spec.defaultModel());
@@ -195,8 +224,11 @@ public final class Planner {
                     .setEstimatedCostUsd(model.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
                     .setExpectedLatencyMs(scores.score(spec.name(), spec.model(), request.getTaskHint())
                             .map(ProviderScore::getLatencyMs).orElse(0.0))
-                    .setReason(reason(strategy, i, spec, request.getTaskHint()))
+                    .setReason(reason(strategy, steps.size(), spec, request.getTaskHint()))
                     .build());
+        }
+        if (steps.isEmpty() && !forbidden.isEmpty()) {
+            throw forbidden(forbidden, request.getRequestId());
         }
         return plan.setSteps(steps).setStrategy(strategy).build();
     }
@@ -210,22 +242,34 @@ public final class Planner {
     }
 
     /** Every eligible provider ranked by the learned quality model against cost and latency. */
-    private ExecutionPlan learnedPlan(ExecutionPlan.Builder plan, LlmRequest request, PromptAnalysis analysis, Strategy strategy) {
+    private ExecutionPlan learnedPlan(ExecutionPlan.Builder plan, LlmRequest request, PromptAnalysis analysis, Strategy strategy,
+                                      Eligibility eligibility) {
         String taskType = plan.getTaskType();
         long inputTokens = Tokens.estimate(request.getMessages());
         List<Ranker.Candidate> candidates = new ArrayList<>();
         Map<String, String> excluded = new java.util.LinkedHashMap<>();
+        Map<String, String> forbidden = new java.util.LinkedHashMap<>();
         for (ProviderSpec spec : config.providers()) {
             for (ModelSpec model : spec.models()) {
+                String candidate = spec.otherModels().isEmpty() ? spec.name() : spec.name() + "/" + model.name();
                 String why = ineligible(spec, model, request, inputTokens);
                 if (why != null) {
-                    excluded.put(spec.otherModels().isEmpty() ? spec.name() : spec.name() + "/" + model.name(), why);
+                    excluded.put(candidate, why);
+                    continue;
+                }
+                String denied = eligibility.forbidden(spec);
+                if (denied != null) {
+                    excluded.put(candidate, denied);
+                    forbidden.put(candidate, denied);
                     continue;
                 }
                 double latency = scores.score(spec.name(), model.name(), taskType).map(ProviderScore::getLatencyMs).orElse(0.0);
                 candidates.add(new Ranker.Candidate(spec.name(), model.name(), model.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS),
                         latency));
             }
+        }
+        if (candidates.isEmpty() && !forbidden.isEmpty()) {
+            throw forbidden(excluded, request.getRequestId());
         }
         if (candidates.isEmpty()) {
             throw new RejectedRecordException(RejectedRecordException.NO_ELIGIBLE_PROVIDER, "no configured provider can take this request: "
@@ -265,13 +309,13 @@ public final class Planner {
     }
 
     /** Over budget with policy cheapest: the one cheapest eligible provider, no failover. */
-    private ExecutionPlan cheapestPlan(ExecutionPlan.Builder plan, LlmRequest request, String over) {
+    private ExecutionPlan cheapestPlan(ExecutionPlan.Builder plan, LlmRequest request, String over, Eligibility eligibility) {
         long inputTokens = Tokens.estimate(request.getMessages());
         ProviderSpec cheapestProvider = null;
         ModelSpec cheapest = null;
         for (ProviderSpec spec : config.providers()) {
             for (ModelSpec model : spec.models()) {
-                if (ineligible(spec, model, request, inputTokens) == null && (cheapest == null
+                if (ineligible(spec, model, request, inputTokens) == null && eligibility.forbidden(spec) == null && (cheapest == null
                         || model.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS) < cheapest.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))) {
                     cheapestProvider = spec;
                     cheapest = model;
@@ -285,6 +329,20 @@ public final class Planner {
                 .setEstimatedCostUsd(cheapest.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
                 .setReason("cheapest eligible provider: " + over).build();
         return plan.setSteps(List.of(step)).setStrategy("over-budget-cheapest").build();
+    }
+
+    /** What the access policy lets one request use: its maker's tiers, and its data's destinations. */
+    private record Eligibility(Access access, String classification) {
+        /** Why the policy keeps this request from {@code spec}, naming the rule; null when it does not. */
+        String forbidden(ProviderSpec spec) {
+            return access.denied(spec, classification);
+        }
+    }
+
+    private static RejectedRecordException forbidden(Map<String, String> reasons, String requestId) {
+        return new RejectedRecordException(RejectedRecordException.FORBIDDEN, "the access policy lets this request reach no "
+                + "provider: " + String.join("; ", reasons.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList()),
+                requestId);
     }
 
     /** Why {@code model} of {@code spec} cannot take this request, or null when it can. */

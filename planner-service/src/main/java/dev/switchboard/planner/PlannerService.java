@@ -99,29 +99,29 @@ public final class PlannerService implements Service {
                     // On the poll thread: decode, and start embedding the prompt when the plan will need it.
                     LlmRequest request = Replies.withReplyHeaders(codec.decode(Topics.REQUESTS, record.value()), record.headers());
                     // Before anything is spent on it (an embedding, a plan): who made it.
-                    List<ProducerRecord<byte[], byte[]>> refused = gate.refusal(record, request);
-                    if (refused != null) {
-                        return CompletableFuture.completedFuture(refused);
+                    RequestGate.Verdict verdict = gate.check(record, request);
+                    if (verdict.refusal() != null) {
+                        return CompletableFuture.completedFuture(verdict.refusal());
                     }
                     CompletableFuture<?> embedded = planner.promptToEmbed(request)
                             .<CompletableFuture<?>>map(embedder::prefetch)
                             .orElse(CompletableFuture.completedFuture(null));
                     // A failed embedding is not this request's fault: planning embeds again, and rejects it if that fails too.
                     return embedded.handle((vector, error) -> null)
-                            .thenApplyAsync(ignored -> plan(planner, codec, record, request), planning);
+                            .thenApplyAsync(ignored -> plan(planner, codec, record, request, verdict.access()), planning);
                 });
     }
 
     /** On the planning thread: the plan of one request, or its deadline reply, or its rejection. */
-    private static List<ProducerRecord<byte[], byte[]>> plan(Planner planner, Codec codec, ConsumerRecord<byte[], byte[]> record,
-                                                             LlmRequest request) {
+    private List<ProducerRecord<byte[], byte[]>> plan(Planner planner, Codec codec, ConsumerRecord<byte[], byte[]> record,
+                                                      LlmRequest request, Access access) {
         long now = System.currentTimeMillis();
         boolean replyToUsable = request.getReplyTo() == null || Planner.validReplyTo(request) != null;
         if (Replies.expired(request, now) && replyToUsable) {
             return List.of(Replies.deadlineExceeded(codec, request, "planning", 0, now));
         }
         try {
-            ExecutionPlan plan = planner.plan(request, now);
+            ExecutionPlan plan = planner.plan(request, now, access);
             return List.of(codec.record(Topics.PLANS, plan.getRequestId(), plan));
         } catch (RejectedRecordException e) {
             if (e.requestId() == null) {
@@ -129,6 +129,7 @@ public final class PlannerService implements Service {
             }
             // The producer is waiting on its reply topic: answer FAILED, and dead-letter the request.
             log.warn("{}: rejected request {} ({}): {}", STAGE, e.requestId(), e.errorClass(), e.getMessage());
+            gate.planningRefused(request, access, e);
             return Replies.rejected(codec, STAGE, record, request, Planner.validReplyTo(request), e, now);
         }
     }

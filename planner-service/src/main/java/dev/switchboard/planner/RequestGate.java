@@ -13,6 +13,7 @@ import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.RejectedRecordException;
 import dev.switchboard.platform.kafka.Replies;
+import dev.switchboard.platform.kafka.ReplayHeaders;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -33,9 +34,12 @@ import java.util.UUID;
  * {@code authorization} header ({@link Credentials}) must verify as the HTTP API's do, judged as of
  * the record's log-append time when the topic keeps one (so a request that waited in Kafka is not
  * refused for its wait), and the access policy ({@link Authorizer}) must let it {@code chat} for the
- * request's tenant: its own, or any for operators replaying dead letters. A request that fails is
- * never planned: it is dead-lettered with a FAILED reply ({@code UNAUTHENTICATED} or
- * {@code FORBIDDEN}) and an {@link AuditEvent} on {@code llm.audit} says who was refused and why.
+ * request's tenant: its own, or any for operators replaying dead letters; a replayed request (one
+ * with {@link ReplayHeaders#COUNT}) must also carry a token that may {@code replay dlq} for that
+ * tenant. A request that fails is never planned: it is dead-lettered with a FAILED reply
+ * ({@code UNAUTHENTICATED} or {@code FORBIDDEN}) and an {@link AuditEvent} on {@code llm.audit} says
+ * who was refused and why. One that passes is planned with its maker's {@link Access}: the tiers and
+ * tools its roles allow; the planner's own refusals of that kind are audited here too.
  */
 final class RequestGate implements AutoCloseable {
 
@@ -48,37 +52,56 @@ final class RequestGate implements AutoCloseable {
     private final Codec codec;
     private final String stage;
     private final AuditWriter audit;
-    private final KafkaProducer<byte[], byte[]> auditProducer;
+    private final KafkaClients clients;
+    private KafkaProducer<byte[], byte[]> auditProducer;
+
+    /** What to do with one request: publish {@code refusal} instead of its plan, or plan it with {@code access}. */
+    record Verdict(List<ProducerRecord<byte[], byte[]>> refusal, Access access) {
+    }
 
     RequestGate(SwitchboardConfig config, KafkaClients clients, Codec codec, String stage) {
         this.verifier = config.security().enabled() ? new TokenVerifier(config.security()) : null;
-        this.authorizer = config.security().enabled() ? new Authorizer(config.security().rbacPolicyFile()) : null;
+        this.authorizer = new Authorizer(config.security().rbacPolicyFile());
         this.codec = codec;
         this.stage = stage;
         this.audit = new AuditWriter(codec, stage);
-        this.auditProducer = config.security().enabled() ? clients.producer(stage + "-audit") : null;
+        this.clients = clients;
     }
 
-    /** Null when {@code request} may be planned; else what to publish instead of its plan. */
-    List<ProducerRecord<byte[], byte[]>> refusal(ConsumerRecord<byte[], byte[]> record, LlmRequest request) {
+    /** Whether {@code request} may be planned, and with what its maker may use. */
+    Verdict check(ConsumerRecord<byte[], byte[]> record, LlmRequest request) {
         if (verifier == null) {
-            return null;
+            return new Verdict(null, Access.unchecked(authorizer));
         }
         Instant asOf = record.timestampType() == TimestampType.LOG_APPEND_TIME ? Instant.ofEpochMilli(record.timestamp()) : null;
         Principal principal;
         try {
             principal = verifier.verifyAuthorization(Credentials.authorization(record.headers()), asOf);
         } catch (AuthenticationException e) {
-            return refuse(record, request, null, RejectedRecordException.UNAUTHENTICATED,
-                    "the request's token proves nothing (" + e.reason() + "): " + e.getMessage(), e.reason().name());
+            return new Verdict(refuse(record, request, null, RejectedRecordException.UNAUTHENTICATED,
+                    "the request's token proves nothing (" + e.reason() + "): " + e.getMessage(), e.reason().name()), null);
         }
         Authorizer.Decision decision = authorizer.decide(principal, Authorizer.Action.CHAT, "requests", request.getTenantId());
         if (!decision.allowed()) {
-            return refuse(record, request, principal, RejectedRecordException.FORBIDDEN, "a token of tenant " + principal.tenant()
-                    + " may not make this request: " + decision.rule(),
-                    principal.tenant().equals(request.getTenantId()) ? "ROLE" : "TENANT_MISMATCH");
+            return new Verdict(refuse(record, request, principal, RejectedRecordException.FORBIDDEN, "a token of tenant "
+                    + principal.tenant() + " may not make this request: " + decision.rule(),
+                    principal.tenant().equals(request.getTenantId()) ? "ROLE" : "TENANT_MISMATCH"), null);
         }
-        return null;
+        if (record.headers().lastHeader(ReplayHeaders.COUNT) != null) {
+            Authorizer.Decision replay = authorizer.decide(principal, Authorizer.Action.REPLAY, "dlq", request.getTenantId());
+            if (!replay.allowed()) {
+                return new Verdict(refuse(record, request, principal, RejectedRecordException.FORBIDDEN,
+                        "a replayed request needs a token that may replay dead letters: " + replay.rule(), "REPLAY"), null);
+            }
+        }
+        return new Verdict(null, Access.of(authorizer, principal, request.getTenantId()));
+    }
+
+    /** Audits the planner's refusal of a request its maker's {@link Access} does not allow (a tier, a tool, classified data). */
+    void planningRefused(LlmRequest request, Access access, RejectedRecordException refusal) {
+        if (RejectedRecordException.FORBIDDEN.equals(refusal.errorClass())) {
+            audit(request, access.principal(), refusal.errorClass(), "POLICY", refusal.getMessage(), System.currentTimeMillis());
+        }
     }
 
     private List<ProducerRecord<byte[], byte[]>> refuse(ConsumerRecord<byte[], byte[]> record, LlmRequest request,
@@ -88,6 +111,12 @@ final class RequestGate implements AutoCloseable {
                 message);
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(Replies.rejected(codec, stage, record, request,
                 Planner.validReplyTo(request), new RejectedRecordException(errorClass, message, request.getRequestId()), now));
+        audit(request, principal, errorClass, reason, RejectedRecordException.FORBIDDEN.equals(errorClass) ? message : null, now);
+        return out;
+    }
+
+    /** @param rule the policy rule that decided a denial (never request data), or null */
+    private void audit(LlmRequest request, Principal principal, String errorClass, String reason, String rule, long now) {
         Map<String, String> details = new LinkedHashMap<>();
         details.put("decision", "DENIED");
         details.put("reason", reason);
@@ -96,20 +125,30 @@ final class RequestGate implements AutoCloseable {
         if (principal != null) {
             details.put("principalTenant", principal.tenant());
         }
+        if (rule != null) {
+            details.put("rule", rule);
+        }
         AuditEvent event = AuditEvent.newBuilder().setEventId(UUID.randomUUID().toString())
                 .setActor(principal != null ? principal.subject() : "unauthenticated")
                 .setAction(ACTION).setTarget(Topics.REQUESTS.name()).setOutcome(errorClass).setDetails(details).setAtMs(now).build();
-        audit.publish(auditProducer, event, (metadata, error) -> {
+        audit.publish(auditProducer(), event, (metadata, error) -> {
             if (error != null) {
                 log.error("{}: the audit record of refused request {} was not written: {}", stage, request.getRequestId(),
                         error.toString());
             }
         });
-        return out;
+    }
+
+    /** Made on the first refusal: a planner that never refuses needs no producer of its own. */
+    private synchronized KafkaProducer<byte[], byte[]> auditProducer() {
+        if (auditProducer == null) {
+            auditProducer = clients.producer(stage + "-audit");
+        }
+        return auditProducer;
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (auditProducer != null) {
             auditProducer.close(java.time.Duration.ofSeconds(5));
         }

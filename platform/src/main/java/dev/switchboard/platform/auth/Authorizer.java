@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -86,6 +87,32 @@ public final class Authorizer {
         }
         return new Decision(false, "no rule lets role(s) " + principal.roles().stream().sorted().toList() + " "
                 + action.policyName() + " " + object + (scope.equals("own") ? " in their tenant" : " of another tenant (" + resourceTenant + ")"));
+    }
+
+    /**
+     * Where data of {@code classification} may go: the provider attributes (name → value) that
+     * every provider taking it must have, by the policy's {@code p2} lines; empty when it asks for
+     * nothing, and empty Optional when the policy does not know the classification.
+     */
+    public java.util.Optional<Map<String, String>> dataRequirements(String classification) {
+        reloadIfChanged();
+        Map<String, String> required = new java.util.TreeMap<>();
+        boolean known = false;
+        for (List<String> line : enforcer.getNamedPolicy("p2")) {
+            if (line.size() == 3 && line.get(0).equals(classification)) {
+                known = true;
+                if (!"*".equals(line.get(1))) {
+                    required.put(line.get(1), line.get(2));
+                }
+            }
+        }
+        return known ? java.util.Optional.of(Map.copyOf(required)) : java.util.Optional.empty();
+    }
+
+    /** The data classifications the policy names, sorted. */
+    public List<String> classifications() {
+        reloadIfChanged();
+        return enforcer.getNamedPolicy("p2").stream().filter(line -> !line.isEmpty()).map(List::getFirst).distinct().sorted().toList();
     }
 
     private void reloadIfChanged() {

@@ -88,6 +88,22 @@ class AuthorizerTest {
     }
 
     @Test
+    void dataOfAClassificationGoesOnlyWhereItsPolicyLinesAllow(@TempDir Path dir) throws Exception {
+        Authorizer bundled = Authorizer.bundled();
+        assertThat(bundled.classifications()).containsExactly("internal", "pii", "public");
+        assertThat(bundled.dataRequirements("pii")).contains(java.util.Map.of("zdr", "true"));
+        assertThat(bundled.dataRequirements("public")).contains(java.util.Map.of());
+        assertThat(bundled.dataRequirements("PII")).isEmpty();
+
+        Path policy = dir.resolve("policy.csv");
+        Files.writeString(policy, "p, user, chat, requests, own\np2, health, zdr, true\np2, health, region, eu\n");
+        Authorizer custom = new Authorizer(policy);
+        assertThat(custom.classifications()).containsExactly("health");
+        assertThat(custom.dataRequirements("health")).contains(java.util.Map.of("zdr", "true", "region", "eu"));
+        assertThat(custom.dataRequirements("pii")).isEmpty();
+    }
+
+    @Test
     void aChangedPolicyFileTakesEffectWithoutARestartAndABrokenOneIsRefused(@TempDir Path dir) throws Exception {
         Path policy = dir.resolve("policy.csv");
         Files.writeString(policy, "p, user, chat, requests, own\n");

@@ -132,8 +132,8 @@ final class Completions {
     }
 
     /**
-     * A failed reply as an HTTP error: the request's own fault 400, an unknown provider or model 404,
-     * a budget 429, the deadline 504, no provider able to answer 503, anything else 502.
+     * A failed reply as an HTTP error: the request's own fault 400, a refusal by the access policy
+     * 403, an unknown provider or model 404, a budget 429, the deadline 504, no provider able to answer 503, anything else 502.
      */
     static EdgeError error(LlmReply reply) {
         ErrorInfo info = reply.getError();
@@ -145,6 +145,7 @@ final class Completions {
         return switch (errorClass) {
             case "INVALID_REQUEST", "CONTENT_FILTERED" -> new EdgeError(400, "invalid_request_error", null, code, message, null);
             case "CONTEXT_LENGTH_EXCEEDED" -> new EdgeError(400, "invalid_request_error", "messages", "context_length_exceeded", message, null);
+            case "FORBIDDEN" -> new EdgeError(403, "permission_error", null, "forbidden", message, null);
             case "UNKNOWN_PROVIDER", "MODEL_NOT_FOUND" -> new EdgeError(404, "invalid_request_error", "model", "model_not_found", message, null);
             case "BUDGET_EXCEEDED" -> new EdgeError(429, "insufficient_quota", null, code, message, Duration.ofSeconds(60));
             case "DEADLINE_EXCEEDED" -> new EdgeError(504, "timeout", null, code, message, null);

@@ -54,6 +54,8 @@ public final class Edge implements AutoCloseable {
     /** The tenant of a request when security is off ({@code security.enabled=false}); with it on, the token's. */
     public static final String TENANT_HEADER = "x-switchboard-tenant";
     public static final String SESSION_HEADER = "x-switchboard-session";
+    /** The request's data classification ({@code pii}, ...): the planner sends it only where the access policy lets that data go. */
+    public static final String DATA_CLASSIFICATION_HEADER = "x-switchboard-data-classification";
     /** How long past a request's deadline the edge waits for the pipeline's own DEADLINE_EXCEEDED reply. */
     static final Duration DEADLINE_GRACE = Duration.ofSeconds(2);
     private static final int MAX_KEY_CHARS = 255;
@@ -176,6 +178,14 @@ public final class Edge implements AutoCloseable {
         attributes.put("source", "http");
         if (chat.json()) {
             attributes.put("response_format", "json");
+        }
+        String classification = ctx.header(DATA_CLASSIFICATION_HEADER);
+        if (classification != null) {
+            if (classification.isBlank() || classification.length() > 64) {
+                throw EdgeError.invalid(DATA_CLASSIFICATION_HEADER, "The " + DATA_CLASSIFICATION_HEADER
+                        + " header must have 1 to 64 characters");
+            }
+            attributes.put("data_classification", classification.trim());
         }
         boolean streamed = chat.stream() && !preferAsync(ctx);
         if (streamed) {

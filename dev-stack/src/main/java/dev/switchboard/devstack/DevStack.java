@@ -35,6 +35,7 @@ public final class DevStack implements AutoCloseable {
 
     private final SwitchboardConfig config;
     private final ProviderSimulator.Responder responder;
+    private final Map<String, String> brokerSettings;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private EmbeddedKafka kafka;
     private ProviderSimulator simulator;
@@ -48,9 +49,10 @@ public final class DevStack implements AutoCloseable {
     private AnalyticsService analytics;
     private boolean clickhouseMissing;
 
-    private DevStack(SwitchboardConfig config, ProviderSimulator.Responder responder) {
+    private DevStack(SwitchboardConfig config, ProviderSimulator.Responder responder, Map<String, String> brokerSettings) {
         this.config = config;
         this.responder = responder;
+        this.brokerSettings = Map.copyOf(brokerSettings);
     }
 
     /**
@@ -63,7 +65,16 @@ public final class DevStack implements AutoCloseable {
 
     /** As {@link #start(SwitchboardConfig, boolean)}, with the simulated providers answering through {@code responder}. */
     public static DevStack start(SwitchboardConfig config, boolean infraOnly, ProviderSimulator.Responder responder) {
-        DevStack stack = new DevStack(config, responder);
+        return start(config, infraOnly, responder, Map.of());
+    }
+
+    /**
+     * As {@link #start(SwitchboardConfig, boolean, ProviderSimulator.Responder)}, with broker settings
+     * over the embedded broker's own (listeners, SASL, an authorizer: a secured cluster).
+     */
+    public static DevStack start(SwitchboardConfig config, boolean infraOnly, ProviderSimulator.Responder responder,
+                                 Map<String, String> brokerSettings) {
+        DevStack stack = new DevStack(config, responder, brokerSettings);
         try {
             stack.startAll(infraOnly);
             return stack;
@@ -74,15 +85,17 @@ public final class DevStack implements AutoCloseable {
     }
 
     private void startAll(boolean infraOnly) {
-        kafka = track(new EmbeddedKafka(config.dataDir().resolve("kafka"), config.kafkaPort(), config.kafkaControllerPort()).start());
-        SchemaStore store = track(new SchemaStore(new KafkaClients(config.bootstrapServers())));
-        registry = track(new SchemaRegistryServer(store, config.registryPort()).start());
-        simulator = track(new ProviderSimulator(config.simulatedProviders(), config.simulatorSeed(), config.simulatorPort(), responder).start());
+        // The issuer first: a broker that checks OAUTHBEARER tokens reads its keys at start-up.
         if (runsIdentityProvider(config)) {
             SwitchboardConfig.SecuritySettings security = config.security();
             idp = track(DevIdentityProvider.start(security.devIdpPort(), config.dataDir().resolve("idp").resolve("signing-key.json"),
                     security.audience(), security.tenantClaim(), security.rolesClaim()));
         }
+        kafka = track(new EmbeddedKafka(config.dataDir().resolve("kafka"), config.kafkaPort(), config.kafkaControllerPort(),
+                brokerSettings).start());
+        SchemaStore store = track(new SchemaStore(new KafkaClients(config.bootstrapServers(), config.security().kafkaClientProperties())));
+        registry = track(new SchemaRegistryServer(store, config.registryPort()).start());
+        simulator = track(new ProviderSimulator(config.simulatedProviders(), config.simulatorSeed(), config.simulatorPort(), responder).start());
         // Topics and schemas, as every service makes sure of at start-up; in infra-only mode too.
         ServiceContext context = ServiceContext.connect(config);
         if (infraOnly) {

@@ -44,8 +44,13 @@ final class StackFixture implements AutoCloseable {
     }
 
     StackFixture(SwitchboardConfig config, ProviderSimulator.Responder responder) {
+        this(config, responder, Map.of());
+    }
+
+    /** A stack whose broker takes {@code brokerSettings} over its own (a secured cluster). */
+    StackFixture(SwitchboardConfig config, ProviderSimulator.Responder responder, Map<String, String> brokerSettings) {
         this.config = config;
-        this.stack = DevStack.start(config, false, responder);
+        this.stack = DevStack.start(config, false, responder, brokerSettings);
         this.codec = TestStack.codec(config);
         this.clients = TestStack.clients(config);
         this.producer = clients.producer("it-" + getClass().getSimpleName());

@@ -50,7 +50,7 @@ public final class TestStack {
     }
 
     public static KafkaClients clients(SwitchboardConfig config) {
-        return new KafkaClients(config.bootstrapServers());
+        return new KafkaClients(config.bootstrapServers(), config.security().kafkaClientProperties());
     }
 
     /**

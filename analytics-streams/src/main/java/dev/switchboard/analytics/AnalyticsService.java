@@ -53,7 +53,7 @@ public final class AnalyticsService implements Service {
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterDeserializationHandler.class);
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        props.put(AvroSerdeConfig.SCHEMA_REGISTRY_URL, config.schemaRegistryUrl());
+        props.putAll(config.schemaRegistryClientProperties());
         this.streams = new KafkaStreams(ScoringTopology.build(serdes, settings.windowGrace()), props);
         if (settings.clickhouseEnabled()) {
             this.clickhouse = new ClickHouseConnection(settings.clickhouseUrl(), settings.clickhouseUser(), settings.clickhousePassword());

@@ -28,7 +28,7 @@ final class StackConnection {
             throw new CliException(e.getMessage(), 3);
         }
         this.clients = new KafkaClients(config.bootstrapServers(), config.security().kafkaClientProperties());
-        this.codec = new Codec(new SchemaRegistryClient(config.schemaRegistryUrl(), Duration.ofSeconds(3)));
+        this.codec = new Codec(new SchemaRegistryClient(config.schemaRegistryClientProperties(), Duration.ofSeconds(3)));
     }
 
     /**

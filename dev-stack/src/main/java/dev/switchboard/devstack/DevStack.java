@@ -94,7 +94,9 @@ public final class DevStack implements AutoCloseable {
         kafka = track(new EmbeddedKafka(config.dataDir().resolve("kafka"), config.kafkaPort(), config.kafkaControllerPort(),
                 brokerSettings).start());
         SchemaStore store = track(new SchemaStore(new KafkaClients(config.bootstrapServers(), config.security().kafkaClientProperties())));
-        registry = track(new SchemaRegistryServer(store, config.registryPort()).start());
+        // With registry credentials configured, the dev registry asks for them.
+        registry = track(new SchemaRegistryServer(store, config.registryPort(),
+                config.security().registryClient().get("basic.auth.user.info")).start());
         simulator = track(new ProviderSimulator(config.simulatedProviders(), config.simulatorSeed(), config.simulatorPort(), responder).start());
         // Topics and schemas, as every service makes sure of at start-up; in infra-only mode too.
         ServiceContext context = ServiceContext.connect(config);

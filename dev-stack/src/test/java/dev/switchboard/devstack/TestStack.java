@@ -46,7 +46,7 @@ public final class TestStack {
     }
 
     public static Codec codec(SwitchboardConfig config) {
-        return new Codec(new SchemaRegistryClient(config.schemaRegistryUrl()));
+        return new Codec(SchemaRegistryClient.fromConfigs(config.schemaRegistryClientProperties()));
     }
 
     public static KafkaClients clients(SwitchboardConfig config) {

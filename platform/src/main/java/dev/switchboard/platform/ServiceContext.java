@@ -34,7 +34,7 @@ public record ServiceContext(SwitchboardConfig config, KafkaClients clients, Cod
         try (Admin admin = clients.admin("switchboard-bootstrap")) {
             TopicBootstrap.ensureTopics(admin, providers, config.topicPartitions(), config.topicReplicationFactor());
         }
-        Codec codec = new Codec(new SchemaRegistryClient(config.schemaRegistryUrl()));
+        Codec codec = new Codec(SchemaRegistryClient.fromConfigs(config.schemaRegistryClientProperties()));
         registerSchemas(codec, providers);
         return new ServiceContext(config, clients, codec);
     }

@@ -25,7 +25,7 @@ public final class DeadLetterDeserializationHandler implements DeserializationEx
 
     @Override
     public void configure(Map<String, ?> configs) {
-        this.codec = new Codec(new SchemaRegistryClient(String.valueOf(configs.get(AvroSerdeConfig.SCHEMA_REGISTRY_URL))));
+        this.codec = new Codec(SchemaRegistryClient.fromConfigs(configs));
     }
 
     @Override

@@ -99,7 +99,7 @@ public final class RoutingBenchmark {
     private static Result drive(RoutingDataset data, Settings settings, SwitchboardConfig config, DevStack stack,
                                 IntConsumer progress) throws InterruptedException {
         KafkaClients clients = new KafkaClients(config.bootstrapServers());
-        Codec codec = new Codec(new SchemaRegistryClient(config.schemaRegistryUrl()));
+        Codec codec = new Codec(SchemaRegistryClient.fromConfigs(config.schemaRegistryClientProperties()));
         try (Admin admin = clients.admin("switchboard-bench-routing")) {
             admin.createTopics(List.of(new NewTopic(REPLY_TOPIC, 1, config.topicReplicationFactor()))).all().get();
         } catch (java.util.concurrent.ExecutionException e) {

@@ -24,11 +24,28 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private final Javalin app;
 
     public SchemaRegistryServer(SchemaStore store, int port) {
+        this(store, port, null);
+    }
+
+    /** @param userInfo {@code user:password} every call must present with HTTP basic authentication; null: none */
+    public SchemaRegistryServer(SchemaStore store, int port, String userInfo) {
         this.store = store;
+        String expected = userInfo == null || userInfo.isBlank() ? null
+                : "Basic " + java.util.Base64.getEncoder().encodeToString(userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         this.app = Javalin.create(config -> {
             dev.switchboard.router.edge.Connectors.listen(config, port);
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
+            if (expected != null) {
+                config.routes.before(ctx -> {
+                    String given = ctx.header("Authorization");
+                    if (given == null || !java.security.MessageDigest.isEqual(given.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            expected.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                        ctx.header("WWW-Authenticate", "Basic realm=\"schema-registry\"");
+                        throw new RegistryException(401, 401, "Unauthorized");
+                    }
+                });
+            }
             config.routes.get("/", ctx -> send(ctx, JSON.createObjectNode()));
             config.routes.get("/schemas/types", ctx -> send(ctx, List.of("AVRO")));
             config.routes.get("/subjects", ctx -> send(ctx, store.subjects()));

@@ -61,17 +61,18 @@ public record SwitchboardConfig(
     public record SecuritySettings(boolean enabled, String issuer, String jwksUrl, String audience, List<String> algorithms,
                                    String tenantClaim, String rolesClaim, Duration clockSkew, Duration jwksMinRefresh,
                                    String clientId, String clientSecret, String token, int devIdpPort, String rbacPolicy,
-                                   Map<String, String> kafkaClient) {
+                                   Map<String, String> kafkaClient, Map<String, String> registryClient) {
         public SecuritySettings {
             algorithms = List.copyOf(algorithms);
             kafkaClient = Map.copyOf(kafkaClient);
+            registryClient = Map.copyOf(registryClient);
         }
 
-        /** Without the secrets: the client secret, the token and the Kafka client settings' values. */
+        /** Without the secrets: the client secret, the token and the Kafka and registry client settings' values. */
         @Override
         public String toString() {
             return "SecuritySettings[enabled=" + enabled + ", issuer=" + issuer + ", audience=" + audience + ", algorithms=" + algorithms
-                    + ", clientId=" + clientId + ", kafkaClient=" + kafkaClient.keySet() + "]";
+                    + ", clientId=" + clientId + ", kafkaClient=" + kafkaClient.keySet() + ", registryClient=" + registryClient.keySet() + "]";
         }
 
         /** The Kafka client settings ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}) every client takes. */
@@ -243,6 +244,7 @@ public record SwitchboardConfig(
 
     public static final String BOOTSTRAP_SERVERS = "kafka.bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String REGISTRY_USER_INFO = "schema.registry.basic.auth.user.info";
     public static final String TOPIC_PARTITIONS = "topics.partitions";
     public static final String TOPIC_REPLICATION_FACTOR = "topics.replication.factor";
     public static final String PROVIDERS = "providers";
@@ -315,7 +317,15 @@ public record SwitchboardConfig(
                 .define(BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", NON_BLANK, Importance.HIGH,
                         "Kafka bootstrap servers.")
                 .define(SCHEMA_REGISTRY_URL, Type.STRING, "http://localhost:8081", NON_BLANK, Importance.HIGH,
-                        "Schema Registry base URL (Confluent REST API).")
+                        "Schema Registry base URL (Confluent REST API); several, comma-separated, are tried in turn when one cannot be reached.")
+                .define(REGISTRY_USER_INFO, Type.PASSWORD, "", Importance.MEDIUM,
+                        "HTTP basic authentication to the Schema Registry, as user:password (never logged).")
+                .define("schema.registry.ssl.truststore.location", Type.STRING, "", Importance.MEDIUM,
+                        "Trust store for a Schema Registry served over https.")
+                .define("schema.registry.ssl.truststore.password", Type.PASSWORD, "", Importance.MEDIUM,
+                        "Password of schema.registry.ssl.truststore.location.")
+                .define("schema.registry.ssl.truststore.type", Type.STRING, "", Importance.LOW,
+                        "Type of the registry's trust store (JKS, PKCS12); empty: the JVM's default.")
                 .define(TOPIC_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
                         "Partitions of the topics Switchboard creates.")
                 .define(TOPIC_REPLICATION_FACTOR, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
@@ -754,7 +764,8 @@ public record SwitchboardConfig(
                         Duration.ofMillis((Long) v.get(SECURITY_JWKS_MIN_REFRESH_MS)), (String) v.get(SECURITY_CLIENT_ID),
                         ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_CLIENT_SECRET)).value(),
                         ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_TOKEN)).value(),
-                        (Integer) v.get(DEV_IDP_PORT), (String) v.get(SECURITY_RBAC_POLICY), kafkaClientSecurity(v)));
+                        (Integer) v.get(DEV_IDP_PORT), (String) v.get(SECURITY_RBAC_POLICY), kafkaClientSecurity(v),
+                        registryClientSecurity(v)));
     }
 
     /** A provider's API key: the contents of {@code <p>api.key.file} when set, else {@code <p>api.key}; never echoed. */
@@ -772,6 +783,37 @@ public record SwitchboardConfig(
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
             throw new ConfigException(p + "api.key.file", file, "cannot be read (" + e.getClass().getSimpleName() + ")");
         }
+    }
+
+    /** The Schema Registry client's security settings that were set, by Confluent's names, secrets revealed for the client. */
+    private static Map<String, String> registryClientSecurity(Map<String, Object> v) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        String userInfo = ((org.apache.kafka.common.config.types.Password) v.get(REGISTRY_USER_INFO)).value();
+        if (!userInfo.isBlank()) {
+            if (!userInfo.contains(":")) {
+                throw new ConfigException(REGISTRY_USER_INFO, "[hidden]", "must be user:password");
+            }
+            settings.put("basic.auth.credentials.source", "USER_INFO");
+            settings.put("basic.auth.user.info", userInfo);
+        }
+        for (String name : List.of("ssl.truststore.location", "ssl.truststore.password", "ssl.truststore.type")) {
+            Object value = v.get("schema.registry." + name);
+            String text = value instanceof org.apache.kafka.common.config.types.Password p ? p.value() : (String) value;
+            if (text != null && !text.isBlank()) {
+                settings.put("schema.registry." + name, text);
+            }
+        }
+        return settings;
+    }
+
+    /**
+     * What a Schema Registry client of this configuration takes, by Confluent's names: the URLs
+     * ({@code schema.registry.url}, comma-separated), basic authentication and the TLS trust store.
+     */
+    public Map<String, Object> schemaRegistryClientProperties() {
+        Map<String, Object> props = new LinkedHashMap<>(security.registryClient());
+        props.put(SCHEMA_REGISTRY_URL, schemaRegistryUrl);
+        return props;
     }
 
     /** The Kafka client security settings that were set, by Kafka's names, secrets revealed for the clients. */

@@ -53,6 +53,24 @@ class SwitchboardConfigTest {
     }
 
     @Test
+    void schemaRegistryUrlsCredentialsAndTrustStoreReachItsClientsAndTheSecretIsNotPrinted() {
+        SwitchboardConfig config = ConfigLoader.load(null, Map.of("SWITCHBOARD_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO", "sb:s3cret"),
+                Map.of("schema.registry.url", "https://registry-1:8081,https://registry-2:8081",
+                        "schema.registry.ssl.truststore.location", "/etc/registry/truststore.p12"));
+
+        assertThat(config.schemaRegistryClientProperties()).containsOnly(
+                Map.entry("schema.registry.url", "https://registry-1:8081,https://registry-2:8081"),
+                Map.entry("basic.auth.credentials.source", "USER_INFO"), Map.entry("basic.auth.user.info", "sb:s3cret"),
+                Map.entry("schema.registry.ssl.truststore.location", "/etc/registry/truststore.p12"));
+        assertThat(config.toString()).doesNotContain("s3cret");
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of()).schemaRegistryClientProperties())
+                .containsOnly(Map.entry("schema.registry.url", "http://localhost:8081"));
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("schema.registry.basic.auth.user.info", "s3cret")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("schema.registry.basic.auth.user.info")
+                .hasMessageContaining("must be user:password").hasMessageNotContaining("s3cret");
+    }
+
+    @Test
     void aMisspeltOrInvalidKafkaSecuritySettingIsRefusedByName() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("kafka.security.protcol", "SSL")))
                 .hasMessageContaining("Unknown configuration key 'kafka.security.protcol'");

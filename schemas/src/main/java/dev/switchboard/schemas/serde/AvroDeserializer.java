@@ -52,7 +52,7 @@ public final class AvroDeserializer<T> implements Deserializer<T> {
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
         if (registry == null) {
-            this.registry = new SchemaRegistryClient(AvroSerdeConfig.registryUrl(configs));
+            this.registry = AvroSerdeConfig.registry(configs);
         }
         Class<?> type = AvroSerdeConfig.specificType(configs);
         if (type != null) {

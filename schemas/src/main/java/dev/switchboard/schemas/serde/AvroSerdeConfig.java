@@ -1,5 +1,6 @@
 package dev.switchboard.schemas.serde;
 
+import dev.switchboard.schemas.registry.SchemaRegistryClient;
 import org.apache.kafka.common.config.ConfigException;
 
 import java.util.Map;
@@ -13,12 +14,17 @@ public final class AvroSerdeConfig {
     private AvroSerdeConfig() {
     }
 
-    static String registryUrl(Map<String, ?> configs) {
+    /** The registry client of the serde's settings: its URLs, basic authentication and trust store, by Confluent's names. */
+    static SchemaRegistryClient registry(Map<String, ?> configs) {
         Object url = configs.get(SCHEMA_REGISTRY_URL);
         if (url == null || url.toString().isBlank()) {
             throw new ConfigException(SCHEMA_REGISTRY_URL, url, "The Avro serde needs the Schema Registry URL");
         }
-        return url.toString().split(",")[0].trim();
+        try {
+            return SchemaRegistryClient.fromConfigs(configs);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     static Class<?> specificType(Map<String, ?> configs) {

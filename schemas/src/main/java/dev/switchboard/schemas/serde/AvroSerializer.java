@@ -46,7 +46,7 @@ public final class AvroSerializer<T extends GenericContainer> implements Seriali
     public void configure(Map<String, ?> configs, boolean isKey) {
         this.isKey = isKey;
         if (registry == null) {
-            this.registry = new SchemaRegistryClient(AvroSerdeConfig.registryUrl(configs));
+            this.registry = AvroSerdeConfig.registry(configs);
         }
     }
 

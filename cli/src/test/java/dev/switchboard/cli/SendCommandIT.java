@@ -205,11 +205,12 @@ class SendCommandIT {
         assertThat(forged.exitCode()).isEqualTo(1);
         assertThat(forged.out() + forged.err()).contains("UNAUTHENTICATED");
 
+        // Each chain also begins with what was in force at start: the configuration (config-*), the policy (edge, planner).
         CliStack.Run intact = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
-                .until(() -> cli.run("audit", "verify"), r -> r.out().contains("2 chain(s)"));
+                .until(() -> cli.run("audit", "verify"), r -> r.out().contains("5 chained record(s)"));
         assertThat(intact.exitCode()).as(intact.out() + intact.err()).isEqualTo(0);
-        assertThat(intact.out()).containsPattern("edge-\\w{8}\\s+1\\s").containsPattern("planner-\\w{8}\\s+1\\s")
-                .contains("2 chain(s), 2 chained record(s): intact.");
+        assertThat(intact.out()).containsPattern("edge-\\w{8}\\s+2\\s").containsPattern("planner-\\w{8}\\s+2\\s")
+                .containsPattern("config-\\w{8}\\s+1\\s").contains("3 chain(s), 5 chained record(s): intact.");
 
         // Someone with write access to llm.audit rewrites the edge's record: a copy whose actor is changed.
         var config = cli.stack.config();

@@ -45,11 +45,21 @@ class KafkaAuthIT {
 
     static StackFixture it;
 
+    static Path policy;
+    static String bundledPolicy;
+
     @BeforeAll
-    static void startStack() {
+    static void startStack() throws Exception {
+        // The bundled policy, from a file that a test changes while the stack runs.
+        policy = dataDir.resolve("policy.csv");
+        try (var in = KafkaAuthIT.class.getClassLoader().getResourceAsStream("rbac/policy.csv")) {
+            bundledPolicy = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        java.nio.file.Files.writeString(policy, bundledPolicy);
         // sim-strong is the premium tier and the one provider that keeps no data.
         it = new StackFixture(dataDir, Map.of(dev.switchboard.platform.config.SwitchboardConfig.PLANNER_STRATEGY, "static",
-                "provider.sim-strong.attributes", "tier:premium,zdr:true"));
+                "provider.sim-strong.attributes", "tier:premium,zdr:true",
+                dev.switchboard.platform.config.SwitchboardConfig.SECURITY_RBAC_POLICY, policy.toString()));
     }
 
     @AfterAll
@@ -207,6 +217,48 @@ class KafkaAuthIT {
         assertRefused(request, "FORBIDDEN", "REPLAY");
         assertThat(it.reply(request.getRequestId()).getError().getMessage())
                 .endsWith("no rule lets role(s) [user] replay dlq in their tenant");
+    }
+
+    @Test
+    void theConfigurationAndPolicyInForceAtStartAreOnTheAuditTrail() throws Exception {
+        AuditEvent config = it.await(Topics.AUDIT, a -> a.getAction().equals("config.load"));
+        AuditEvent loaded = it.await(Topics.AUDIT, a -> a.getAction().equals("policy.load") && a.getActor().equals("planner"));
+
+        assertThat(config.getDetails()).containsEntry("sha256", it.config.fingerprint().sha256());
+        assertThat(config.getDetails().get("changedKeys")).contains("planner.strategy").contains("security.rbac.policy");
+        assertThat(loaded.getTarget()).isEqualTo(policy.toString());
+        assertThat(loaded.getOutcome()).isEqualTo("APPLIED");
+        assertThat(loaded.getDetails()).containsEntry("sha256", sha256(bundledPolicy));
+    }
+
+    @Test
+    void aChangedPolicyFileIsAuditedAndOneThatDoesNotParseIsRefused() throws Exception {
+        String original = java.nio.file.Files.readString(policy);
+        java.nio.file.Files.writeString(policy, "p, user\n");
+        java.nio.file.Files.setLastModifiedTime(policy, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        // A decision makes the planner look at its policy file again, at most once a second.
+        org.awaitility.Awaitility.await().atMost(StackFixture.WAIT).until(() -> {
+            aRequestOfItsOwnTenantIsAnswered();
+            return !it.collector(Topics.AUDIT).values(a -> a.getAction().equals("policy.reload") && a.getOutcome().equals("REJECTED"))
+                    .isEmpty();
+        });
+        AuditEvent refused = it.await(Topics.AUDIT, a -> a.getAction().equals("policy.reload") && a.getOutcome().equals("REJECTED"));
+        assertThat(refused.getActor()).isEqualTo("planner");
+        assertThat(refused.getDetails()).containsEntry("decision", "REJECTED").containsEntry("sha256", sha256("p, user\n"));
+        assertThat(refused.getDetails().get("reason")).contains("invalid policy size");
+
+        String extended = original + "p, analyst, use, tier:standard, own\n";
+        java.nio.file.Files.writeString(policy, extended);
+        java.nio.file.Files.setLastModifiedTime(policy, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+        org.awaitility.Awaitility.await().atMost(StackFixture.WAIT).until(() -> {
+            aRequestOfItsOwnTenantIsAnswered();
+            return it.collector(Topics.AUDIT).values(a -> a.getAction().equals("policy.reload") && a.getOutcome().equals("APPLIED"))
+                    .stream().anyMatch(a -> a.getDetails().get("sha256").equals(sha256(extended)));
+        });
+    }
+
+    private static String sha256(String text) {
+        return dev.switchboard.platform.Sha256.hex(text);
     }
 
     @Test

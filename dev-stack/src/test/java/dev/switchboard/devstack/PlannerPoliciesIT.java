@@ -152,6 +152,13 @@ class PlannerPoliciesIT {
         LlmReply reply = replies.values(r -> r.getRequestId().equals(id)).getFirst();
         assertThat(reply.getProvider()).isEqualTo("sim-strong");
         assertThat(reply.getModel()).isEqualTo(MINI);
+        // Served over its budget: the override is on the audit trail, with why.
+        dev.switchboard.avro.AuditEvent override = it.await(Topics.AUDIT, a -> id.equals(a.getDetails().get("requestId")));
+        assertThat(override.getAction()).isEqualTo("budget.override");
+        assertThat(override.getTarget()).isEqualTo("tenant:thrifty");
+        assertThat(override.getOutcome()).isEqualTo("OVER_BUDGET_CHEAPEST");
+        assertThat(override.getDetails()).containsEntry("decision", "ALLOWED").containsEntry("tenant", "thrifty");
+        assertThat(override.getDetails().get("reason")).startsWith("cheapest eligible provider: tenant thrifty has spent $");
     }
 
     @Test

@@ -47,6 +47,8 @@ public final class Planner {
     /** The score a provider without one ranks with: the middle of [0, 1]. */
     static final double UNSCORED = 0.5;
 
+    /** The strategy of a plan that the over-budget policy {@code cheapest} let through. */
+    public static final String OVER_BUDGET_STRATEGY = "over-budget-cheapest";
     /** The request attribute that chooses a strategy for one request. */
     public static final String STRATEGY_ATTRIBUTE = "strategy";
     /** Request attributes {@code require.<key>=<value>} admit only providers with that catalogue attribute. */
@@ -328,7 +330,7 @@ public final class Planner {
         PlanStep step = PlanStep.newBuilder().setProvider(cheapestProvider.name()).setModel(cheapest.name())
                 .setEstimatedCostUsd(cheapest.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
                 .setReason("cheapest eligible provider: " + over).build();
-        return plan.setSteps(List.of(step)).setStrategy("over-budget-cheapest").build();
+        return plan.setSteps(List.of(step)).setStrategy(OVER_BUDGET_STRATEGY).build();
     }
 
     /** What the access policy lets one request use: its maker's tiers, and its data's destinations. */

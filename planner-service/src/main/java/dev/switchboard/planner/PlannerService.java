@@ -122,6 +122,9 @@ public final class PlannerService implements Service {
         }
         try {
             ExecutionPlan plan = planner.plan(request, now, access);
+            if (Planner.OVER_BUDGET_STRATEGY.equals(plan.getStrategy())) {
+                gate.budgetOverridden(request, access, plan.getSteps().getFirst().getReason());
+            }
             return List.of(codec.record(Topics.PLANS, plan.getRequestId(), plan));
         } catch (RejectedRecordException e) {
             if (e.requestId() == null) {

@@ -8,7 +8,7 @@ import dev.switchboard.platform.auth.Credentials;
 import dev.switchboard.platform.auth.Principal;
 import dev.switchboard.platform.auth.TokenVerifier;
 import dev.switchboard.platform.config.SwitchboardConfig;
-import dev.switchboard.platform.audit.AuditWriter;
+import dev.switchboard.platform.audit.AuditLog;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.RejectedRecordException;
@@ -16,7 +16,6 @@ import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.ReplayHeaders;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.record.TimestampType;
 import org.slf4j.Logger;
@@ -27,7 +26,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * Who made a request on {@code llm.requests}: with {@code security.enabled}, the token in its
@@ -51,9 +49,7 @@ final class RequestGate implements AutoCloseable {
     private final Authorizer authorizer;
     private final Codec codec;
     private final String stage;
-    private final AuditWriter audit;
-    private final KafkaClients clients;
-    private KafkaProducer<byte[], byte[]> auditProducer;
+    private final AuditLog audit;
 
     /** What to do with one request: publish {@code refusal} instead of its plan, or plan it with {@code access}. */
     record Verdict(List<ProducerRecord<byte[], byte[]>> refusal, Access access) {
@@ -61,11 +57,21 @@ final class RequestGate implements AutoCloseable {
 
     RequestGate(SwitchboardConfig config, KafkaClients clients, Codec codec, String stage) {
         this.verifier = config.security().enabled() ? new TokenVerifier(config.security()) : null;
-        this.authorizer = new Authorizer(config.security().rbacPolicyFile());
+        this.audit = new AuditLog(clients, codec, stage);
+        this.authorizer = new Authorizer(config.security().rbacPolicyFile(), change -> audit.policy(stage, change));
         this.codec = codec;
         this.stage = stage;
-        this.audit = new AuditWriter(codec, stage);
-        this.clients = clients;
+    }
+
+    /** Records that the over-budget policy let {@code request} through on the cheapest provider. */
+    void budgetOverridden(LlmRequest request, Access access, String reason) {
+        Map<String, String> details = new LinkedHashMap<>();
+        details.put("decision", "ALLOWED");
+        details.put("reason", reason);
+        details.put("tenant", request.getTenantId());
+        details.put("requestId", request.getRequestId());
+        audit.record(access.principal() != null ? access.principal().subject() : "unauthenticated", "budget.override",
+                "tenant:" + request.getTenantId(), "OVER_BUDGET_CHEAPEST", details);
     }
 
     /** Whether {@code request} may be planned, and with what its maker may use. */
@@ -100,7 +106,7 @@ final class RequestGate implements AutoCloseable {
     /** Audits the planner's refusal of a request its maker's {@link Access} does not allow (a tier, a tool, classified data). */
     void planningRefused(LlmRequest request, Access access, RejectedRecordException refusal) {
         if (RejectedRecordException.FORBIDDEN.equals(refusal.errorClass())) {
-            audit(request, access.principal(), refusal.errorClass(), "POLICY", refusal.getMessage(), System.currentTimeMillis());
+            audit(request, access.principal(), refusal.errorClass(), "POLICY", refusal.getMessage());
         }
     }
 
@@ -111,16 +117,13 @@ final class RequestGate implements AutoCloseable {
                 message);
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(Replies.rejected(codec, stage, record, request,
                 Planner.validReplyTo(request), new RejectedRecordException(errorClass, message, request.getRequestId()), now));
-        audit(request, principal, errorClass, reason, RejectedRecordException.FORBIDDEN.equals(errorClass) ? message : null, now);
+        audit(request, principal, errorClass, reason, RejectedRecordException.FORBIDDEN.equals(errorClass) ? message : null);
         return out;
     }
 
     /** @param rule the policy rule that decided a denial (never request data), or null */
-    private void audit(LlmRequest request, Principal principal, String errorClass, String reason, String rule, long now) {
-        Map<String, String> details = new LinkedHashMap<>();
-        details.put("decision", "DENIED");
-        details.put("reason", reason);
-        details.put("tenant", request.getTenantId());
+    private void audit(LlmRequest request, Principal principal, String errorClass, String reason, String rule) {
+        Map<String, String> details = AuditLog.denial(reason, request.getTenantId());
         details.put("requestId", request.getRequestId());
         if (principal != null) {
             details.put("principalTenant", principal.tenant());
@@ -128,29 +131,11 @@ final class RequestGate implements AutoCloseable {
         if (rule != null) {
             details.put("rule", rule);
         }
-        AuditEvent event = AuditEvent.newBuilder().setEventId(UUID.randomUUID().toString())
-                .setActor(principal != null ? principal.subject() : "unauthenticated")
-                .setAction(ACTION).setTarget(Topics.REQUESTS.name()).setOutcome(errorClass).setDetails(details).setAtMs(now).build();
-        audit.publish(auditProducer(), event, (metadata, error) -> {
-            if (error != null) {
-                log.error("{}: the audit record of refused request {} was not written: {}", stage, request.getRequestId(),
-                        error.toString());
-            }
-        });
-    }
-
-    /** Made on the first refusal: a planner that never refuses needs no producer of its own. */
-    private synchronized KafkaProducer<byte[], byte[]> auditProducer() {
-        if (auditProducer == null) {
-            auditProducer = clients.producer(stage + "-audit");
-        }
-        return auditProducer;
+        audit.record(principal != null ? principal.subject() : "unauthenticated", ACTION, Topics.REQUESTS.name(), errorClass, details);
     }
 
     @Override
-    public synchronized void close() {
-        if (auditProducer != null) {
-            auditProducer.close(java.time.Duration.ofSeconds(5));
-        }
+    public void close() {
+        audit.close();
     }
 }

@@ -1,5 +1,6 @@
 package dev.switchboard.platform;
 
+import dev.switchboard.platform.audit.AuditLog;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
@@ -36,7 +37,33 @@ public record ServiceContext(SwitchboardConfig config, KafkaClients clients, Cod
         }
         Codec codec = new Codec(SchemaRegistryClient.fromConfigs(config.schemaRegistryClientProperties()));
         registerSchemas(codec, providers);
+        auditConfiguration(config, clients, codec);
         return new ServiceContext(config, clients, codec);
+    }
+
+    /**
+     * A {@code config.load} record on {@code llm.audit}: who started a process with which
+     * configuration (its fingerprint and the names of the keys set, never their values), so that a
+     * changed configuration shows as a changed fingerprint between two starts.
+     */
+    private static void auditConfiguration(SwitchboardConfig config, KafkaClients clients, Codec codec) {
+        java.util.Map<String, String> details = new java.util.LinkedHashMap<>();
+        details.put("decision", "APPLIED");
+        details.put("sha256", config.fingerprint().sha256());
+        String changed = String.join(",", config.fingerprint().changedKeys());
+        details.put("changedKeys", changed.length() <= 4_000 ? changed : changed.substring(0, 4_000) + "…");
+        details.put("host", hostName());
+        try (AuditLog audit = new AuditLog(clients, codec, "config")) {
+            audit.record(System.getProperty("user.name", "unknown"), "config.load", "switchboard", "APPLIED", details);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "unknown";
+        }
     }
 
     /** Registers the value schema of every catalogue topic; a registry that is down is reported, not fatal. */

@@ -2,11 +2,7 @@ package dev.switchboard.platform.audit;
 
 import dev.switchboard.avro.AuditEvent;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,11 +49,7 @@ public final class AuditChain {
                 canonical.append(k.length()).append(':').append(k).append('=').append(v.length()).append(':').append(v).append(';');
             }
         });
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(canonical.toString().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.switchboard.platform.Sha256.hex(canonical.toString());
     }
 
     /** A record as read back: where it was, and what it says. */

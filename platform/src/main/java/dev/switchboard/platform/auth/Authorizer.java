@@ -46,11 +46,27 @@ public final class Authorizer {
     public record Decision(boolean allowed, String rule) {
     }
 
+    /**
+     * A policy put in force or refused: where it came from (the file, or {@code bundled}), the
+     * SHA-256 of its text, whether it is now in force, and why not when it is not.
+     */
+    public record PolicyChange(String source, String sha256, boolean applied, boolean reload, String error) {
+    }
+
+    /** Told of every policy this authorizer loads, at start and on each change of its file. */
+    @FunctionalInterface
+    public interface PolicyListener {
+        void changed(PolicyChange change);
+
+        PolicyListener NONE = change -> { };
+    }
+
     private static final Logger log = LoggerFactory.getLogger(Authorizer.class);
     private static final long RELOAD_CHECK_MS = 1_000;
 
     private final String model;
     private final Path policyFile;
+    private final PolicyListener listener;
     private volatile Enforcer enforcer;
     private volatile FileTime loadedVersion;
     private volatile long checkedAtMs;
@@ -62,11 +78,19 @@ public final class Authorizer {
 
     /** The bundled model with the policy of {@code policyFile} (null: the bundled default), reloaded when it changes. */
     public Authorizer(Path policyFile) {
+        this(policyFile, PolicyListener.NONE);
+    }
+
+    /** As {@link #Authorizer(Path)}, telling {@code listener} of the policy loaded now and of each change. */
+    public Authorizer(Path policyFile, PolicyListener listener) {
         org.casbin.jcasbin.util.Util.enableLog = false;
         this.model = resource("rbac/model.conf");
         this.policyFile = policyFile;
-        this.enforcer = policyFile == null ? enforcer(resource("rbac/policy.csv")) : load(policyFile);
+        this.listener = listener;
+        String text = policyFile == null ? resource("rbac/policy.csv") : read(policyFile);
+        this.enforcer = enforcer(text);
         this.loadedVersion = policyFile == null ? null : modified(policyFile);
+        listener.changed(new PolicyChange(policyFile == null ? "bundled" : policyFile.toString(), sha256(text), true, false, null));
     }
 
     /**
@@ -132,24 +156,32 @@ public final class Authorizer {
             if (version == null || version.equals(loadedVersion)) {
                 return;
             }
+            String text = null;
             try {
-                enforcer = load(policyFile);
+                text = read(policyFile);
+                enforcer = enforcer(text);
                 loadedVersion = version;
                 log.info("Access policy {} reloaded", policyFile);
+                listener.changed(new PolicyChange(policyFile.toString(), sha256(text), true, true, null));
             } catch (RuntimeException e) {
                 loadedVersion = version;
                 log.error("Access policy {} changed but cannot be read ({}); the previous policy stays in force", policyFile,
                         e.getMessage());
+                listener.changed(new PolicyChange(policyFile.toString(), text == null ? "" : sha256(text), false, true, e.getMessage()));
             }
         }
     }
 
-    private Enforcer load(Path file) {
+    private static String read(Path file) {
         try {
-            return enforcer(Files.readString(file));
+            return Files.readString(file);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read the access policy " + file + " (security.rbac.policy)", e);
         }
+    }
+
+    private static String sha256(String text) {
+        return dev.switchboard.platform.Sha256.hex(text);
     }
 
     private Enforcer enforcer(String policy) {

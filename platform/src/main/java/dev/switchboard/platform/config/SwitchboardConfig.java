@@ -48,7 +48,40 @@ public record SwitchboardConfig(
         RoutingSettings routing,
         PlanningSettings planning,
         EdgeSettings edge,
-        SecuritySettings security) {
+        SecuritySettings security,
+        Fingerprint fingerprint) {
+
+    /**
+     * What a configuration is, for the audit trail: the SHA-256 of every effective setting (a
+     * secret counts by its own hash, so changing it changes the fingerprint without revealing it),
+     * and the names of the keys set to other than their defaults.
+     */
+    public record Fingerprint(String sha256, List<String> changedKeys) {
+        public Fingerprint {
+            changedKeys = List.copyOf(changedKeys);
+        }
+
+        static Fingerprint of(ConfigDef def, Map<String, String> defaults, Map<String, String> effective) {
+            StringBuilder canonical = new StringBuilder();
+            List<String> changed = new ArrayList<>();
+            for (String key : new TreeSet<>(effective.keySet())) {
+                String value = effective.get(key) == null ? "" : effective.get(key);
+                ConfigDef.ConfigKey definition = def.configKeys().get(key);
+                boolean secret = definition != null && definition.type == Type.PASSWORD;
+                canonical.append(key.length()).append(':').append(key).append('=');
+                String shown = secret ? sha256(value) : value;
+                canonical.append(shown.length()).append(':').append(shown).append('\n');
+                if (!value.equals(defaults.getOrDefault(key, ""))) {
+                    changed.add(key);
+                }
+            }
+            return new Fingerprint(sha256(canonical.toString()), changed);
+        }
+
+        private static String sha256(String text) {
+            return dev.switchboard.platform.Sha256.hex(text);
+        }
+    }
 
     /**
      * Who may call: whether bearer tokens are required, the issuer whose tokens are accepted (its
@@ -298,7 +331,7 @@ public record SwitchboardConfig(
                 circuit, healthPort,
                 new AnalyticsSettings(a.enabled(), enabled, a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword(),
                         a.windowGrace(), a.sinkBatchSize(), a.sinkFlush(), a.stateDir(), a.devClickhousePort(),
-                        a.devClickhouseTcpPort()), routing, planning, edge, security);
+                        a.devClickhouseTcpPort()), routing, planning, edge, security, fingerprint);
     }
 
     /** A copy with other values for some keys, re-validated: for tests and the CLI's flags. */
@@ -765,7 +798,8 @@ public record SwitchboardConfig(
                         ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_CLIENT_SECRET)).value(),
                         ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_TOKEN)).value(),
                         (Integer) v.get(DEV_IDP_PORT), (String) v.get(SECURITY_RBAC_POLICY), kafkaClientSecurity(v),
-                        registryClientSecurity(v)));
+                        registryClientSecurity(v)),
+                Fingerprint.of(def, defaults, raw));
     }
 
     /** A provider's API key: the contents of {@code <p>api.key.file} when set, else {@code <p>api.key}; never echoed. */

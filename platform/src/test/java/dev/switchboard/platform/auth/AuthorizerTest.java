@@ -104,6 +104,33 @@ class AuthorizerTest {
     }
 
     @Test
+    void everyPolicyLoadedOrRefusedIsToldWithItsHash(@TempDir Path dir) throws Exception {
+        Path policy = dir.resolve("policy.csv");
+        Files.writeString(policy, "p, user, chat, requests, own\n");
+        List<Authorizer.PolicyChange> changes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Authorizer authorizer = new Authorizer(policy, changes::add);
+        Principal user = new Principal("erin", "acme", Set.of("user"));
+
+        Files.writeString(policy, "p, user\n");
+        Files.setLastModifiedTime(policy, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5_000));
+        await().atMost(Duration.ofSeconds(10)).until(() -> authorizer.decide(user, Action.CHAT, "requests", "acme") != null
+                && changes.size() == 2);
+
+        assertThat(changes.get(0)).isEqualTo(new Authorizer.PolicyChange(policy.toString(),
+                sha256("p, user, chat, requests, own\n"), true, false, null));
+        assertThat(changes.get(1).applied()).isFalse();
+        assertThat(changes.get(1).reload()).isTrue();
+        assertThat(changes.get(1).sha256()).isEqualTo(sha256("p, user\n"));
+        assertThat(changes.get(1).error()).contains("invalid policy size");
+        // The refused policy is not in force: the first still decides.
+        assertThat(authorizer.decide(user, Action.CHAT, "requests", "acme").allowed()).isTrue();
+    }
+
+    private static String sha256(String text) {
+        return dev.switchboard.platform.Sha256.hex(text);
+    }
+
+    @Test
     void aChangedPolicyFileTakesEffectWithoutARestartAndABrokenOneIsRefused(@TempDir Path dir) throws Exception {
         Path policy = dir.resolve("policy.csv");
         Files.writeString(policy, "p, user, chat, requests, own\n");

@@ -71,6 +71,25 @@ class SwitchboardConfigTest {
     }
 
     @Test
+    void theFingerprintChangesWithAnySettingAndNamesTheChangedKeysButNoValue() {
+        SwitchboardConfig defaults = ConfigLoader.load(null, Map.of(), Map.of());
+        SwitchboardConfig strategy = ConfigLoader.load(null, Map.of(), Map.of("planner.strategy", "cost"));
+        SwitchboardConfig secret = ConfigLoader.load(null, Map.of(), Map.of("planner.strategy", "cost",
+                "provider.sim-fast.api.key", "sk-one"));
+        SwitchboardConfig otherSecret = ConfigLoader.load(null, Map.of(), Map.of("planner.strategy", "cost",
+                "provider.sim-fast.api.key", "sk-two"));
+
+        assertThat(defaults.fingerprint().changedKeys()).isEmpty();
+        assertThat(defaults.fingerprint().sha256()).isEqualTo(ConfigLoader.load(null, Map.of(), Map.of()).fingerprint().sha256())
+                .hasSize(64);
+        assertThat(strategy.fingerprint().changedKeys()).containsExactly("planner.strategy");
+        assertThat(strategy.fingerprint().sha256()).isNotEqualTo(defaults.fingerprint().sha256());
+        assertThat(secret.fingerprint().changedKeys()).containsExactly("planner.strategy", "provider.sim-fast.api.key");
+        assertThat(secret.fingerprint().sha256()).isNotEqualTo(otherSecret.fingerprint().sha256());
+        assertThat(secret.fingerprint().toString()).doesNotContain("sk-one");
+    }
+
+    @Test
     void aMisspeltOrInvalidKafkaSecuritySettingIsRefusedByName() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("kafka.security.protcol", "SSL")))
                 .hasMessageContaining("Unknown configuration key 'kafka.security.protcol'");

@@ -4,13 +4,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
-import dev.switchboard.platform.audit.AuditWriter;
+import dev.switchboard.platform.audit.AuditLog;
 import dev.switchboard.platform.auth.AuthenticationException;
 import dev.switchboard.platform.auth.Authorizer;
 import dev.switchboard.platform.auth.Principal;
@@ -32,12 +31,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -76,7 +72,7 @@ public final class Edge implements AutoCloseable {
     private final TokenVerifier verifier;
     /** Null when security is off. */
     private final Authorizer authorizer;
-    private final AuditWriter audit;
+    private final AuditLog audit;
     private final Javalin app;
 
     /** An edge on {@code health.port}; {@code /health/ready} reports {@code checks} and the edge's own. */
@@ -93,8 +89,9 @@ public final class Edge implements AutoCloseable {
         // Writes feedback and the audit records of refused calls.
         this.feedback = clients.producer("switchboard-edge-feedback");
         this.verifier = config.security().enabled() ? new TokenVerifier(config.security()) : null;
-        this.authorizer = config.security().enabled() ? new Authorizer(config.security().rbacPolicyFile()) : null;
-        this.audit = new AuditWriter(codec, "edge");
+        this.audit = new AuditLog(feedback, codec, "edge");
+        this.authorizer = config.security().enabled()
+                ? new Authorizer(config.security().rbacPolicyFile(), change -> audit.policy("edge", change)) : null;
         this.app = Javalin.create(c -> {
             Connectors.listen(c, config.healthPort());
             c.startup.showJavalinBanner = false;
@@ -369,25 +366,9 @@ public final class Edge implements AutoCloseable {
 
     /** An {@code AuditEvent} on {@code llm.audit} for a refused call: who, what, and why; never the body. */
     private void audit(Context ctx, String actor, String tenant, String outcome, String reason) {
-        Map<String, String> details = new java.util.LinkedHashMap<>();
-        details.put("decision", "DENIED");
-        details.put("reason", reason);
+        Map<String, String> details = AuditLog.denial(reason, tenant);
         details.put("client", ctx.ip());
-        if (tenant != null) {
-            details.put("tenant", tenant);
-        }
-        AuditEvent event = AuditEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setActor(actor)
-                .setAction("http." + ctx.method().name().toLowerCase(Locale.ROOT)).setTarget(ctx.path()).setOutcome(outcome)
-                .setDetails(details).setAtMs(System.currentTimeMillis()).build();
-        try {
-            audit.publish(feedback, event, (metadata, error) -> {
-                if (error != null) {
-                    log.error("Edge: the audit record of a refused {} {} was not written: {}", ctx.method(), ctx.path(), error.toString());
-                }
-            });
-        } catch (RuntimeException e) {
-            log.error("Edge: the audit record of a refused {} {} was not written: {}", ctx.method(), ctx.path(), e.toString());
-        }
+        audit.record(actor, "http." + ctx.method().name().toLowerCase(Locale.ROOT), ctx.path(), outcome, details);
     }
 
     private static Principal principal(Context ctx) {
@@ -428,11 +409,7 @@ public final class Edge implements AutoCloseable {
     }
 
     private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.switchboard.platform.Sha256.hex(bytes);
     }
 
     private static void error(Context ctx, EdgeError e) {

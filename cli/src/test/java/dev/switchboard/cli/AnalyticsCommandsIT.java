@@ -183,4 +183,39 @@ class AnalyticsCommandsIT {
         assertThat(kind.exitCode()).isEqualTo(2);
         assertThat(kind.err()).contains("--kind must be USER_SATISFACTION or ACCURACY, not 'HAPPINESS'");
     }
+
+    @Test
+    void auditVerifyFindsInClickHouseWhatWasRemovedFromTheTopic() throws Exception {
+        // At start the configuration (config-*) and the edge's and planner's policies were audited (other tests may add more).
+        CliStack.Run agree = await().atMost(Duration.ofSeconds(60)).until(() -> cli.run("audit", "verify", "--clickhouse"),
+                r -> r.exitCode() == 0 && !r.out().contains("not in ClickHouse yet"));
+        assertThat(agree.out()).containsPattern("config-\\w{8}\\s+1\\s").containsPattern("planner-\\w{8}\\s+\\d+\\s");
+        Matcher copied = Pattern.compile("ClickHouse copy: (\\d+) chain\\(s\\), intact; nothing it holds is missing from llm.audit.")
+                .matcher(agree.out());
+        assertThat(copied.find()).as(agree.out()).isTrue();
+        int chains = Integer.parseInt(copied.group(1));
+        assertThat(chains).isGreaterThanOrEqualTo(3);
+
+        // Someone with delete rights on llm.audit removes every record from the topic: it looks empty, not broken.
+        KafkaClients clients = new KafkaClients(cli.settings.get(SwitchboardConfig.BOOTSTRAP_SERVERS));
+        try (var admin = clients.admin("it-delete-audit")) {
+            var partitions = admin.describeTopics(List.of(Topics.AUDIT.name())).allTopicNames().get().get(Topics.AUDIT.name()).partitions();
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+            partitions.forEach(p -> latest.put(new org.apache.kafka.common.TopicPartition(Topics.AUDIT.name(), p.partition()),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest()));
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> delete = new java.util.HashMap<>();
+            admin.listOffsets(latest).all().get().forEach((tp, offset) ->
+                    delete.put(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(offset.offset())));
+            admin.deleteRecords(delete).all().get();
+        }
+        CliStack.Run topicAlone = cli.run("audit", "verify");
+        CliStack.Run withCopy = cli.run("audit", "verify", "--clickhouse");
+
+        assertThat(topicAlone.exitCode()).as(topicAlone.out()).isEqualTo(0);
+        assertThat(withCopy.exitCode()).as(withCopy.out()).isEqualTo(1);
+        assertThat(withCopy.out()).containsPattern("REMOVED from llm.audit: chain config-\\w{8} \\(1 record\\(s\\)\\) is in the copy "
+                        + "but not in the trail: removed")
+                .containsPattern("REMOVED from llm.audit: chain planner-\\w{8} \\(\\d+ record\\(s\\)\\)")
+                .contains("ClickHouse copy: " + chains + " chain(s), intact; " + chains + " difference(s) with llm.audit.");
+    }
 }

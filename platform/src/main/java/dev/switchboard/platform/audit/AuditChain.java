@@ -52,8 +52,94 @@ public final class AuditChain {
         return dev.switchboard.platform.Sha256.hex(canonical.toString());
     }
 
-    /** A record as read back: where it was, and what it says. */
+    /** A record as read back: where it was (partition -1: a copy outside Kafka, such as ClickHouse's), and what it says. */
     public record Entry(int partition, long offset, AuditEvent event) {
+        String where() {
+            return (partition < 0 ? "the copy" : "partition " + partition + " offset " + offset) + " (event " + event.getEventId() + ")";
+        }
+    }
+
+    /**
+     * How two copies of the trail differ, chain by chain: {@code missing} are breaks (records or
+     * chains the copy holds that the trail no longer does, or records that differ), {@code behind}
+     * are records the copy has not taken yet.
+     */
+    public record Comparison(List<String> missing, List<String> behind) {
+        public boolean agree() {
+            return missing.isEmpty();
+        }
+    }
+
+    /**
+     * Compares the trail ({@code llm.audit}) with a copy of it (ClickHouse's {@code audit_log}) made
+     * as it was written: a chain, or a chain's end, that the copy has and the trail does not was
+     * removed from the trail, which the trail alone cannot show; a record whose hash differs between
+     * them was changed in one; records the trail has and the copy lacks are only behind.
+     */
+    public static Comparison compare(List<Entry> trail, List<Entry> copy) {
+        Map<String, Map<Long, String>> inTrail = bySeq(trail);
+        Map<String, Map<Long, String>> inCopy = bySeq(copy);
+        List<String> missing = new ArrayList<>();
+        List<String> behind = new ArrayList<>();
+        inCopy.forEach((writer, copied) -> {
+            Map<Long, String> kept = inTrail.get(writer);
+            if (kept == null) {
+                missing.add("chain " + writer + " (" + copied.size() + " record(s)) is in the copy but not in the trail: removed");
+                return;
+            }
+            List<Long> gone = new ArrayList<>();
+            copied.forEach((seq, hash) -> {
+                String trailHash = kept.get(seq);
+                if (trailHash == null) {
+                    gone.add(seq);
+                } else if (!trailHash.equals(hash)) {
+                    missing.add("record " + seq + " of chain " + writer + " differs between the trail and the copy");
+                }
+            });
+            if (!gone.isEmpty()) {
+                missing.add("record(s) " + ranges(gone) + " of chain " + writer + " are in the copy but not in the trail: removed");
+            }
+        });
+        inTrail.forEach((writer, kept) -> {
+            Map<Long, String> copied = inCopy.getOrDefault(writer, Map.of());
+            long notCopied = kept.keySet().stream().filter(seq -> !copied.containsKey(seq)).count();
+            if (notCopied > 0) {
+                behind.add("chain " + writer + ": " + notCopied + " record(s) not in the copy yet");
+            }
+        });
+        return new Comparison(missing, behind);
+    }
+
+    private static Map<String, Map<Long, String>> bySeq(List<Entry> entries) {
+        Map<String, Map<Long, String>> chains = new TreeMap<>();
+        for (Entry entry : entries) {
+            Map<String, String> d = entry.event().getDetails();
+            String writer = d.get(WRITER);
+            if (writer == null) {
+                continue;
+            }
+            try {
+                chains.computeIfAbsent(writer, w -> new TreeMap<>()).put(Long.parseLong(d.getOrDefault(SEQ, "")), d.getOrDefault(HASH, ""));
+            } catch (NumberFormatException e) {
+                // A record without a sequence number: verify names it.
+            }
+        }
+        return chains;
+    }
+
+    /** 1, 2, 3, 7 → "1-3, 7". */
+    private static String ranges(List<Long> sorted) {
+        List<String> parts = new ArrayList<>();
+        int i = 0;
+        while (i < sorted.size()) {
+            int j = i;
+            while (j + 1 < sorted.size() && sorted.get(j + 1) == sorted.get(j) + 1) {
+                j++;
+            }
+            parts.add(i == j ? Long.toString(sorted.get(i)) : sorted.get(i) + "-" + sorted.get(j));
+            i = j + 1;
+        }
+        return String.join(", ", parts);
     }
 
     /** One chain's verdict: its records, and the first break found (null when intact). */
@@ -99,7 +185,7 @@ public final class AuditChain {
         long expectedSeq = 1;
         for (Entry entry : chain) {
             AuditEvent event = entry.event();
-            String where = "partition " + entry.partition() + " offset " + entry.offset() + " (event " + event.getEventId() + ")";
+            String where = entry.where();
             String hash = event.getDetails().get(HASH);
             long seq;
             try {

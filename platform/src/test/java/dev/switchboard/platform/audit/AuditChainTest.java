@@ -113,4 +113,38 @@ class AuditChainTest {
         assertThat(report.chains()).extracting(AuditChain.ChainReport::writer).containsExactly("edge-1", "planner-2");
         assertThat(report.unchained()).isEqualTo(1);
     }
+
+    @Test
+    void aCopyShowsWhatWasRemovedFromTheTrailThatTheTrailCannot() {
+        List<AuditChain.Entry> a = chain("edge-1", 5);
+        List<AuditChain.Entry> b = chain("planner-1", 2);
+        List<AuditChain.Entry> copy = new java.util.ArrayList<>(a);
+        copy.addAll(b);
+        // The trail lost edge-1's last two records and the whole of planner-1: intact by itself.
+        List<AuditChain.Entry> trail = new java.util.ArrayList<>(a.subList(0, 3));
+        assertThat(AuditChain.verify(trail).intact()).isTrue();
+
+        AuditChain.Comparison comparison = AuditChain.compare(trail, copy);
+
+        assertThat(comparison.agree()).isFalse();
+        assertThat(comparison.missing()).containsExactly(
+                "record(s) 4-5 of chain edge-1 are in the copy but not in the trail: removed",
+                "chain planner-1 (2 record(s)) is in the copy but not in the trail: removed");
+        assertThat(comparison.behind()).isEmpty();
+    }
+
+    @Test
+    void aCopyThatIsOnlyBehindAgreesAndADifferingRecordDoesNot() {
+        List<AuditChain.Entry> trail = chain("edge-1", 4);
+        AuditChain.Comparison behind = AuditChain.compare(trail, trail.subList(0, 2));
+
+        assertThat(behind.agree()).isTrue();
+        assertThat(behind.behind()).containsExactly("chain edge-1: 2 record(s) not in the copy yet");
+        List<AuditChain.Entry> changed = new java.util.ArrayList<>(trail);
+        AuditEvent third = changed.get(2).event();
+        java.util.Map<String, String> details = new java.util.HashMap<>(third.getDetails());
+        details.put(AuditChain.HASH, "0".repeat(64));
+        changed.set(2, new AuditChain.Entry(-1, 2, AuditEvent.newBuilder(third).setDetails(details).build()));
+        assertThat(AuditChain.compare(trail, changed).missing()).containsExactly("record 3 of chain edge-1 differs between the trail and the copy");
+    }
 }

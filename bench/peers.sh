@@ -26,6 +26,10 @@ if ! curl -sf "$simulator/$provider/admin/faults" >/dev/null; then
   echo "error: no provider simulator at $simulator/$provider: start the stack first (bin/switchboard dev)" >&2
   exit 2
 fi
+# Switchboard's API wants a bearer token from its issuer, unless the stack runs with security.enabled=false;
+# changing the simulator's faults wants an operator's.
+edge_auth=(); if token="$("$sb" token 2>/dev/null)"; then edge_auth=(-H "Authorization: Bearer $token"); fi
+ops_auth=(); if ops="$("$sb" token --role ops 2>/dev/null)"; then ops_auth=(-H "Authorization: Bearer $ops"); fi
 portkey="$root/.bench/portkey"
 if [[ ! -f "$portkey/node_modules/@portkey-ai/gateway/build/start-server.js" ]]; then
   echo "Installing Portkey's gateway 1.15.2 into $portkey ..." >&2
@@ -34,12 +38,10 @@ fi
 (cd "$portkey" && exec node node_modules/@portkey-ai/gateway/build/start-server.js --port "$port" >"$portkey/gateway.log" 2>&1) &
 gateway=$!
 faults="$(curl -sf "$simulator/$provider/admin/faults")"
-cleanup() { kill "$gateway" 2>/dev/null || true; curl -sf -X PUT "$simulator/$provider/admin/faults" -d "$faults" >/dev/null || true; }
+cleanup() { kill "$gateway" 2>/dev/null || true; curl -sf "${ops_auth[@]}" -X PUT "$simulator/$provider/admin/faults" -d "$faults" >/dev/null || true; }
 trap cleanup EXIT
 for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.5; done
 
-# Switchboard's API wants a bearer token from its issuer, unless the stack runs with security.enabled=false.
-edge_auth=(); if token="$("$sb" token 2>/dev/null)"; then edge_auth=(-H "Authorization: Bearer $token"); fi
 headers=(-H "x-portkey-provider: openai" -H "x-portkey-custom-host: $simulator/$provider/v1" -H "Authorization: Bearer sk-simulated")
 figure() { awk -v key="$1" '$0 ~ "^  "key" " {print $(NF-1); exit}'; }
 
@@ -48,7 +50,7 @@ if [[ "${STREAM:-0}" == 1 ]]; then
   printf '%-8s  %-30s  %-30s  %-30s\n' "rate" "provider direct" "Switchboard HTTP" "Portkey"
   printf '%-8s  %-30s  %-30s  %-30s\n' "" "first token / whole, p50 (p99)" "first token / whole, p50 (p99)" "first token / whole, p50 (p99)"
   for rate in "${rates[@]}"; do
-    curl -sf -X PUT "$simulator/$provider/admin/faults" -d "{\"errorRate\":0,\"timeoutRate\":0,\"latencyMs\":{\"p50\":$latency,\"p99\":$latency},\"streamChunkDelayMs\":$chunk_delay}" >/dev/null
+    curl -sf "${ops_auth[@]}" -X PUT "$simulator/$provider/admin/faults" -d "{\"errorRate\":0,\"timeoutRate\":0,\"latencyMs\":{\"p50\":$latency,\"p99\":$latency},\"streamChunkDelayMs\":$chunk_delay}" >/dev/null
     row=()
     for url in "$simulator/$provider/v1/chat/completions" "$edge/v1/chat/completions" "http://127.0.0.1:$port/v1/chat/completions"; do
       extra=("${edge_auth[@]}"); [[ "$url" == *":$port/"* ]] && extra=("${headers[@]}"); [[ "$url" == "$simulator"* ]] && extra=(-H "Authorization: Bearer sk-simulated")
@@ -56,8 +58,8 @@ if [[ "${STREAM:-0}" == 1 ]]; then
       row+=("$(figure "first token p50" <<<"$out") / $(figure "latency p50" <<<"$out") ($(figure "first token p99" <<<"$out") / $(figure "latency p99" <<<"$out")) ms")
       grep -h "answered" <<<"$out" | sed "s|^|          $url |" >&2
     done
-    curl -sf -X PUT "$simulator/$provider/admin/faults" -d "$faults" >/dev/null
-    curl -sf -X PUT "$simulator/$provider/admin/faults" -d '{"streamChunkDelayMs":0}' >/dev/null
+    curl -sf "${ops_auth[@]}" -X PUT "$simulator/$provider/admin/faults" -d "$faults" >/dev/null
+    curl -sf "${ops_auth[@]}" -X PUT "$simulator/$provider/admin/faults" -d '{"streamChunkDelayMs":0}' >/dev/null
     printf '%-8s  %-30s  %-30s  %-30s\n' "$rate/s" "${row[0]}" "${row[1]}" "${row[2]}"
   done
   exit 0
@@ -68,12 +70,12 @@ printf '%-8s  %-22s  %-22s  %-22s  %-18s  %s\n' "rate" "Switchboard HTTP" "Switc
 printf '%-8s  %-22s  %-22s  %-22s  %-18s  %s\n' "" "p50 / p99" "p50 / p99" "p50 / p99" "(p50, p99)" "(p50, p99)"
 for rate in "${rates[@]}"; do
   ours="$("$sb" bench pipeline --rate "$rate/s" --duration "$duration" --warmup "$warmup" --provider "$provider" 2>/dev/null || true)"
-  curl -sf -X PUT "$simulator/$provider/admin/faults" -d '{"errorRate":0,"timeoutRate":0,"latencyMs":{"p50":0,"p99":0}}' >/dev/null
+  curl -sf "${ops_auth[@]}" -X PUT "$simulator/$provider/admin/faults" -d '{"errorRate":0,"timeoutRate":0,"latencyMs":{"p50":0,"p99":0}}' >/dev/null
   http="$("$sb" bench http --url "$edge/v1/chat/completions" "${edge_auth[@]}" --model "$model" \
       --rate "$rate/s" --duration "$duration" --warmup "$warmup" 2>/dev/null || true)"
   theirs="$("$sb" bench http --url "http://127.0.0.1:$port/v1/chat/completions" "${headers[@]}" --model "$model" \
       --rate "$rate/s" --duration "$duration" --warmup "$warmup" 2>/dev/null || true)"
-  curl -sf -X PUT "$simulator/$provider/admin/faults" -d "$faults" >/dev/null
+  curl -sf "${ops_auth[@]}" -X PUT "$simulator/$provider/admin/faults" -d "$faults" >/dev/null
   o50="$(figure "latency p50" <<<"$ours")"; o99="$(figure "latency p99" <<<"$ours")"
   h50="$(figure "latency p50" <<<"$http")"; h99="$(figure "latency p99" <<<"$http")"
   t50="$(figure "latency p50" <<<"$theirs")"; t99="$(figure "latency p99" <<<"$theirs")"

@@ -10,14 +10,17 @@ import java.util.Map;
 
 /**
  * Simulated providers set, for a benchmark, to answer in a fixed time without faults, through the
- * simulator's {@code /<provider>/admin/faults}; closing puts each provider's faults back as they were.
+ * simulator's {@code /<provider>/admin/faults} (as an operator, whose token may change faults);
+ * closing puts each provider's faults back as they were.
  */
 final class SimulatedLatency implements AutoCloseable {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final Map<String, String> before = new LinkedHashMap<>();
+    private final String token;
 
     SimulatedLatency(StackConnection stack, List<String> providers, long latencyMs) {
+        this.token = stack.operatorToken();
         try {
             for (String provider : providers) {
                 String url = "http://localhost:" + stack.config.simulatorPort() + "/" + provider + "/admin/faults";
@@ -36,8 +39,14 @@ final class SimulatedLatency implements AutoCloseable {
     }
 
     private void put(String url, String body) throws java.io.IOException, InterruptedException {
-        http.send(HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.discarding());
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new java.io.IOException("PUT " + url + " answered " + response.statusCode() + ": " + response.body());
+        }
     }
 
     @Override

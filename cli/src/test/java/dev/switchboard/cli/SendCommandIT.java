@@ -205,12 +205,14 @@ class SendCommandIT {
         assertThat(forged.exitCode()).isEqualTo(1);
         assertThat(forged.out() + forged.err()).contains("UNAUTHENTICATED");
 
-        // Each chain also begins with what was in force at start: the configuration (config-*), the policy (edge, planner).
+        // Each chain also begins with what was in force at start: the configuration (config-*), the policy (edge, planner,
+        // and the simulator's fault endpoint).
         CliStack.Run intact = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
-                .until(() -> cli.run("audit", "verify"), r -> r.out().contains("5 chained record(s)"));
+                .until(() -> cli.run("audit", "verify"), r -> r.out().contains("6 chained record(s)"));
         assertThat(intact.exitCode()).as(intact.out() + intact.err()).isEqualTo(0);
         assertThat(intact.out()).containsPattern("edge-\\w{8}\\s+2\\s").containsPattern("planner-\\w{8}\\s+2\\s")
-                .containsPattern("config-\\w{8}\\s+1\\s").contains("3 chain(s), 5 chained record(s): intact.");
+                .containsPattern("config-\\w{8}\\s+1\\s").containsPattern("simulator-\\w{8}\\s+1\\s")
+                .contains("4 chain(s), 6 chained record(s): intact.");
 
         // Someone with write access to llm.audit rewrites the edge's record: a copy whose actor is changed.
         var config = cli.stack.config();

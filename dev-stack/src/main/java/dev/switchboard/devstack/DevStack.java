@@ -6,7 +6,9 @@ import dev.switchboard.devstack.idp.DevIdentityProvider;
 import dev.switchboard.devstack.kafka.EmbeddedKafka;
 import dev.switchboard.devstack.registry.SchemaRegistryServer;
 import dev.switchboard.devstack.registry.SchemaStore;
+import dev.switchboard.devstack.simulator.FaultsGuard;
 import dev.switchboard.devstack.simulator.ProviderSimulator;
+import dev.switchboard.platform.audit.AuditLog;
 import dev.switchboard.planner.PlannerService;
 import dev.switchboard.platform.ServiceContext;
 import dev.switchboard.platform.health.HealthCheck;
@@ -97,9 +99,15 @@ public final class DevStack implements AutoCloseable {
         // With registry credentials configured, the dev registry asks for them.
         registry = track(new SchemaRegistryServer(store, config.registryPort(),
                 config.security().registryClient().get("basic.auth.user.info")).start());
-        simulator = track(new ProviderSimulator(config.simulatedProviders(), config.simulatorSeed(), config.simulatorPort(), responder).start());
         // Topics and schemas, as every service makes sure of at start-up; in infra-only mode too.
         ServiceContext context = ServiceContext.connect(config);
+        simulator = new ProviderSimulator(config.simulatedProviders(), config.simulatorSeed(), config.simulatorPort(), responder);
+        if (config.security().enabled()) {
+            // Changing a provider's faults is an operator's action, checked and audited.
+            AuditLog audit = track(new AuditLog(context.clients(), context.codec(), "simulator"));
+            simulator.guard(new FaultsGuard(config.security(), audit));
+        }
+        simulator = track(simulator.start());
         if (infraOnly) {
             return;
         }

@@ -433,6 +433,43 @@ class EdgeIT {
     }
 
     @Test
+    void changingAProvidersFaultsIsAnOperatorsActionAndAudited() throws Exception {
+        String url = "http://localhost:" + it.stack.simulator().port() + "/sim-strong/admin/faults";
+        String ops = TokenClient.token(it.stack.config().security(), Map.of("tenant", "default", "roles", "ops"));
+        java.util.function.Function<String, HttpResponse<String>> put = bearerToken -> {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofString("{\"errorRate\": 0.5}"));
+            if (bearerToken != null) {
+                request.header("Authorization", "Bearer " + bearerToken);
+            }
+            try {
+                return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        };
+
+        HttpResponse<String> anonymous = put.apply(null);
+        HttpResponse<String> user = put.apply(token);
+        assertThat(it.stack.simulator().faults("sim-strong").errorRate()).isZero();
+        HttpResponse<String> operator = put.apply(ops);
+
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"switchboard\"");
+        assertThat(user.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(user.body()).path("error").asText())
+                .isEqualTo("Forbidden: no rule lets role(s) [user] change faults in their tenant");
+        assertThat(operator.statusCode()).as(operator.body()).isEqualTo(200);
+        assertThat(it.stack.simulator().faults("sim-strong").errorRate()).isEqualTo(0.5);
+        dev.switchboard.avro.AuditEvent applied = it.await(Topics.AUDIT, a -> a.getAction().equals("faults.change")
+                && a.getOutcome().equals("APPLIED"));
+        assertThat(applied.getActor()).isEqualTo("switchboard-cli");
+        assertThat(applied.getTarget()).isEqualTo("sim-strong");
+        assertThat(applied.getDetails().get("faults")).contains("\"errorRate\":0.5");
+        assertThat(it.await(Topics.AUDIT, a -> a.getAction().equals("faults.change") && a.getOutcome().equals("FORBIDDEN"))
+                .getDetails()).containsEntry("reason", "no rule lets role(s) [user] change faults in their tenant");
+    }
+
+    @Test
     void aTenantOverItsBudgetGets429WithRetryAfter() throws Exception {
         HttpResponse<String> response = HTTP.send(request("/v1/chat/completions",
                 "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 1+2?\"}]}",

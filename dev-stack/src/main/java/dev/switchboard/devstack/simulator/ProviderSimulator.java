@@ -39,6 +39,44 @@ public final class ProviderSimulator implements AutoCloseable {
     private final AtomicLong completions = new AtomicLong();
     private final Responder responder;
     private final Javalin app;
+    private volatile AdminGuard guard = AdminGuard.OPEN;
+
+    /**
+     * Who may change a provider's faults over HTTP: {@link #authorize} names the caller or refuses
+     * it, {@link #applied} hears of each change made. {@link #OPEN} lets anyone (no security).
+     */
+    public interface AdminGuard {
+        /** The caller named by {@code authorization} (the header, or null), when it may change {@code provider}'s faults. */
+        String authorize(String authorization, String provider) throws Refused;
+
+        /** {@code actor} changed {@code provider}'s faults to {@code faults}. */
+        void applied(String actor, String provider, String faults);
+
+        AdminGuard OPEN = new AdminGuard() {
+            @Override
+            public String authorize(String authorization, String provider) {
+                return "anyone";
+            }
+
+            @Override
+            public void applied(String actor, String provider, String faults) {
+            }
+        };
+    }
+
+    /** A refused fault change: the HTTP status (401, 403) and why, never the caller's token. */
+    public static final class Refused extends Exception {
+        private final int status;
+
+        public Refused(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
 
     /**
      * What a simulated provider answers: the text and the token counts its usage reports. The
@@ -102,6 +140,12 @@ public final class ProviderSimulator implements AutoCloseable {
             config.routes.put("/{provider}/admin/faults", this::putFaults);
             config.routes.get("/admin/providers", ctx -> send(ctx, 200, providers.keySet().stream().sorted().toList()));
         });
+    }
+
+    /** Guards {@code PUT /<name>/admin/faults} with {@code guard} (set before {@link #start}). */
+    public ProviderSimulator guard(AdminGuard guard) {
+        this.guard = guard;
+        return this;
     }
 
     public ProviderSimulator start() {
@@ -465,6 +509,16 @@ public final class ProviderSimulator implements AutoCloseable {
             send(ctx, 404, Map.of("error", e.getMessage()));
             return;
         }
+        String actor;
+        try {
+            actor = guard.authorize(ctx.header("Authorization"), simulated.name);
+        } catch (Refused e) {
+            if (e.status() == 401) {
+                ctx.header("WWW-Authenticate", "Bearer realm=\"switchboard\"");
+            }
+            send(ctx, e.status(), Map.of("error", e.getMessage()));
+            return;
+        }
         JsonNode body;
         try {
             body = JSON.readTree(ctx.body());
@@ -507,7 +561,9 @@ public final class ProviderSimulator implements AutoCloseable {
             simulated.faults = updated;
             simulated.chunkDelayMs = chunkDelay;
             simulated.failAfterChunks = failAfter;
-            send(ctx, 200, faultsBody(updated).put("streamChunkDelayMs", chunkDelay).put("streamFailAfterChunks", failAfter));
+            ObjectNode now = faultsBody(updated).put("streamChunkDelayMs", chunkDelay).put("streamFailAfterChunks", failAfter);
+            guard.applied(actor, simulated.name, now.toString());
+            send(ctx, 200, now);
         } catch (IllegalArgumentException e) {
             send(ctx, 400, Map.of("error", e.getMessage()));
         }

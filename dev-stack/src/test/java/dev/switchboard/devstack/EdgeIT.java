@@ -68,7 +68,7 @@ class EdgeIT {
                 SwitchboardConfig.EDGE_REQUEST_TIMEOUT_MS, "4000",
                 SwitchboardConfig.BUDGETS_DAILY_USD, "broke:0",
                 // The premium tier, and the one provider that keeps no data.
-                "provider.sim-flaky.attributes", "tier:premium,zdr:true"));
+                "provider.sim-flaky.attributes", "tier:premium,zdr:true", "provider.sim-strong.attributes", ""));
         it = new StackFixture(SwitchboardConfig.withOverrides(settings), dev.switchboard.devstack.simulator.ProviderSimulator.Responder.DEFAULT);
         base = "http://localhost:" + it.stack.healthPort();
         token = tokenFor("default");

@@ -56,8 +56,9 @@ class PromptPrivacyIT {
         logs = new ListAppender<>();
         logs.start();
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
+        // No provider keeps no data: personal data has nowhere to go.
         it = new StackFixture(dataDir, Map.of(SwitchboardConfig.PLANNER_STRATEGY, "static",
-                SwitchboardConfig.EDGE_REQUEST_TIMEOUT_MS, "8000"));
+                SwitchboardConfig.EDGE_REQUEST_TIMEOUT_MS, "8000", "provider.sim-strong.attributes", ""));
     }
 
     @AfterAll

@@ -122,6 +122,9 @@ public final class PlannerService implements Service {
         }
         try {
             ExecutionPlan plan = planner.plan(request, now, access);
+            if (request.getCreatedAtMs() > 0) {
+                dev.switchboard.platform.metrics.SwitchboardMetrics.stage("plan", now - request.getCreatedAtMs());
+            }
             if (Planner.OVER_BUDGET_STRATEGY.equals(plan.getStrategy())) {
                 gate.budgetOverridden(request, access, plan.getSteps().getFirst().getReason());
             }

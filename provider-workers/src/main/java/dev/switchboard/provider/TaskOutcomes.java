@@ -14,6 +14,7 @@ import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.health.StepSelector;
 import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.Replies;
+import dev.switchboard.platform.metrics.SwitchboardMetrics;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -65,11 +66,14 @@ public final class TaskOutcomes {
                 .setStartedAtMs(nowMs - result.latencyMs())
                 .setCompletedAtMs(nowMs);
 
+        SwitchboardMetrics.stage("queue", nowMs - result.latencyMs() - task.getDispatchedAtMs());
         switch (result) {
             case CallResult.Success s -> {
                 // The prices of the model the step named; a model the catalogue does not list is charged at the default's.
                 double cost = provider.modelSpec(step.getModel()).orElse(provider.defaultModel())
                         .costUsd(s.inputTokens(), s.outputTokens());
+                SwitchboardMetrics.call(provider.name(), step.getModel(), null, s.latencyMs(), s.inputTokens(), s.outputTokens());
+                SwitchboardMetrics.cost(task.getTenantId(), provider.name(), cost);
                 out.add(codec.record(Topics.ATTEMPTS, requestId, attempt
                         .setModel(s.model()).setStatus(ReplyStatus.SUCCEEDED).setError(null).setRetryable(false)
                         .setInputTokens(s.inputTokens()).setOutputTokens(s.outputTokens()).setCostUsd(cost)
@@ -82,6 +86,7 @@ public final class TaskOutcomes {
                         .build()));
             }
             case CallResult.Failure f -> {
+                SwitchboardMetrics.call(provider.name(), step.getModel(), f.errorClass().name(), f.latencyMs(), 0, 0);
                 ErrorInfo error = new ErrorInfo(f.errorClass().name(), f.message());
                 out.add(codec.record(Topics.ATTEMPTS, requestId, attempt
                         .setModel(step.getModel()).setStatus(ReplyStatus.FAILED).setError(error)

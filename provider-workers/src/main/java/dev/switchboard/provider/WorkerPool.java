@@ -1,5 +1,6 @@
 package dev.switchboard.provider;
 
+import dev.switchboard.platform.metrics.SwitchboardMetrics;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.health.Health;
@@ -67,6 +68,16 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
                 circuit.slidingWindow(), circuit.minimumCalls(), circuit.openFor(), circuit.permitWait()),
                 maxConcurrent, circuits);
         circuits.watch(guard);
+        SwitchboardMetrics.providerGauge("switchboard.worker.in.flight", "Provider calls in flight", provider, guard::inFlight);
+        SwitchboardMetrics.providerGauge("switchboard.worker.concurrency.limit", "The adaptive limit of concurrent calls", provider,
+                guard::concurrencyLimit);
+        SwitchboardMetrics.providerGauge("switchboard.circuit.state", "The provider's circuit: 0 closed, 1 half-open, 2 open, 3 other",
+                provider, () -> switch (guard.state()) {
+                    case CLOSED -> 0;
+                    case HALF_OPEN -> 1;
+                    case OPEN -> 2;
+                    default -> 3;
+                });
         TaskOutcomes outcomes = new TaskOutcomes(codec,
                 p -> (p.equals(provider) && guard.state() == CircuitBreaker.State.OPEN) || options.circuitOpen().test(p),
                 "next".equals(circuit.contentFilteredPolicy()));

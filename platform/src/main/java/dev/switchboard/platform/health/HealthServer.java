@@ -40,6 +40,15 @@ public final class HealthServer implements AutoCloseable {
         }));
         server.createContext("/health/live", exchange -> respond(exchange, true, JSON.createObjectNode().put("status", "UP")));
         server.createContext("/health/ready", this::ready);
+        // Prometheus scrapes this port of a service run on its own (inside the cluster, as its readiness details are).
+        server.createContext("/metrics", exchange -> {
+            byte[] body = dev.switchboard.platform.metrics.SwitchboardMetrics.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+            exchange.sendResponseHeaders(200, body.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
     }
 
     /** A server on {@code port}, or on a free port when that one is taken (several services on one machine). */

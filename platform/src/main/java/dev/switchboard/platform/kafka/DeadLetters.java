@@ -52,6 +52,7 @@ public final class DeadLetters {
     public static ProducerRecord<byte[], byte[]> record(Codec codec, DeadLetter letter) {
         byte[] key = letter.getKey() == null ? null : bytes(letter.getKey());
         ProducerRecord<byte[], byte[]> out = new ProducerRecord<>(Topics.DLQ.name(), key, codec.encode(Topics.DLQ, letter));
+        dev.switchboard.platform.metrics.SwitchboardMetrics.deadLetter(letter.getStage(), letter.getErrorClass());
         out.headers().add(HEADER_PREFIX + "topic", utf8(letter.getOriginalTopic()));
         out.headers().add(HEADER_PREFIX + "partition", utf8(Integer.toString(letter.getOriginalPartition())));
         out.headers().add(HEADER_PREFIX + "offset", utf8(Long.toString(letter.getOriginalOffset())));

@@ -51,6 +51,7 @@ public final class Replies {
             Codec codec, LlmRequest request, String replyTo, LlmReply reply) {
         org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> record =
                 codec.record(Topics.replies(replyTo), request.getRequestId(), reply);
+        dev.switchboard.platform.metrics.SwitchboardMetrics.reply(reply.getStatus().name(), reply.getProvider(), reply.getLatencyMs());
         String correlation = request.getAttributes().get(CORRELATION_HEADER);
         if (correlation != null) {
             try {

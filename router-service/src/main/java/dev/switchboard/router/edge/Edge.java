@@ -103,6 +103,7 @@ public final class Edge implements AutoCloseable {
             c.routes.get("/v1/requests/{id}", this::lookup);
             c.routes.get("/v1/models", ctx -> json(ctx, 200, catalogue.list()));
             c.routes.post("/v1/feedback", this::feedback);
+            c.routes.get("/metrics", this::metrics);
             c.routes.get("/health/live", ctx -> json(ctx, 200, JSON.createObjectNode().put("status", "UP")));
             c.routes.get("/health/ready", ctx -> {
                 HealthServer.Report report = HealthServer.report(this.checks);
@@ -349,6 +350,18 @@ public final class Edge implements AutoCloseable {
             throw new EdgeError(401, "invalid_request_error", null, "invalid_api_key", e.getMessage(), null);
         }
     }
+
+    /**
+     * The process's Prometheus metrics. They span every tenant (cost by tenant), so reading them is
+     * {@code read analytics} of all tenants: a role with that right in any tenant ({@code ops}, {@code admin}).
+     */
+    private void metrics(Context ctx) {
+        authorize(ctx, Authorizer.Action.READ, "analytics", ALL_TENANTS);
+        ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(dev.switchboard.platform.metrics.SwitchboardMetrics.scrape());
+    }
+
+    /** Stands for every tenant where a resource spans them all (no caller's tenant is named so). */
+    private static final String ALL_TENANTS = "*";
 
     /** 403 naming the rule when the policy does not let the caller {@code action} {@code object} of {@code tenant}. */
     private void authorize(Context ctx, Authorizer.Action action, String object, String tenant) {

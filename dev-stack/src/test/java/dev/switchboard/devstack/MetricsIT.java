@@ -40,6 +40,9 @@ class MetricsIT {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
+    /** The tenant the traffic is for, with a daily budget of $2. */
+    private static final String TENANT = "metrics-co";
+
     @TempDir
     static Path dataDir;
 
@@ -48,7 +51,7 @@ class MetricsIT {
 
     @BeforeAll
     static void startStack() {
-        it = new StackFixture(dataDir, Map.of(SwitchboardConfig.PLANNER_STRATEGY, "static"));
+        it = new StackFixture(dataDir, Map.of(SwitchboardConfig.PLANNER_STRATEGY, "static", SwitchboardConfig.BUDGETS_DAILY_USD, TENANT + ":2.0"));
         ops = TokenClient.token(it.config.security(), Map.of("tenant", "ops-team", "roles", "ops"));
     }
 
@@ -114,7 +117,7 @@ class MetricsIT {
 
     @Test
     void knownTrafficAddsExactlyItsCountsSumsAndCosts() throws Exception {
-        String tenant = "metrics-" + UUID.randomUUID().toString().substring(0, 8);
+        String tenant = TENANT;
         List<Sample> before = scrape();
         it.stack.simulator().setFaults("sim-fast", new Faults(1.0, 0, 2, 10, Map.of(503, 1.0)));
         List<LlmReply> failedOver = new ArrayList<>();
@@ -168,6 +171,15 @@ class MetricsIT {
             assertThat(after).anyMatch(s -> s.name().equals("switchboard_circuit_state") && provider.equals(s.labels().get("provider")));
         }
         assertThat(sum(after, "jvm_memory_used_bytes", Map.of())).isPositive();
+        // Read from the brokers every few seconds: once the pools have committed, nothing waits; the budget counts the costs.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<Sample> settled = scrape();
+            for (String provider : List.of("sim-fast", "sim-strong", "sim-flaky")) {
+                assertThat(settled).as(provider).anyMatch(s -> s.name().equals("switchboard_task_backlog")
+                        && provider.equals(s.labels().get("provider")) && s.value() == 0.0);
+            }
+            assertThat(sum(settled, "switchboard_budget_used_ratio", Map.of("tenant", tenant))).isCloseTo(cost / 2.0, within(1e-12));
+        });
     }
 
     @Test

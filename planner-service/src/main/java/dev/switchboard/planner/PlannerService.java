@@ -83,6 +83,9 @@ public final class PlannerService implements Service {
                 new LinearQualityModel(new LinearQualityModel.Settings(r.ridge(), r.noise(), LinearQualityModel.Settings.DEFAULT.priorMean())),
                 r.seed(), sessions);
         this.ledger = r.dailyBudgetsUsd().isEmpty() ? null : new SpendLedger(r.dailyBudgetsUsd().keySet());
+        r.dailyBudgetsUsd().forEach((tenant, budget) -> dev.switchboard.platform.metrics.SwitchboardMetrics.gauge(
+                "switchboard.budget.used.ratio", "A tenant's spend today (UTC), in flight included, over its daily budget",
+                "tenant", tenant, () -> budget > 0 ? ledger.spentUsd(tenant, System.currentTimeMillis()) / budget : 1));
         SwitchboardConfig.PlanningSettings p = config.planning();
         PlanningModel planningModel = p.modelEnabled()
                 // The analyst's own timeout decides; the HTTP client's, a second later, only ends the abandoned call.

@@ -38,8 +38,12 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     private final ConsumeTransformProduce loop;
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private final CircuitPublisher circuits;
+    private final TaskBacklog backlog;
     private final ScheduledExecutorService reports = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("switchboard-worker-health").factory());
+
+    /** How often the pool's backlog is read from the brokers for {@code switchboard_task_backlog}. */
+    static final long BACKLOG_READ_INTERVAL_MS = 5_000;
 
     public static String groupId(String provider) {
         return "switchboard-workers-" + provider;
@@ -86,6 +90,9 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
         // because the pool took more than the provider is given.
         this.loop = new ConsumeTransformProduce(TaskOutcomes.STAGE, "switchboard-worker-" + provider, groupId(provider),
                 topic, clients, codec, this::start, guard::concurrencyLimit);
+        this.backlog = new TaskBacklog(clients, topic, groupId(provider));
+        SwitchboardMetrics.providerGauge("switchboard.task.backlog", "Tasks waiting for the provider's pool (-1: not read yet)",
+                provider, backlog::value);
     }
 
     private CompletableFuture<List<ProducerRecord<byte[], byte[]>>> start(ConsumerRecord<byte[], byte[]> record) {
@@ -106,6 +113,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     public WorkerPool start() {
         loop.start();
         reports.scheduleWithFixedDelay(circuits::reportLimit, 0, CircuitPublisher.LIMIT_REPORT_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        reports.scheduleWithFixedDelay(backlog::refresh, 0, BACKLOG_READ_INTERVAL_MS, TimeUnit.MILLISECONDS);
         return this;
     }
 
@@ -144,6 +152,7 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     @Override
     public void close() {
         reports.shutdownNow();
+        backlog.close();
         loop.close();
         calls.shutdown();
         producer.close(Duration.ofSeconds(5));

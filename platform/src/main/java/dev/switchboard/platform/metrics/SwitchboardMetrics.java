@@ -23,7 +23,8 @@ import java.util.function.Supplier;
  * (plan, queue, call, total), {@code gen_ai_client_operation_duration_seconds} and
  * {@code gen_ai_client_token_usage} (by provider, model, token type, after OpenTelemetry's GenAI
  * conventions), {@code switchboard_cost_usd_total{tenant,provider}},
- * {@code switchboard_dlq_records_total{stage,error_class}}, the worker pools' gauges and JVM metrics.
+ * {@code switchboard_dlq_records_total{stage,error_class}}, the worker pools' gauges (in flight,
+ * concurrency limit, circuit, task backlog), {@code switchboard_budget_used_ratio{tenant}} and JVM metrics.
  * Counters count what a service published; a record published again after a crash counts again,
  * so they are signals for operators, and ClickHouse holds the exact figures.
  */
@@ -108,9 +109,14 @@ public final class SwitchboardMetrics {
 
     /** A gauge of one provider's value, read when scraped from the pool that registered it last. */
     public static void providerGauge(String name, String description, String provider, Supplier<Number> value) {
-        GAUGES.computeIfAbsent(name + "\0" + provider, key -> {
+        gauge(name, description, "provider", provider, value);
+    }
+
+    /** A gauge of {@code tag}={@code tagValue}, read when scraped from the source registered last. */
+    public static void gauge(String name, String description, String tag, String tagValue, Supplier<Number> value) {
+        GAUGES.computeIfAbsent(name + "\0" + tag + "\0" + tagValue, key -> {
             java.util.concurrent.atomic.AtomicReference<Supplier<Number>> source = new java.util.concurrent.atomic.AtomicReference<>(value);
-            Gauge.builder(name, source, s -> s.get().get().doubleValue()).description(description).tag("provider", provider)
+            Gauge.builder(name, source, s -> s.get().get().doubleValue()).description(description).tag(tag, tagValue)
                     .strongReference(true).register(REGISTRY);
             return source;
         }).set(value);

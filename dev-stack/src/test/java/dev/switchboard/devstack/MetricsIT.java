@@ -154,7 +154,7 @@ class MetricsIT {
                 .isEqualTo(output);
         assertThat(delta(before, after, "gen_ai_client_token_usage_count", Map.of("gen_ai_system", "sim-strong", "gen_ai_token_type", "input")))
                 .isEqualTo(3.0);
-        assertThat(sum(after, "switchboard_cost_usd_total", Map.of("tenant", tenant, "provider", "sim-strong")))
+        assertThat(delta(before, after, "switchboard_cost_usd_total", Map.of("tenant", tenant, "provider", "sim-strong")))
                 .isCloseTo(cost, within(1e-12)).isPositive();
         assertThat(delta(before, after, "switchboard_dlq_records_total", Map.of("stage", "provider-worker", "error_class", errorClass)))
                 .isEqualTo(1.0);
@@ -180,6 +180,28 @@ class MetricsIT {
             }
             assertThat(sum(settled, "switchboard_budget_used_ratio", Map.of("tenant", tenant))).isCloseTo(cost / 2.0, within(1e-12));
         });
+    }
+
+    @Test
+    void everyMetricTheDashboardsAndAlertRulesQueryIsExported() throws Exception {
+        // A family appears with its first sample: an answer, and a failure that is dead-lettered.
+        ask("metrics-other", List.of("sim-strong"));
+        it.stack.simulator().setFaults("sim-fast", new Faults(1.0, 0, 2, 10, Map.of(503, 1.0)));
+        try {
+            assertThat(ask("metrics-other", List.of("sim-fast")).getStatus()).isEqualTo(ReplyStatus.FAILED);
+        } finally {
+            it.healProviders();
+        }
+        java.util.Set<String> exported = new java.util.TreeSet<>();
+        for (Sample sample : scrape()) {
+            exported.add(sample.name().replaceAll("_(bucket|count|sum|total)$", ""));
+            exported.add(sample.name().replaceAll("_(bucket|count|sum)$", ""));
+        }
+        java.util.Set<String> queried = MonitoringConfig.families();
+
+        assertThat(queried).contains("switchboard_requests_total", "switchboard_task_backlog", "gen_ai_client_operation_duration_seconds",
+                "switchboard_budget_used_ratio", "switchboard_dlq_records_total");
+        assertThat(exported).containsAll(queried);
     }
 
     @Test

@@ -356,4 +356,18 @@ class ClickHouseSinkIT {
             assertThat(count("SELECT countIf(status = 'FAILED') FROM switchboard.attempts FINAL WHERE provider = 'beta'")).isEqualTo(2);
         }
     }
+
+    @Test
+    void everyQueryOfTheDashboardsRunsOnTheAnalyticsSchema() {
+        List<String> queries = dev.switchboard.devstack.MonitoringConfig.sql();
+
+        assertThat(queries).hasSizeGreaterThanOrEqualTo(4);
+        for (String sql : queries) {
+            try {
+                clickhouse.query(sql);
+            } catch (RuntimeException e) {
+                throw new AssertionError("A dashboard query fails on ClickHouse: " + sql, e);
+            }
+        }
+    }
 }

@@ -171,6 +171,9 @@ class MetricsIT {
             assertThat(after).anyMatch(s -> s.name().equals("switchboard_circuit_state") && provider.equals(s.labels().get("provider")));
         }
         assertThat(sum(after, "jvm_memory_used_bytes", Map.of())).isPositive();
+        // The Kafka clients' own metrics, by client id: the worker pools' consumers have consumed tasks.
+        assertThat(after).anyMatch(s -> s.name().equals("kafka_consumer_fetch_manager_records_consumed_total")
+                && "switchboard-worker-sim-strong".equals(s.labels().get("client_id")) && s.value() >= 3);
         // Read from the brokers every few seconds: once the pools have committed, nothing waits; the budget counts the costs.
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             List<Sample> settled = scrape();

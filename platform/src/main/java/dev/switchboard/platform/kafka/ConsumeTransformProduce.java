@@ -72,6 +72,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     private final KafkaClients clients;
     private final String groupId;
     private final KafkaProducer<byte[], byte[]> producer;
+    private final AutoCloseable producerMetrics;
     private final AsyncRecordHandler handler;
     private final PollLoop loop;
     private final CountDownLatch assigned = new CountDownLatch(1);
@@ -107,6 +108,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         this.clients = clients;
         this.groupId = groupId;
         this.producer = clients.producer(name);
+        this.producerMetrics = dev.switchboard.platform.metrics.SwitchboardMetrics.bind(producer);
         this.loop = new PollLoop(name, Generation::new, false);
     }
 
@@ -137,6 +139,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
      */
     private final class Generation implements PollLoop.Session {
         final KafkaConsumer<byte[], byte[]> consumer;
+        private final AutoCloseable consumerMetrics;
         /** Each partition's records in offset order; the poll thread's alone. */
         final Map<TopicPartition, ArrayDeque<Pending>> partitions = new HashMap<>();
         /** What the last commit of each assigned partition said was done: records to skip. */
@@ -153,9 +156,11 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
 
         Generation() {
             this.consumer = clients.consumer(groupId, name);
+            this.consumerMetrics = dev.switchboard.platform.metrics.SwitchboardMetrics.bind(consumer);
             try {
                 consumer.subscribe(List.of(topic), new Revocations());
             } catch (RuntimeException e) {
+                closeQuietly(consumerMetrics);
                 consumer.close();
                 throw e;
             }
@@ -203,6 +208,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
             if (orderly) {
                 drain();
             }
+            closeQuietly(consumerMetrics);
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
         }
 
@@ -524,7 +530,16 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     @Override
     public void close() {
         loop.close(Duration.ofSeconds(15));
+        closeQuietly(producerMetrics);
         producer.close(Duration.ofSeconds(5));
+    }
+
+    private static void closeQuietly(AutoCloseable metrics) {
+        try {
+            metrics.close();
+        } catch (Exception e) {
+            log.debug("Closing a Kafka client's metrics: {}", e.toString());
+        }
     }
 
     /** The Schema Registry retry's wait, on the poll thread: the partition was rewound, so nothing is skipped. */

@@ -51,6 +51,24 @@ public final class SwitchboardMetrics {
         return REGISTRY;
     }
 
+    /**
+     * The Kafka client's own metrics (records consumed and sent, fetch and request latency, lag) as
+     * {@code kafka_consumer_*} and {@code kafka_producer_*}, tagged with its client id, until the
+     * returned handle is closed with the client.
+     */
+    public static AutoCloseable bind(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer) {
+        io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics metrics = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(consumer);
+        metrics.bindTo(REGISTRY);
+        return metrics;
+    }
+
+    /** As {@link #bind(org.apache.kafka.clients.consumer.Consumer)}, for a producer. */
+    public static AutoCloseable bind(org.apache.kafka.clients.producer.Producer<?, ?> producer) {
+        io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics metrics = new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(producer);
+        metrics.bindTo(REGISTRY);
+        return metrics;
+    }
+
     /** Every metric in Prometheus' text format. */
     public static String scrape() {
         return REGISTRY.scrape();

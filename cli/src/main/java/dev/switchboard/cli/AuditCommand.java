@@ -69,7 +69,7 @@ final class AuditCommand implements Runnable {
             AuditChain.Report copyReport = null;
             AuditChain.Comparison comparison = null;
             if (clickhouse) {
-                List<AuditChain.Entry> copy = clickhouseCopy(c.config);
+                List<AuditChain.Entry> copy = clickhouseCopy(c);
                 copyReport = AuditChain.verify(copy);
                 comparison = AuditChain.compare(entries, copy);
             }
@@ -120,16 +120,10 @@ final class AuditCommand implements Runnable {
         }
 
         /** ClickHouse's copy of the trail, as entries to verify (partition -1: not from Kafka). */
-        private static List<AuditChain.Entry> clickhouseCopy(dev.switchboard.platform.config.SwitchboardConfig config) {
-            dev.switchboard.platform.config.SwitchboardConfig.AnalyticsSettings a = config.analytics();
+        private static List<AuditChain.Entry> clickhouseCopy(StackConnection stack) {
             com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
             List<AuditChain.Entry> copy = new ArrayList<>();
-            try (dev.switchboard.analytics.clickhouse.ClickHouseConnection ch = new dev.switchboard.analytics.clickhouse.ClickHouseConnection(
-                    a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword())) {
-                if (!ch.ping()) {
-                    throw new CliException("ClickHouse does not answer at " + a.clickhouseUrl()
-                            + ". Is the stack running with analytics and ClickHouse? (apt-get install clickhouse-server)", 3);
-                }
+            try (dev.switchboard.analytics.clickhouse.ClickHouseConnection ch = stack.clickhouse()) {
                 long row = 0;
                 for (com.fasterxml.jackson.databind.JsonNode r : ch.query("SELECT event_id, actor, action, target, outcome, details, "
                         + "ts_ms FROM switchboard.audit_log FINAL ORDER BY ts_ms, event_id")) {

@@ -225,7 +225,7 @@ final class SendCommand implements Callable<Integer> {
             attributes.put("strategy", strategy);
         }
         if (classification != null) {
-            attributes.put("data_classification", classification);
+            attributes.put(dev.switchboard.platform.auth.Authorizer.DATA_CLASSIFICATION_ATTRIBUTE, classification);
         }
         return attributes;
     }

@@ -39,6 +39,22 @@ final class StackConnection {
         return token(Map.of("tenant", tenant));
     }
 
+    /**
+     * A connection to the analytics ClickHouse ({@code analytics.clickhouse.*}), which answers; exit
+     * 3 saying so when it does not. The caller closes it.
+     */
+    dev.switchboard.analytics.clickhouse.ClickHouseConnection clickhouse() {
+        SwitchboardConfig.AnalyticsSettings a = config.analytics();
+        dev.switchboard.analytics.clickhouse.ClickHouseConnection clickhouse =
+                new dev.switchboard.analytics.clickhouse.ClickHouseConnection(a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword());
+        if (!clickhouse.ping()) {
+            clickhouse.close();
+            throw new CliException("ClickHouse does not answer at " + a.clickhouseUrl()
+                    + ". Is the stack running with ClickHouse installed? (apt-get install clickhouse-server)", 3);
+        }
+        return clickhouse;
+    }
+
     /** The token of an operator ({@code ops} role, which the dev issuer grants on request); null when security is off. */
     String operatorToken() {
         return token(Map.of("roles", "ops"));

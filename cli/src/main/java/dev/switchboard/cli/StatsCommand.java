@@ -3,7 +3,6 @@ package dev.switchboard.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
 import dev.switchboard.avro.ProviderHealth;
-import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.health.ProviderHealthView;
 import dev.switchboard.platform.kafka.TopicReader;
 import dev.switchboard.platform.kafka.Topics;
@@ -41,14 +40,8 @@ final class StatsCommand implements Callable<Integer> {
             System.out.print(pools.isEmpty() ? "No worker pool has reported on llm.provider-health yet.\n"
                     : output.table(POOL_COLUMNS, pools));
         }
-        SwitchboardConfig cfg = stack.config;
-        SwitchboardConfig.AnalyticsSettings a = cfg.analytics();
         List<JsonNode> rows;
-        try (ClickHouseConnection clickhouse = new ClickHouseConnection(a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword())) {
-            if (!clickhouse.ping()) {
-                throw new CliException("ClickHouse does not answer at " + a.clickhouseUrl()
-                        + ". Is the stack running with ClickHouse installed? (apt-get install clickhouse-server)", 3);
-            }
+        try (ClickHouseConnection clickhouse = stack.clickhouse()) {
             rows = clickhouse.query("SELECT * FROM switchboard.provider_leaderboard");
         } catch (ClickHouseConnection.ClickHouseException e) {
             throw new CliException(e.getMessage(), 3);

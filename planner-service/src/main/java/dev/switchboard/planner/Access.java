@@ -19,8 +19,6 @@ public final class Access {
     /** The provider attribute naming a provider's model tier; a provider without one is {@link #DEFAULT_TIER}. */
     public static final String TIER_ATTRIBUTE = "tier";
     public static final String DEFAULT_TIER = "standard";
-    /** The request attribute naming its data classification ({@code pii}, ...), one the access policy names. */
-    public static final String DATA_CLASSIFICATION_ATTRIBUTE = "data_classification";
 
     private static final Authorizer BUNDLED = Authorizer.bundled();
 

@@ -157,9 +157,9 @@ public final class Planner {
 
     private ExecutionPlan build(LlmRequest original, long nowMs, Access access) {
         validate(original);
-        String classification = original.getAttributes().get(Access.DATA_CLASSIFICATION_ATTRIBUTE);
+        String classification = original.getAttributes().get(dev.switchboard.platform.auth.Authorizer.DATA_CLASSIFICATION_ATTRIBUTE);
         if (classification != null && access.knownClassification(classification).isEmpty()) {
-            throw invalid("attribute " + Access.DATA_CLASSIFICATION_ATTRIBUTE + " is '" + classification
+            throw invalid("attribute " + dev.switchboard.platform.auth.Authorizer.DATA_CLASSIFICATION_ATTRIBUTE + " is '" + classification
                     + "', which the access policy does not name; known: " + access.classifications(), original.getRequestId());
         }
         for (String tool : original.getTools()) {
@@ -252,6 +252,8 @@ public final class Planner {
         Map<String, String> excluded = new java.util.LinkedHashMap<>();
         Map<String, String> forbidden = new java.util.LinkedHashMap<>();
         for (ProviderSpec spec : config.providers()) {
+            // The policy decides per provider (its tier and attributes), not per model.
+            String denied = eligibility.forbidden(spec);
             for (ModelSpec model : spec.models()) {
                 String candidate = spec.otherModels().isEmpty() ? spec.name() : spec.name() + "/" + model.name();
                 String why = ineligible(spec, model, request, inputTokens);
@@ -259,7 +261,6 @@ public final class Planner {
                     excluded.put(candidate, why);
                     continue;
                 }
-                String denied = eligibility.forbidden(spec);
                 if (denied != null) {
                     excluded.put(candidate, denied);
                     forbidden.put(candidate, denied);
@@ -316,8 +317,11 @@ public final class Planner {
         ProviderSpec cheapestProvider = null;
         ModelSpec cheapest = null;
         for (ProviderSpec spec : config.providers()) {
+            if (eligibility.forbidden(spec) != null) {
+                continue;
+            }
             for (ModelSpec model : spec.models()) {
-                if (ineligible(spec, model, request, inputTokens) == null && eligibility.forbidden(spec) == null && (cheapest == null
+                if (ineligible(spec, model, request, inputTokens) == null && (cheapest == null
                         || model.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS) < cheapest.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))) {
                     cheapestProvider = spec;
                     cheapest = model;

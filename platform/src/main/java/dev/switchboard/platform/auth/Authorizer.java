@@ -30,6 +30,12 @@ import java.util.Objects;
  */
 public final class Authorizer {
 
+    /**
+     * The request attribute naming its data's classification ({@code pii}, ...), which the
+     * policy's {@code p2} lines must name; set by producers, the HTTP API's header and {@code send}.
+     */
+    public static final String DATA_CLASSIFICATION_ATTRIBUTE = "data_classification";
+
     /** What may be done. */
     public enum Action {
         CHAT, USE, SEND, READ, LIST, REPLAY, CHANGE;

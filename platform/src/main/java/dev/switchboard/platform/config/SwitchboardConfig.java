@@ -69,17 +69,13 @@ public record SwitchboardConfig(
                 ConfigDef.ConfigKey definition = def.configKeys().get(key);
                 boolean secret = definition != null && definition.type == Type.PASSWORD;
                 canonical.append(key.length()).append(':').append(key).append('=');
-                String shown = secret ? sha256(value) : value;
+                String shown = secret ? dev.switchboard.platform.Sha256.hex(value) : value;
                 canonical.append(shown.length()).append(':').append(shown).append('\n');
                 if (!value.equals(defaults.getOrDefault(key, ""))) {
                     changed.add(key);
                 }
             }
-            return new Fingerprint(sha256(canonical.toString()), changed);
-        }
-
-        private static String sha256(String text) {
-            return dev.switchboard.platform.Sha256.hex(text);
+            return new Fingerprint(dev.switchboard.platform.Sha256.hex(canonical.toString()), changed);
         }
     }
 
@@ -831,8 +827,7 @@ public record SwitchboardConfig(
             settings.put("basic.auth.user.info", userInfo);
         }
         for (String name : List.of("ssl.truststore.location", "ssl.truststore.password", "ssl.truststore.type")) {
-            Object value = v.get("schema.registry." + name);
-            String text = value instanceof org.apache.kafka.common.config.types.Password p ? p.value() : (String) value;
+            String text = text(v.get("schema.registry." + name));
             if (text != null && !text.isBlank()) {
                 settings.put("schema.registry." + name, text);
             }
@@ -850,12 +845,16 @@ public record SwitchboardConfig(
         return props;
     }
 
+    /** A string or password setting's text, a password's revealed (for the clients that need it); null when unset. */
+    private static String text(Object value) {
+        return value instanceof org.apache.kafka.common.config.types.Password p ? p.value() : (String) value;
+    }
+
     /** The Kafka client security settings that were set, by Kafka's names, secrets revealed for the clients. */
     private static Map<String, String> kafkaClientSecurity(Map<String, Object> v) {
         Map<String, String> settings = new LinkedHashMap<>();
         for (String name : KAFKA_CLIENT_SECURITY) {
-            Object value = v.get("kafka." + name);
-            String text = value instanceof org.apache.kafka.common.config.types.Password p ? p.value() : (String) value;
+            String text = text(v.get("kafka." + name));
             // An empty host name verification algorithm is a choice (none), not a missing setting.
             if (text != null && (!text.isBlank() || name.equals("ssl.endpoint.identification.algorithm"))) {
                 settings.put(name, text);

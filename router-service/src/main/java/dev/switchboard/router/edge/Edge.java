@@ -183,7 +183,7 @@ public final class Edge implements AutoCloseable {
                 throw EdgeError.invalid(DATA_CLASSIFICATION_HEADER, "The " + DATA_CLASSIFICATION_HEADER
                         + " header must have 1 to 64 characters");
             }
-            attributes.put("data_classification", classification.trim());
+            attributes.put(Authorizer.DATA_CLASSIFICATION_ATTRIBUTE, classification.trim());
         }
         boolean streamed = chat.stream() && !preferAsync(ctx);
         if (streamed) {

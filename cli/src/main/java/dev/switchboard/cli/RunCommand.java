@@ -4,6 +4,7 @@ import dev.switchboard.analytics.AnalyticsMain;
 import dev.switchboard.planner.PlannerMain;
 import dev.switchboard.platform.Service;
 import dev.switchboard.platform.ServiceLauncher;
+import dev.switchboard.platform.telemetry.Telemetry;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.provider.WorkersMain;
 import dev.switchboard.router.RouterMain;
@@ -47,6 +48,7 @@ final class RunCommand implements Callable<Integer> {
         }
         SwitchboardConfig cfg = config.load(overrides);
         Service running;
+        AutoCloseable telemetry = Telemetry.start(cfg, "switchboard-" + service);
         try {
             running = switch (service) {
                 case planner -> PlannerMain.start(cfg);
@@ -57,7 +59,7 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage(), 3);
         }
-        ServiceLauncher.runUntilStopped(service + (service == Kind.workers ? " for " + cfg.workerProviders() : ""), cfg, running);
+        ServiceLauncher.runUntilStopped(service + (service == Kind.workers ? " for " + cfg.workerProviders() : ""), cfg, running, telemetry);
         return 0;
     }
 }

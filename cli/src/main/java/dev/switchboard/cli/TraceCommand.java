@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.charset.StandardCharsets;
@@ -28,12 +29,17 @@ import java.util.stream.Collectors;
 
 @Command(name = "trace", mixinStandardHelpOptions = true,
         description = {"Show everything the log holds about one request, in time order: the request, its plan, "
-                + "each task and attempt, replies and dead letters, replays included.",
+                + "each task and attempt, replies and dead letters, replays included; then its trace's spans as a "
+                + "waterfall, when analytics writes them to ClickHouse.",
                 "Reads the topics from the beginning: meant for development stacks and investigations."})
 final class TraceCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "REQUEST_ID")
     String requestId;
+
+    @Option(names = "--spans", description = "Show only the span waterfall (from ClickHouse switchboard.spans); "
+            + "with --output json, the spans instead of the log's records.")
+    boolean spansOnly;
 
     @Mixin
     OutputOptions output;
@@ -86,12 +92,40 @@ final class TraceCommand implements Callable<Integer> {
             rows.add(List.of(DlqCommand.TIME.format(Instant.ofEpochMilli(e.timestamp())), "+" + (e.timestamp() - first) + " ms",
                     e.where(), e.what(), e.replay()));
         }
+        List<List<String>> spans = spans(c);
         if (json) {
-            OutputOptions.print(OutputOptions.rows(COLUMNS, rows));
-        } else {
+            OutputOptions.print(spansOnly ? OutputOptions.rows(SpanWaterfall.COLUMNS, spans) : OutputOptions.rows(COLUMNS, rows));
+            return 0;
+        }
+        if (!spansOnly) {
             System.out.print(output.table(COLUMNS, rows, "RECORD"));
         }
+        if (!spans.isEmpty()) {
+            System.out.println();
+            System.out.print(output.table(SpanWaterfall.COLUMNS, spans, "SPAN", "TIMELINE"));
+        }
         return 0;
+    }
+
+    /**
+     * The waterfall's rows from ClickHouse, or none (said on stderr) when ClickHouse is off or has no
+     * span of the request yet: spans are exported within a few seconds of their end.
+     */
+    private List<List<String>> spans(StackConnection c) {
+        if (!c.config.analytics().enabled() || !c.config.analytics().clickhouseEnabled()) {
+            System.err.println("No spans: analytics does not write to ClickHouse here (analytics.enabled, analytics.clickhouse.enabled).");
+            return List.of();
+        }
+        try (var clickhouse = c.clickhouse()) {
+            List<List<String>> rows = SpanWaterfall.rows(SpanWaterfall.spans(clickhouse.query(SpanWaterfall.query(requestId))));
+            if (rows.isEmpty()) {
+                System.err.println("No spans of request " + requestId + " in ClickHouse switchboard.spans (yet).");
+            }
+            return rows;
+        } catch (CliException | dev.switchboard.analytics.clickhouse.ClickHouseConnection.ClickHouseException e) {
+            System.err.println("No spans: " + e.getMessage());
+            return List.of();
+        }
     }
 
     private List<ConsumerRecord<byte[], byte[]>> read(StackConnection c, List<String> topics) {

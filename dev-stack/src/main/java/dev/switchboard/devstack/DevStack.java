@@ -11,6 +11,7 @@ import dev.switchboard.devstack.simulator.ProviderSimulator;
 import dev.switchboard.platform.audit.AuditLog;
 import dev.switchboard.planner.PlannerService;
 import dev.switchboard.platform.ServiceContext;
+import dev.switchboard.platform.telemetry.Telemetry;
 import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.health.HealthServer;
 import dev.switchboard.platform.config.SwitchboardConfig;
@@ -113,6 +114,9 @@ public final class DevStack implements AutoCloseable {
         }
         KafkaClients clients = context.clients();
         Codec codec = context.codec();
+        // Spans go to ClickHouse when the stack runs one (analytics on and the server installed).
+        track(Telemetry.start(config.withClickHouse(config.analytics().enabled() && config.analytics().clickhouseEnabled()
+                && LocalClickHouse.command().isPresent()), "switchboard-dev"));
         planner = track(new PlannerService(config, clients, codec).start());
         RouterService router = track(new RouterService(config, clients, codec).start());
         workers = track(new WorkersService(config, clients, codec).start());

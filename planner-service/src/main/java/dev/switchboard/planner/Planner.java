@@ -12,6 +12,9 @@ import dev.switchboard.platform.config.ModelSpec;
 import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.RejectedRecordException;
+import dev.switchboard.platform.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import dev.switchboard.planner.analysis.Analyst;
 import dev.switchboard.planner.prompts.VariantSelector;
 import dev.switchboard.planner.routing.LearnedRouter;
@@ -174,7 +177,9 @@ public final class Planner {
         if (overBudget != null && !"cheapest".equals(config.routing().overBudgetPolicy(original.getTenantId()))) {
             throw new RejectedRecordException(RejectedRecordException.BUDGET_EXCEEDED, overBudget, original.getRequestId());
         }
-        Analyst.Result analysis = analyst.analyse(original);
+        Analyst.Result analysis = Tracing.inSpan(PlannerService.SERVICE, "analyse request", SpanKind.INTERNAL,
+                () -> analyst.analyse(original));
+        Span.current().setAttribute("switchboard.task_type", analysis.plan().getTaskType());
         String taskType = analysis.plan().getTaskType();
         SwitchboardConfig.PromptVariant variant = variants == null ? null
                 : variants.choose(original.getRequestId(), taskType).orElse(null);
@@ -284,8 +289,9 @@ public final class Planner {
                     + "run: planner.strategy is '" + config.plannerStrategy() + "' and no tenant uses a learned strategy",
                     request.getRequestId());
         }
-        List<Ranker.Ranked> ranked = learned.rank(request.getRequestId(), request.getTenantId(), request.getSessionId(), analysis,
-                candidates, excluded, strategy);
+        List<Ranker.Ranked> ranked = Tracing.inSpan(PlannerService.SERVICE, "rank providers", SpanKind.INTERNAL,
+                () -> learned.rank(request.getRequestId(), request.getTenantId(), request.getSessionId(), analysis,
+                        candidates, excluded, strategy));
         List<PlanStep> steps = new ArrayList<>();
         for (int i = 0; i < Math.min(config.plannerMaxSteps(), ranked.size()); i++) {
             Ranker.Ranked r = ranked.get(i);

@@ -22,6 +22,8 @@ import dev.switchboard.platform.kafka.RejectedRecordException;
 import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.Topics;
+import dev.switchboard.platform.telemetry.Tracing;
+import io.opentelemetry.context.Context;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -49,6 +51,8 @@ public final class PlannerService implements Service {
 
     public static final String GROUP_ID = "switchboard-planner";
     public static final String STAGE = "planner";
+    /** The service the planner's spans belong to. */
+    public static final String SERVICE = "switchboard-" + STAGE;
 
     private final ConsumeTransformProduce loop;
     private final ProviderScoreView scores;
@@ -101,17 +105,19 @@ public final class PlannerService implements Service {
                 (AsyncRecordHandler) record -> {
                     // On the poll thread: decode, and start embedding the prompt when the plan will need it.
                     LlmRequest request = Replies.withReplyHeaders(codec.decode(Topics.REQUESTS, record.value()), record.headers());
+                    Tracing.requestId(request.getRequestId());
                     // Before anything is spent on it (an embedding, a plan): who made it.
                     RequestGate.Verdict verdict = gate.check(record, request);
                     if (verdict.refusal() != null) {
                         return CompletableFuture.completedFuture(verdict.refusal());
                     }
+                    Context traced = Context.current();
                     CompletableFuture<?> embedded = planner.promptToEmbed(request)
-                            .<CompletableFuture<?>>map(embedder::prefetch)
+                            .<CompletableFuture<?>>map(prompt -> Tracing.until(SERVICE, "embed prompt", () -> embedder.prefetch(prompt)))
                             .orElse(CompletableFuture.completedFuture(null));
                     // A failed embedding is not this request's fault: planning embeds again, and rejects it if that fails too.
                     return embedded.handle((vector, error) -> null)
-                            .thenApplyAsync(ignored -> plan(planner, codec, record, request, verdict.access()), planning);
+                            .thenApplyAsync(ignored -> plan(planner, codec, record, request, verdict.access()), traced.wrap(planning));
                 });
     }
 
@@ -125,6 +131,9 @@ public final class PlannerService implements Service {
         }
         try {
             ExecutionPlan plan = planner.plan(request, now, access);
+            io.opentelemetry.api.trace.Span.current().setAttribute("switchboard.strategy", plan.getStrategy())
+                    .setAttribute("switchboard.plan", plan.getSteps().stream().map(s -> s.getProvider() + "/" + s.getModel())
+                            .collect(java.util.stream.Collectors.joining(",")));
             if (request.getCreatedAtMs() > 0) {
                 dev.switchboard.platform.metrics.SwitchboardMetrics.stage("plan", now - request.getCreatedAtMs());
             }

@@ -3,6 +3,7 @@ package dev.switchboard.platform;
 import dev.switchboard.platform.config.ConfigLoader;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.health.HealthServer;
+import dev.switchboard.platform.telemetry.Telemetry;
 import org.apache.kafka.common.config.ConfigException;
 
 import java.nio.file.Path;
@@ -43,6 +44,7 @@ public final class ServiceLauncher {
             return;
         }
         Service service;
+        AutoCloseable telemetry = Telemetry.start(config, "switchboard-" + name);
         try {
             service = start.apply(config);
         } catch (RuntimeException e) {
@@ -50,11 +52,14 @@ public final class ServiceLauncher {
             System.exit(1);
             return;
         }
-        runUntilStopped(name, config, service);
+        runUntilStopped(name, config, service, telemetry);
     }
 
-    /** Serves {@code service}'s health, says where, and blocks until SIGINT/SIGTERM has closed it. */
-    public static void runUntilStopped(String name, SwitchboardConfig config, Service service) {
+    /**
+     * Serves {@code service}'s health, says where, and blocks until SIGINT/SIGTERM has closed it and
+     * then {@code telemetry} (which flushes the spans not yet exported).
+     */
+    public static void runUntilStopped(String name, SwitchboardConfig config, Service service, AutoCloseable telemetry) {
         HealthServer health = service.httpPort() >= 0 ? null
                 : HealthServer.onPortOrFree(config.healthPort(), service.healthChecks()).start();
         System.out.println(name + " running against " + config.bootstrapServers() + "; health at http://localhost:"
@@ -66,7 +71,8 @@ public final class ServiceLauncher {
                     health.close();
                 }
                 service.close();
-            } catch (RuntimeException e) {
+                telemetry.close();
+            } catch (Exception e) {
                 System.err.println(name + ": error while stopping: " + e);
             } finally {
                 stopped.countDown();

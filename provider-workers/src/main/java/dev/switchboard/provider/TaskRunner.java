@@ -13,6 +13,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
+import dev.switchboard.platform.telemetry.Tracing;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 
 import java.util.List;
 
@@ -24,6 +31,9 @@ import java.util.List;
 final class TaskRunner {
 
     private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+    /** The service of the workers' spans, as the pool's loop names it. */
+    static final String SERVICE = "switchboard-" + TaskOutcomes.STAGE;
+    private static final AttributeKey<List<String>> FINISH_REASONS = AttributeKey.stringArrayKey("gen_ai.response.finish_reasons");
 
     private final ProviderClient client;
     private final Topic<ProviderTask> taskTopic;
@@ -43,6 +53,34 @@ final class TaskRunner {
     }
 
     /**
+     * The provider call as an OpenTelemetry GenAI client span: {@code chat <model>} with
+     * {@code gen_ai.*} attributes (system, request and response model, tokens, finish reason) or the
+     * failure's class as {@code error.type}.
+     */
+    private CallResult traced(Tracer tracer, String model, java.util.function.Supplier<CallResult> call) {
+        Span span = tracer.spanBuilder("chat " + model).setSpanKind(SpanKind.CLIENT)
+                .setAttribute("gen_ai.operation.name", "chat")
+                .setAttribute("gen_ai.system", client.spec().name())
+                .setAttribute("gen_ai.request.model", model)
+                .setAttribute("server.address", java.net.URI.create(client.spec().baseUrl()).getHost())
+                .startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            CallResult result = call.get();
+            switch (result) {
+                case CallResult.Success s -> span.setAttribute("gen_ai.response.model", s.model())
+                        .setAttribute("gen_ai.usage.input_tokens", s.inputTokens())
+                        .setAttribute("gen_ai.usage.output_tokens", s.outputTokens())
+                        .setAttribute(FINISH_REASONS, s.finishReason() == null ? List.of() : List.of(s.finishReason()));
+                case CallResult.Failure f -> span.setStatus(StatusCode.ERROR, f.errorClass().name())
+                        .setAttribute("error.type", f.errorClass().name());
+            }
+            return result;
+        } finally {
+            span.end();
+        }
+    }
+
+    /**
      * The records to publish for {@code record}: the call's outcome, or its dead letter when it
      * cannot be run.
      *
@@ -55,6 +93,9 @@ final class TaskRunner {
             ProviderTask task = codec.decode(taskTopic, record.value());
             requestId = task.getRequestId();
             MDC.put("requestId", requestId);
+            Span.current().setAttribute(Tracing.REQUEST_ID, requestId)
+                    .setAttribute("switchboard.attempt", task.getAttempt())
+                    .setAttribute("switchboard.queue_ms", Math.max(0, System.currentTimeMillis() - task.getDispatchedAtMs()));
             if (Replies.expired(task.getRequest(), System.currentTimeMillis())) {
                 return outcomes.expired(task, System.currentTimeMillis());
             }
@@ -62,8 +103,19 @@ final class TaskRunner {
             String model = task.getSteps().get(task.getStepIndex()).getModel();
             java.util.function.Consumer<String> partials = ChunkPublisher.wanted(task)
                     ? chunks.forTask(task, client.spec().name(), model) : null;
-            CallResult result = guard.call(Tokens.estimate(task.getRequest().getMessages()),
-                    () -> client.complete(id, model, task.getRequest().getMessages(), task.getRequest().getParameters(), partials));
+            // Waiting for a slot under the provider's concurrency limit, then the call: two spans.
+            Tracer tracer = Tracing.tracer(SERVICE);
+            Span slot = tracer.spanBuilder("wait for slot").startSpan();
+            CallResult result = guard.call(Tokens.estimate(task.getRequest().getMessages()), () -> {
+                slot.end();
+                return traced(tracer, model, () -> client.complete(id, model, task.getRequest().getMessages(),
+                        task.getRequest().getParameters(), partials));
+            });
+            if (slot.isRecording()) {
+                // Refused without a call: circuit open, or no slot in time.
+                slot.setStatus(StatusCode.ERROR, result instanceof CallResult.Failure f ? f.errorClass().name() : "refused");
+                slot.end();
+            }
             return outcomes.outputs(record, task, client.spec(), result, System.currentTimeMillis());
         } catch (WireFormatException e) {
             if (e.isTransient()) {

@@ -96,14 +96,15 @@ public final class WorkerPool implements AutoCloseable, HealthCheck {
     }
 
     private CompletableFuture<List<ProducerRecord<byte[], byte[]>>> start(ConsumerRecord<byte[], byte[]> record) {
-        return CompletableFuture.supplyAsync(() -> {
+        // The call's thread continues the record's span (the loop made it current).
+        return CompletableFuture.supplyAsync(io.opentelemetry.context.Context.current().wrapSupplier(() -> {
             MDC.put("provider", provider);
             try {
                 return runner.run(record);
             } finally {
                 MDC.remove("provider");
             }
-        }, calls);
+        }), calls);
     }
 
     public String provider() {

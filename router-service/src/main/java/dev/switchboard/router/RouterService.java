@@ -14,6 +14,8 @@ import dev.switchboard.platform.kafka.RecordHandler;
 import dev.switchboard.platform.kafka.RejectedRecordException;
 import dev.switchboard.platform.kafka.Replies;
 import dev.switchboard.platform.kafka.Topics;
+import dev.switchboard.platform.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
 
 import java.time.Duration;
 import java.util.List;
@@ -40,6 +42,7 @@ public final class RouterService implements Service {
                 health::isOpen);
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.PLANS.name(), clients, codec, (RecordHandler) record -> {
             ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
+            Tracing.requestId(plan.getRequestId());
             long now = System.currentTimeMillis();
             if (Replies.expired(plan.getRequest(), now)) {
                 return List.of(Replies.deadlineExceeded(codec, plan.getRequest(), "dispatch", 0, now));
@@ -52,6 +55,7 @@ public final class RouterService implements Service {
                 return Replies.rejected(codec, STAGE, record, plan.getRequest(), plan.getRequest().getReplyTo(), e, now);
             }
             String provider = task.getSteps().get(task.getStepIndex()).getProvider();
+            Span.current().setAttribute("switchboard.provider", provider);
             return List.of(codec.record(Topics.tasks(provider), task.getRequestId(), task));
         });
     }

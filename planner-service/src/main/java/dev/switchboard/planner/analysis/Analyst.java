@@ -1,5 +1,6 @@
 package dev.switchboard.planner.analysis;
 
+import dev.switchboard.platform.telemetry.Tracing;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanAnalysis;
 import dev.switchboard.planner.routing.PromptAnalysis;
@@ -131,13 +132,15 @@ public final class Analyst implements AutoCloseable {
 
     private PlanningModel.Advice call(String prompt) throws Exception {
         Duration timeout = settings.modelTimeout();
-        CompletableFuture<PlanningModel.Advice> call = CompletableFuture.supplyAsync(() -> {
+        // A client span (the planning model is an LLM call), on the call's own thread, a child of the analysis.
+        CompletableFuture<PlanningModel.Advice> call = CompletableFuture.supplyAsync(io.opentelemetry.context.Context.current().wrapSupplier(() -> {
             try {
-                return model.advise(prompt);
+                return Tracing.inSpan(dev.switchboard.planner.PlannerService.SERVICE, "chat planning model",
+                        io.opentelemetry.api.trace.SpanKind.CLIENT, () -> model.advise(prompt));
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
-        }, calls);
+        }), calls);
         try {
             return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

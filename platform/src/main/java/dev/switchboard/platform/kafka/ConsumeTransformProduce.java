@@ -2,6 +2,11 @@ package dev.switchboard.platform.kafka;
 
 import dev.switchboard.platform.health.Health;
 import dev.switchboard.platform.health.HealthCheck;
+import dev.switchboard.platform.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import dev.switchboard.schemas.serde.WireFormatException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -65,6 +70,8 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     private static final long DRAIN_ON_CLOSE_MS = 10_000;
 
     private final String stage;
+    /** The tracer's name: the service the stage's spans belong to. */
+    private final String service;
     private final String name;
     private final IntSupplier maxInHand;
     private final String topic;
@@ -100,6 +107,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     public ConsumeTransformProduce(String stage, String name, String groupId, String topic, KafkaClients clients,
                                    Codec codec, AsyncRecordHandler handler, IntSupplier maxInHand) {
         this.stage = stage;
+        this.service = "switchboard-" + stage;
         this.name = name;
         this.maxInHand = maxInHand;
         this.topic = topic;
@@ -269,10 +277,14 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
                     continue;
                 }
                 CompletionStage<List<ProducerRecord<byte[], byte[]>>> outputs;
-                try {
+                // The record's span: the handler's own spans, and every record it produces, are its children.
+                Span span = Tracing.process(service, record);
+                try (Scope ignored = span.makeCurrent()) {
                     outputs = handler.handle(record);
                 } catch (RuntimeException e) {
                     if (e instanceof WireFormatException w && w.isTransient()) {
+                        span.setStatus(StatusCode.ERROR, "Schema Registry unavailable; the record is read again");
+                        span.end();
                         log.warn("{}: Schema Registry unavailable at {}-{}@{}, retrying in {} ms: {}", name,
                                 record.topic(), record.partition(), record.offset(), RETRY_BACKOFF_MS, e.getMessage());
                         consumer.seek(partition, record.offset());
@@ -281,11 +293,12 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
                         continue;
                     }
                     outputs = CompletableFuture.completedFuture(deadLetter(record, e));
+                    Tracing.fail(span, e);
                 }
                 Pending p = new Pending(record.offset());
                 pending.addLast(p);
                 gen.inFlight.incrementAndGet();
-                outputs.whenComplete((out, error) -> publish(gen, p, record, out, error));
+                outputs.whenComplete((out, error) -> publish(gen, p, record, span, out, error));
             }
             return backOff;
         }
@@ -444,7 +457,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     }
 
     /** Sends a record's outputs (or its dead letter); the record is done when the broker has them all. */
-    private void publish(Generation gen, Pending p, ConsumerRecord<byte[], byte[]> record,
+    private void publish(Generation gen, Pending p, ConsumerRecord<byte[], byte[]> record, Span span,
                          List<ProducerRecord<byte[], byte[]>> outputs, Throwable error) {
         // The record leaves the in-flight count once: when its last output is acknowledged, or at its first failure.
         AtomicBoolean failed = new AtomicBoolean();
@@ -457,20 +470,25 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         try {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                Tracing.fail(span, cause);
                 if (cause instanceof WireFormatException w && w.isTransient()) {
                     fail.accept(cause);
                     return;
                 }
                 outputs = deadLetter(record, cause instanceof RuntimeException r ? r : new RuntimeException(cause));
             }
+            // Processing is over when the outputs are known; their sends are the producer's.
+            span.end();
             if (outputs.isEmpty()) {
                 p.done = true;
                 gen.finished();
                 return;
             }
             AtomicInteger left = new AtomicInteger(outputs.size());
+            Context context = Context.root().with(span);
             for (ProducerRecord<byte[], byte[]> out : outputs) {
                 ReplayHeaders.carry(record, out);
+                Tracing.inject(context, out.headers());
                 producer.send(out, (metadata, sendError) -> {
                     if (sendError != null) {
                         fail.accept(sendError);
@@ -481,6 +499,10 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
                 });
             }
         } catch (RuntimeException e) {
+            if (span.isRecording()) {
+                Tracing.fail(span, e);
+                span.end();
+            }
             fail.accept(e);
         }
     }

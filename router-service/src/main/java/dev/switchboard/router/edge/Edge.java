@@ -21,6 +21,12 @@ import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.TopicBootstrap;
 import dev.switchboard.platform.kafka.Topics;
+import dev.switchboard.platform.telemetry.Tracing;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.context.propagation.TextMapGetter;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
@@ -56,6 +62,8 @@ public final class Edge implements AutoCloseable {
     static final Duration DEADLINE_GRACE = Duration.ofSeconds(2);
     private static final int MAX_KEY_CHARS = 255;
     private static final String PRINCIPAL = "switchboard.principal";
+    /** The service of the edge's spans. */
+    static final String SERVICE = "switchboard-edge";
 
     private static final Logger log = LoggerFactory.getLogger(Edge.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -99,7 +107,7 @@ public final class Edge implements AutoCloseable {
             c.concurrency.useVirtualThreads = true;
             c.http.maxRequestSize = settings.maxBodyBytes();
             c.routes.before(this::authenticate);
-            c.routes.post("/v1/chat/completions", this::chatCompletions);
+            c.routes.post("/v1/chat/completions", ctx -> traced(ctx, "/v1/chat/completions", this::chatCompletions));
             c.routes.get("/v1/requests/{id}", this::lookup);
             c.routes.get("/v1/models", ctx -> json(ctx, 200, catalogue.list()));
             c.routes.post("/v1/feedback", this::feedback);
@@ -151,6 +159,51 @@ public final class Edge implements AutoCloseable {
         return requests;
     }
 
+    /**
+     * Runs a route in a SERVER span, a child of the caller's {@code traceparent} when it sent one; the
+     * records the route publishes carry the span's trace on to the pipeline.
+     */
+    private static void traced(Context ctx, String route, io.javalin.http.Handler handler) throws Exception {
+        Span span = Tracing.tracer(SERVICE).spanBuilder(ctx.method().name() + " " + route)
+                .setParent(Tracing.extract(ctx, HttpHeaders.INSTANCE))
+                .setSpanKind(SpanKind.SERVER)
+                .setAttribute("http.request.method", ctx.method().name())
+                .setAttribute("http.route", route)
+                .startSpan();
+        int status = 500;
+        try (Scope ignored = span.makeCurrent()) {
+            handler.handle(ctx);
+            status = ctx.statusCode();
+        } catch (EdgeError e) {
+            status = e.status;
+            throw e;
+        } catch (HttpResponseException e) {
+            status = e.getStatus();
+            throw e;
+        } finally {
+            span.setAttribute("http.response.status_code", status);
+            if (status >= 500) {
+                span.setStatus(StatusCode.ERROR);
+            }
+            span.end();
+        }
+    }
+
+    /** A request's headers, as the trace context propagators read them. */
+    private enum HttpHeaders implements TextMapGetter<Context> {
+        INSTANCE;
+
+        @Override
+        public Iterable<String> keys(Context ctx) {
+            return ctx.headerMap().keySet();
+        }
+
+        @Override
+        public String get(Context ctx, String key) {
+            return ctx == null ? null : ctx.header(key);
+        }
+    }
+
     private void chatCompletions(Context ctx) {
         byte[] bytes = ctx.bodyAsBytes();
         JsonNode body = readJson(bytes);
@@ -166,6 +219,7 @@ public final class Edge implements AutoCloseable {
         String requestId = idempotencyKey == null ? UUID.randomUUID().toString()
                 : UUID.nameUUIDFromBytes(("idempotency\0" + tenant + "\0" + idempotencyKey).getBytes(StandardCharsets.UTF_8)).toString();
         ctx.header(REQUEST_ID_HEADER, requestId);
+        Tracing.requestId(requestId);
         RequestLog.Entry known = requests.find(requestId);
         if (known == null && requests.waiting() >= settings.maxPending()) {
             throw new EdgeError(429, "rate_limit_error", null, "rate_limit_exceeded", "This edge has "

@@ -10,6 +10,7 @@ import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.Topic;
 import dev.switchboard.platform.kafka.Topics;
+import dev.switchboard.platform.telemetry.Tracing;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -162,6 +163,8 @@ final class RequestLog implements HealthCheck, AutoCloseable {
         ProducerRecord<byte[], byte[]> record;
         try {
             record = Credentials.withToken(codec.record(Topics.REQUESTS, key, request), authorization);
+            // The caller's span (the edge's HTTP span): the planner's span is its child.
+            Tracing.inject(io.opentelemetry.context.Context.current(), record.headers());
         } catch (RuntimeException e) {
             entries.remove(id, fresh);
             throw e;

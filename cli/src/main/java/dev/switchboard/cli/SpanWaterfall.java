@@ -92,9 +92,7 @@ final class SpanWaterfall {
                 String.format(Locale.ROOT, "+%.1f ms", (span.startUs() - first) / 1_000.0),
                 String.format(Locale.ROOT, "%.1f ms", span.durationNs() / 1_000_000.0),
                 span.status(), bar(span.startUs() - first, span.endUs() - first, total), detail(span.attributes())));
-        List<Span> below = children.getOrDefault(span.spanId(), List.of());
-        below.sort(byStart);
-        for (Span child : below) {
+        for (Span child : children.getOrDefault(span.spanId(), List.of()).stream().sorted(byStart).toList()) {
             add(child, depth + 1, children, byStart, first, total, rows);
         }
     }

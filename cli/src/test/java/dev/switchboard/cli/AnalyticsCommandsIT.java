@@ -130,6 +130,60 @@ class AnalyticsCommandsIT {
         }
     }
 
+    /**
+     * The spans of a failover in ClickHouse {@code switchboard.spans}, exported by the stack's default
+     * (ClickHouse) span exporter, and {@code trace ID --spans} drawing them as a waterfall.
+     */
+    @Test
+    void aFailoversSpansAreRowsInClickHouseAndTraceDrawsThem() {
+        CliStack.Run send = runWhileFailing("sim-flaky", "send", "What is 4+9?", "--provider", "sim-flaky,sim-strong");
+        assertThat(send.exitCode()).as(send.out() + send.err()).isEqualTo(0);
+        String request = requestOf(send);
+        String sql = "SELECT service, name, kind, span_id, parent_span_id, status, duration_ns, request_id, attributes,"
+                + " visitParamExtractString(attributes, 'gen_ai.system') AS system,"
+                + " visitParamExtractInt(attributes, 'gen_ai.usage.output_tokens') AS output_tokens"
+                + " FROM switchboard.spans WHERE trace_id IN (SELECT trace_id FROM switchboard.spans WHERE request_id = '" + request + "')"
+                + " ORDER BY start_time_us";
+        try (ClickHouseConnection clickhouse = clickhouse()) {
+            List<JsonNode> rows = await().atMost(Duration.ofSeconds(30)).until(() -> clickhouse.query(sql), r -> r.size() >= 9);
+            assertThat(rows).extracting(r -> r.get("service").asText() + " " + r.get("name").asText()).containsExactly(
+                    "switchboard-planner process llm.requests",
+                    "switchboard-planner analyse request",
+                    "switchboard-router process llm.plans",
+                    "switchboard-provider-worker process llm.tasks.sim-flaky",
+                    "switchboard-provider-worker wait for slot",
+                    "switchboard-provider-worker chat " + cli.stack.config().provider("sim-flaky").model(),
+                    "switchboard-provider-worker process llm.tasks.sim-strong",
+                    "switchboard-provider-worker wait for slot",
+                    "switchboard-provider-worker chat " + cli.stack.config().provider("sim-strong").model());
+            // One tree: the planner's span is the root (the producer sent no trace context), every other span's parent is a row.
+            java.util.Set<String> ids = rows.stream().map(r -> r.get("span_id").asText()).collect(java.util.stream.Collectors.toSet());
+            assertThat(rows.getFirst().get("parent_span_id").asText()).isEmpty();
+            assertThat(rows.subList(1, rows.size())).allSatisfy(r -> assertThat(ids).contains(r.get("parent_span_id").asText()));
+            assertThat(rows).filteredOn(r -> r.get("name").asText().startsWith("process"))
+                    .allSatisfy(r -> assertThat(r.get("request_id").asText()).isEqualTo(request));
+            JsonNode failedCall = rows.get(5);
+            assertThat(failedCall.get("kind").asText()).isEqualTo("CLIENT");
+            assertThat(failedCall.get("status").asText()).isEqualTo("ERROR");
+            assertThat(failedCall.get("system").asText()).isEqualTo("sim-flaky");
+            JsonNode answeredCall = rows.get(8);
+            assertThat(answeredCall.get("status").asText()).isEqualTo("UNSET");
+            assertThat(answeredCall.get("system").asText()).isEqualTo("sim-strong");
+            AttemptOutcome answered = TopicReader.readKey(clients(), Topics.ATTEMPTS.name(), request.getBytes(StandardCharsets.UTF_8))
+                    .stream().map(r -> codec().decode(Topics.ATTEMPTS, r.value())).filter(a -> a.getAttempt() == 2).findFirst().orElseThrow();
+            assertThat(answeredCall.get("output_tokens").asLong()).isEqualTo(answered.getOutputTokens());
+            assertThat(answeredCall.get("duration_ns").asLong()).isPositive();
+        }
+
+        CliStack.Run trace = cli.run("trace", request, "--spans", "--wide");
+        assertThat(trace.exitCode()).as(trace.err()).isEqualTo(0);
+        assertThat(trace.out()).containsPattern("SPAN\\s+SERVICE\\s+START\\s+DURATION\\s+STATUS\\s+TIMELINE\\s+DETAIL")
+                .containsPattern("\nprocess llm\\.requests\\s+planner\\s+\\+0\\.0 ms\\s+\\d+\\.\\d ms\\s+UNSET\\s+█")
+                .containsPattern("\n    process llm\\.tasks\\.sim-flaky\\s+provider-worker\\s+")
+                .containsPattern("\n      chat \\S+\\s+provider-worker\\s+\\+\\d+\\.\\d ms\\s+\\d+\\.\\d ms\\s+ERROR\\s.*error SERVER_ERROR")
+                .containsPattern("\n      process llm\\.tasks\\.sim-strong\\s+provider-worker\\s+");
+    }
+
     @Test
     void feedbackForARequestThatWasNeverMadeOrNotAnsweredIsRefused() {
         CliStack.Run unknown = cli.run("feedback", "no-such-request", "--kind", "ACCURACY", "--score", "0.5");

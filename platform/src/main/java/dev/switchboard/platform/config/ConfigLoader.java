@@ -26,7 +26,7 @@ public final class ConfigLoader {
 
     public static final String ENV_PREFIX = "SWITCHBOARD_";
     /** Variables with the prefix that bin/switchboard reads, not the configuration. */
-    static final Set<String> LAUNCHER_VARIABLES = Set.of("SWITCHBOARD_JAVA_OPTS");
+    static final Set<String> LAUNCHER_VARIABLES = Set.of("SWITCHBOARD_JAVA_OPTS", "SWITCHBOARD_LOG_FORMAT");
     private static final String DEFAULTS = "/switchboard-defaults.properties";
 
     private ConfigLoader() {

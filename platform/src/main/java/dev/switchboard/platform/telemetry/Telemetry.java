@@ -40,7 +40,13 @@ public final class Telemetry {
                 .build()
                 .getOpenTelemetrySdk();
         AutoCloseable installed = Tracing.install(sdk);
-        log.info("Tracing: {}", describe(sdk));
+        Map<String, String> defaults = defaults(config, service);
+        if ("true".equalsIgnoreCase(setting("otel.sdk.disabled", "false"))) {
+            log.info("Tracing off (OTEL_SDK_DISABLED): no spans; a record's trace context is passed on unchanged");
+        } else {
+            log.info("Tracing: service {}, spans exported to {}", setting("otel.service.name", service),
+                    setting("otel.traces.exporter", defaults.get("otel.traces.exporter")));
+        }
         return () -> {
             installed.close();
             sdk.shutdown().join(10, TimeUnit.SECONDS);
@@ -66,8 +72,12 @@ public final class Telemetry {
         return defaults;
     }
 
-    private static String describe(OpenTelemetrySdk sdk) {
-        String provider = sdk.getSdkTracerProvider().toString();
-        return provider.length() <= 400 ? provider : provider.substring(0, 400) + "…";
+    /** A setting as autoconfiguration reads it: the system property, else the environment variable, else {@code fallback}. */
+    private static String setting(String property, String fallback) {
+        String value = System.getProperty(property);
+        if (value == null) {
+            value = System.getenv(property.toUpperCase(java.util.Locale.ROOT).replace('.', '_'));
+        }
+        return value == null || value.isBlank() ? fallback : value;
     }
 }

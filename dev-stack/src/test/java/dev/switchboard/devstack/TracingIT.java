@@ -46,8 +46,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * One trace per request across every hop, from the spans the services export (to an in-memory
  * exporter installed before the stack starts): the edge's, the planner's, the router's and each
- * worker's, with the right parents, the failed and the successful provider call as GenAI client
- * spans, and times that nest and follow each other as the hops did.
+ * worker's, and the edge's reading of the reply, with the right parents, the failed and the
+ * successful provider call as GenAI client spans, and times that nest and follow each other as the
+ * hops did.
  */
 class TracingIT {
 
@@ -111,7 +112,8 @@ class TracingIT {
         String requestId = response.headers().firstValue("x-switchboard-request-id").orElseThrow();
 
         // Spans are exported as they end; the worker's ends as its outputs are handed over, just before the reply.
-        List<SpanData> trace = await().atMost(Duration.ofSeconds(10)).until(() -> traceOf(TRACE_ID), t -> t.size() >= 10
+        String replies = it.config.edge().replyTopic();
+        List<SpanData> trace = await().atMost(Duration.ofSeconds(10)).until(() -> traceOf(TRACE_ID), t -> t.size() >= 11
                 && t.stream().anyMatch(s -> s.getKind() == SpanKind.SERVER));
         assertThat(trace).extracting(s -> s.getInstrumentationScopeInfo().getName() + " " + s.getName()).containsExactlyInAnyOrder(
                 "switchboard-edge POST /v1/chat/completions",
@@ -123,7 +125,8 @@ class TracingIT {
                 "switchboard-provider-worker chat sim-fast-small",
                 "switchboard-provider-worker process llm.tasks.sim-strong",
                 "switchboard-provider-worker wait for slot",
-                "switchboard-provider-worker chat sim-strong-large");
+                "switchboard-provider-worker chat sim-strong-large",
+                "switchboard-edge process " + replies);
 
         SpanData edge = named(trace, "POST /v1/chat/completions");
         SpanData planner = named(trace, "process llm.requests");
@@ -133,6 +136,7 @@ class TracingIT {
         SpanData failedCall = named(trace, "chat sim-fast-small");
         SpanData answered = named(trace, "process llm.tasks.sim-strong");
         SpanData answeredCall = named(trace, "chat sim-strong-large");
+        SpanData replied = named(trace, "process " + replies);
 
         // Parents: the caller's span, then each hop under the one that produced its record.
         assertThat(edge.getKind()).isEqualTo(SpanKind.SERVER);
@@ -145,6 +149,7 @@ class TracingIT {
         assertThat(parentOf(failedCall)).isEqualTo(failed.getSpanId());
         assertThat(parentOf(answered)).isEqualTo(failed.getSpanId());
         assertThat(parentOf(answeredCall)).isEqualTo(answered.getSpanId());
+        assertThat(parentOf(replied)).isEqualTo(answered.getSpanId());
         assertThat(trace.stream().filter(s -> s.getName().equals("wait for slot")).map(TracingIT::parentOf))
                 .containsExactlyInAnyOrder(failed.getSpanId(), answered.getSpanId());
         for (SpanData hop : List.of(planner, router, failed, answered)) {
@@ -190,7 +195,9 @@ class TracingIT {
             previousEnd = hop.getEndEpochNanos();
             sum += duration(hop);
         }
-        assertThat(edge.getEndEpochNanos()).isGreaterThanOrEqualTo(previousEnd - SKEW_NANOS);
+        // The edge read the reply after the last attempt ended, and answered after it read it.
+        assertThat(replied.getStartEpochNanos()).isGreaterThanOrEqualTo(previousEnd - SKEW_NANOS);
+        assertThat(edge.getEndEpochNanos()).isGreaterThanOrEqualTo(replied.getEndEpochNanos() - SKEW_NANOS);
         assertThat(sum).isLessThanOrEqualTo(duration(edge));
         assertThat(duration(failed)).isGreaterThanOrEqualTo(duration(failedCall));
         assertThat(duration(answered)).isGreaterThanOrEqualTo(duration(answeredCall));

@@ -41,11 +41,14 @@ final class TaskRunner {
     private final ProviderGuard guard;
     private final TaskOutcomes outcomes;
     private final ChunkPublisher chunks;
+    /** The provider's host, as the GenAI client spans name it. */
+    private final String serverAddress;
 
     TaskRunner(ProviderClient client, Topic<ProviderTask> taskTopic, Codec codec, ProviderGuard guard, TaskOutcomes outcomes,
                ChunkPublisher chunks) {
         this.chunks = chunks;
         this.client = client;
+        this.serverAddress = java.net.URI.create(client.spec().baseUrl()).getHost();
         this.taskTopic = taskTopic;
         this.codec = codec;
         this.guard = guard;
@@ -62,7 +65,7 @@ final class TaskRunner {
                 .setAttribute("gen_ai.operation.name", "chat")
                 .setAttribute("gen_ai.system", client.spec().name())
                 .setAttribute("gen_ai.request.model", model)
-                .setAttribute("server.address", java.net.URI.create(client.spec().baseUrl()).getHost())
+                .setAttribute("server.address", serverAddress)
                 .startSpan();
         try (Scope ignored = span.makeCurrent()) {
             CallResult result = call.get();

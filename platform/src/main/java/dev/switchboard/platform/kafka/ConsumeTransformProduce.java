@@ -5,7 +5,6 @@ import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.telemetry.Tracing;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 import dev.switchboard.schemas.serde.WireFormatException;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -485,10 +484,9 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
                 return;
             }
             AtomicInteger left = new AtomicInteger(outputs.size());
-            Context context = Context.root().with(span);
             for (ProducerRecord<byte[], byte[]> out : outputs) {
                 ReplayHeaders.carry(record, out);
-                Tracing.inject(context, out.headers());
+                Tracing.carry(span, record, out.headers());
                 producer.send(out, (metadata, sendError) -> {
                     if (sendError != null) {
                         fail.accept(sendError);

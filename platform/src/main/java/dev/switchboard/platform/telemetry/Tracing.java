@@ -20,23 +20,31 @@ import java.util.List;
 /**
  * The process's tracer and the W3C trace context in Kafka headers. Until {@link #install} is called
  * (by {@link Telemetry#start}, or by a test with its own SDK) every span is a no-op and a record's
- * incoming {@code traceparent} is passed on unchanged.
+ * incoming {@code traceparent} is passed on unchanged ({@link #carry}).
  */
 public final class Tracing {
 
     /** The request a span belongs to: {@code bin/switchboard trace ID} finds its trace by it. */
     public static final AttributeKey<String> REQUEST_ID = AttributeKey.stringKey("switchboard.request_id");
 
+    private static final List<String> W3C_HEADERS = List.of("traceparent", "tracestate");
     private static volatile OpenTelemetry openTelemetry = OpenTelemetry.noop();
+    /** The installed telemetry's tracers by service, so that a span does not look its tracer up. */
+    private static volatile java.util.concurrent.ConcurrentHashMap<String, Tracer> tracers = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Tracing() {
     }
 
     /** Makes {@code sdk} the process's telemetry; closing the result puts back what was there before. */
-    public static AutoCloseable install(OpenTelemetry sdk) {
+    public static synchronized AutoCloseable install(OpenTelemetry sdk) {
         OpenTelemetry before = openTelemetry;
-        openTelemetry = sdk;
-        return () -> openTelemetry = before;
+        use(sdk);
+        return () -> use(before);
+    }
+
+    private static synchronized void use(OpenTelemetry telemetry) {
+        openTelemetry = telemetry;
+        tracers = new java.util.concurrent.ConcurrentHashMap<>();
     }
 
     /** Whether something other than the no-op telemetry is installed. */
@@ -46,7 +54,16 @@ public final class Tracing {
 
     /** The tracer of one service: its name is the {@code service} of the spans it starts. */
     public static Tracer tracer(String service) {
-        return openTelemetry.getTracer(service);
+        OpenTelemetry telemetry = openTelemetry;
+        java.util.concurrent.ConcurrentHashMap<String, Tracer> byService = tracers;
+        Tracer tracer = byService.get(service);
+        if (tracer == null) {
+            tracer = telemetry.getTracer(service);
+            if (telemetry == openTelemetry) {
+                byService.putIfAbsent(service, tracer);
+            }
+        }
+        return tracer;
     }
 
     /** The trace context a record's headers carry, or the root context when they carry none. */
@@ -62,6 +79,25 @@ public final class Tracing {
     /** Writes {@code context}'s trace into {@code headers}, replacing any trace context they had. */
     public static void inject(Context context, Headers headers) {
         openTelemetry.getPropagators().getTextMapPropagator().inject(context, headers, KafkaHeaders.INSTANCE);
+    }
+
+    /**
+     * Writes the trace of {@code span}, the span of processing {@code in}, into the headers of a
+     * record it produced; when tracing is off (the span is not valid), the W3C headers {@code in}
+     * came with are passed on as they were, so a producer's trace still reaches the replies.
+     */
+    public static void carry(Span span, ConsumerRecord<?, ?> in, Headers out) {
+        if (span.getSpanContext().isValid()) {
+            inject(Context.root().with(span), out);
+            return;
+        }
+        for (String key : W3C_HEADERS) {
+            Header header = in.headers().lastHeader(key);
+            if (header != null) {
+                out.remove(key);
+                out.add(key, header.value());
+            }
+        }
     }
 
     /**

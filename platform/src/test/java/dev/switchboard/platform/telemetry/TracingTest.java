@@ -56,6 +56,23 @@ class TracingTest {
     }
 
     @Test
+    void withTracingOffARecordsTraceContextIsPassedOnAsItCame() {
+        org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> in =
+                new org.apache.kafka.clients.consumer.ConsumerRecord<>("llm.requests", 0, 7L, null, null);
+        in.headers().add("traceparent", ("00-" + TRACE + "-" + SPAN + "-01").getBytes(StandardCharsets.UTF_8));
+        in.headers().add("tracestate", "vendor=1".getBytes(StandardCharsets.UTF_8));
+        io.opentelemetry.api.trace.Span span = Tracing.process("switchboard-planner", in);
+        assertThat(span.getSpanContext().isValid()).isFalse();
+
+        RecordHeaders out = new RecordHeaders();
+        out.add("traceparent", "stale".getBytes(StandardCharsets.UTF_8));
+        Tracing.carry(span, in, out);
+        assertThat(out.headers("traceparent")).hasSize(1);
+        assertThat(new String(out.lastHeader("traceparent").value(), StandardCharsets.UTF_8)).isEqualTo("00-" + TRACE + "-" + SPAN + "-01");
+        assertThat(new String(out.lastHeader("tracestate").value(), StandardCharsets.UTF_8)).isEqualTo("vendor=1");
+    }
+
+    @Test
     void spansGoToClickHouseByDefaultOnlyWhereAnalyticsWritesThere() {
         Map<String, String> on = Telemetry.defaults(SwitchboardConfig.withOverrides(Map.of(
                 SwitchboardConfig.CLICKHOUSE_URL, "http://ch.example:8123")), "switchboard-planner");

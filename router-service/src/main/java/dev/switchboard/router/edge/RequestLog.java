@@ -60,6 +60,8 @@ final class RequestLog implements HealthCheck, AutoCloseable {
         volatile String bodyHash;
         /** The request's tenant, once known (from this instance, a marker or the reply); null before. */
         volatile String tenant;
+        /** Whether this instance published the request (and someone here waits for it), not only read of it. */
+        volatile boolean submittedHere;
         final long seenAtMs = System.currentTimeMillis();
 
         Entry(String bodyHash) {
@@ -156,6 +158,7 @@ final class RequestLog implements HealthCheck, AutoCloseable {
         Entry fresh = new Entry(bodyHash);
         fresh.chunks = chunks;
         fresh.tenant = request.getTenantId();
+        fresh.submittedHere = true;
         Entry known = entries.putIfAbsent(id, fresh);
         if (known != null) {
             return new Submission(known, false);
@@ -294,7 +297,12 @@ final class RequestLog implements HealthCheck, AutoCloseable {
         }
         Entry entry = entries.computeIfAbsent(id, k -> new Entry(null));
         entry.tenant = reply.getTenantId();
+        boolean awaited = entry.submittedHere && !entry.reply.isDone();
         if (entry.reply.complete(reply)) {
+            if (awaited) {
+                // The reply's last hop, in its trace: the moment this edge read it (a child of the span that sent it).
+                Tracing.process(Edge.SERVICE, record).setAttribute(Tracing.REQUEST_ID, id).end();
+            }
             answered.add(id);
             if (answeredCount.incrementAndGet() > KEPT_ANSWERS) {
                 String oldest = answered.poll();

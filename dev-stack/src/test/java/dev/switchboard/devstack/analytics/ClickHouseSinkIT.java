@@ -70,7 +70,7 @@ class ClickHouseSinkIT {
         clickhouse = new ClickHouseConnection(server.url(), "default", "");
         codec = new Codec(new SchemaRegistryClient(infra.registryUrl()));
         producer = infra.clients.producer("it");
-        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3, 4, 5, 6);
+        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3, 4, 5, 6, 7);
     }
 
     @AfterAll
@@ -210,7 +210,7 @@ class ClickHouseSinkIT {
                 await().atMost(Duration.ofSeconds(60)).until(() -> countOn(connection,
                         "SELECT count() FROM switchboard.attempts FINAL WHERE provider = 'zeta'") == 3);
                 await().atMost(Duration.ofSeconds(30)).until(() -> sink.check().up());
-                assertThat(countOn(connection, "SELECT count() FROM switchboard.schema_migrations")).isEqualTo(6);
+                assertThat(countOn(connection, "SELECT count() FROM switchboard.schema_migrations")).isEqualTo(7);
             } finally {
                 late.close();
             }

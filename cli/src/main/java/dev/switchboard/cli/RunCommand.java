@@ -48,7 +48,12 @@ final class RunCommand implements Callable<Integer> {
         }
         SwitchboardConfig cfg = config.load(overrides);
         Service running;
-        AutoCloseable telemetry = Telemetry.start(cfg, "switchboard-" + service);
+        AutoCloseable telemetry;
+        try {
+            telemetry = Telemetry.start(cfg, "switchboard-" + service);
+        } catch (IllegalArgumentException e) {
+            throw new CliException(e.getMessage(), 2);
+        }
         try {
             running = switch (service) {
                 case planner -> PlannerMain.start(cfg);

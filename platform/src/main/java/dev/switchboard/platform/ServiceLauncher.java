@@ -44,7 +44,14 @@ public final class ServiceLauncher {
             return;
         }
         Service service;
-        AutoCloseable telemetry = Telemetry.start(config, "switchboard-" + name);
+        AutoCloseable telemetry;
+        try {
+            telemetry = Telemetry.start(config, "switchboard-" + name);
+        } catch (IllegalArgumentException e) {
+            System.err.println(name + ": invalid configuration: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         try {
             service = start.apply(config);
         } catch (RuntimeException e) {

@@ -3,6 +3,7 @@ package dev.switchboard.platform.telemetry;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,16 +30,23 @@ public final class Telemetry {
      * Installs the process's SDK for {@code service} (its {@code service.name}); closing the result
      * flushes the spans not yet exported and shuts it down. When a test installed its own SDK first,
      * that one stays and closing does nothing.
+     *
+     * @throws IllegalArgumentException when an {@code OTEL_*} setting is invalid, naming it
      */
     public static AutoCloseable start(SwitchboardConfig config, String service) {
         if (Tracing.installed()) {
             return () -> { };
         }
-        OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
-                .addPropertiesSupplier(() -> defaults(config, service))
-                .disableShutdownHook()
-                .build()
-                .getOpenTelemetrySdk();
+        OpenTelemetrySdk sdk;
+        try {
+            sdk = AutoConfiguredOpenTelemetrySdk.builder()
+                    .addPropertiesSupplier(() -> defaults(config, service))
+                    .disableShutdownHook()
+                    .build()
+                    .getOpenTelemetrySdk();
+        } catch (ConfigurationException e) {
+            throw new IllegalArgumentException("OpenTelemetry settings (OTEL_* variables, otel.* properties): " + e.getMessage(), e);
+        }
         AutoCloseable installed = Tracing.install(sdk);
         Map<String, String> defaults = defaults(config, service);
         if ("true".equalsIgnoreCase(setting("otel.sdk.disabled", "false"))) {

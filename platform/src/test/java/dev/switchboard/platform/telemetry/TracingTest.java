@@ -85,6 +85,21 @@ class TracingTest {
     }
 
     @Test
+    void anInvalidOtelSettingIsAConfigurationErrorNamingIt() {
+        System.setProperty("otel.traces.exporter", "carrier-pigeon");
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Telemetry.start(SwitchboardConfig.withOverrides(Map.of(
+                            SwitchboardConfig.ANALYTICS_ENABLED, "false")), "switchboard-test"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("OTEL_* variables").hasMessageContaining("otel.traces.exporter")
+                    .hasMessageContaining("carrier-pigeon");
+        } finally {
+            System.clearProperty("otel.traces.exporter");
+        }
+        assertThat(Tracing.installed()).isFalse();
+    }
+
+    @Test
     void aSpanIsOneJsonEachRowLineWithItsAttributesAsAJsonObject() throws Exception {
         SpanContext context = SpanContext.create(TRACE, "b7ad6b7169203331", TraceFlags.getSampled(), TraceState.getDefault());
         SpanContext parent = SpanContext.create(TRACE, SPAN, TraceFlags.getSampled(), TraceState.getDefault());

@@ -37,10 +37,11 @@ public final class Telemetry {
         if (Tracing.installed()) {
             return () -> { };
         }
+        Map<String, String> defaults = defaults(config, service);
         OpenTelemetrySdk sdk;
         try {
             sdk = AutoConfiguredOpenTelemetrySdk.builder()
-                    .addPropertiesSupplier(() -> defaults(config, service))
+                    .addPropertiesSupplier(() -> defaults)
                     .disableShutdownHook()
                     .build()
                     .getOpenTelemetrySdk();
@@ -48,7 +49,6 @@ public final class Telemetry {
             throw new IllegalArgumentException("OpenTelemetry settings (OTEL_* variables, otel.* properties): " + e.getMessage(), e);
         }
         AutoCloseable installed = Tracing.install(sdk);
-        Map<String, String> defaults = defaults(config, service);
         if ("true".equalsIgnoreCase(setting("otel.sdk.disabled", "false"))) {
             log.info("Tracing off (OTEL_SDK_DISABLED): no spans; a record's trace context is passed on unchanged");
         } else {

@@ -145,11 +145,10 @@ class AnalyticsCommandsIT {
                 + " FROM switchboard.spans WHERE trace_id IN (SELECT trace_id FROM switchboard.spans WHERE request_id = '" + request + "')"
                 + " ORDER BY start_time_us";
         try (ClickHouseConnection clickhouse = clickhouse()) {
-            List<JsonNode> rows = await().atMost(Duration.ofSeconds(30)).until(() -> clickhouse.query(sql), r -> r.size() >= 9);
+            List<JsonNode> rows = await().atMost(Duration.ofSeconds(30)).until(() -> clickhouse.query(sql), r -> r.size() >= 8);
             assertThat(rows).extracting(r -> r.get("service").asText() + " " + r.get("name").asText()).containsExactly(
                     "switchboard-planner process llm.requests",
                     "switchboard-planner analyse request",
-                    "switchboard-router process llm.plans",
                     "switchboard-provider-worker process llm.tasks.sim-flaky",
                     "switchboard-provider-worker wait for slot",
                     "switchboard-provider-worker chat " + cli.stack.config().provider("sim-flaky").model(),
@@ -162,11 +161,11 @@ class AnalyticsCommandsIT {
             assertThat(rows.subList(1, rows.size())).allSatisfy(r -> assertThat(ids).contains(r.get("parent_span_id").asText()));
             assertThat(rows).filteredOn(r -> r.get("name").asText().startsWith("process"))
                     .allSatisfy(r -> assertThat(r.get("request_id").asText()).isEqualTo(request));
-            JsonNode failedCall = rows.get(5);
+            JsonNode failedCall = rows.get(4);
             assertThat(failedCall.get("kind").asText()).isEqualTo("CLIENT");
             assertThat(failedCall.get("status").asText()).isEqualTo("ERROR");
             assertThat(failedCall.get("system").asText()).isEqualTo("sim-flaky");
-            JsonNode answeredCall = rows.get(8);
+            JsonNode answeredCall = rows.get(7);
             assertThat(answeredCall.get("status").asText()).isEqualTo("UNSET");
             assertThat(answeredCall.get("system").asText()).isEqualTo("sim-strong");
             AttemptOutcome answered = TopicReader.readKey(clients(), Topics.ATTEMPTS.name(), request.getBytes(StandardCharsets.UTF_8))
@@ -179,9 +178,9 @@ class AnalyticsCommandsIT {
         assertThat(trace.exitCode()).as(trace.err()).isEqualTo(0);
         assertThat(trace.out()).containsPattern("SPAN\\s+SERVICE\\s+START\\s+DURATION\\s+STATUS\\s+TIMELINE\\s+DETAIL")
                 .containsPattern("\nprocess llm\\.requests\\s+planner\\s+\\+0\\.0 ms\\s+\\d+\\.\\d ms\\s+UNSET\\s+█")
-                .containsPattern("\n    process llm\\.tasks\\.sim-flaky\\s+provider-worker\\s+")
-                .containsPattern("\n      chat \\S+\\s+provider-worker\\s+\\+\\d+\\.\\d ms\\s+\\d+\\.\\d ms\\s+ERROR\\s.*error SERVER_ERROR")
-                .containsPattern("\n      process llm\\.tasks\\.sim-strong\\s+provider-worker\\s+");
+                .containsPattern("\n  process llm\\.tasks\\.sim-flaky\\s+provider-worker\\s+")
+                .containsPattern("\n    chat \\S+\\s+provider-worker\\s+\\+\\d+\\.\\d ms\\s+\\d+\\.\\d ms\\s+ERROR\\s.*error SERVER_ERROR")
+                .containsPattern("\n    process llm\\.tasks\\.sim-strong\\s+provider-worker\\s+");
     }
 
     @Test

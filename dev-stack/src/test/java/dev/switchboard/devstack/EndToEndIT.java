@@ -4,11 +4,15 @@ import dev.switchboard.avro.AttemptOutcome;
 import dev.switchboard.avro.ChatRole;
 import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.DeadLetter;
+import dev.switchboard.avro.ExecutionPlan;
+import dev.switchboard.avro.PlanStep;
+import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
 import dev.switchboard.devstack.simulator.Faults;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.dispatch.Dispatcher;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
@@ -93,6 +97,49 @@ class EndToEndIT {
     static LlmReply awaitReply(String requestId) {
         return await().atMost(WAIT).until(() -> replies.values(r -> r.getRequestId().equals(requestId)),
                 list -> !list.isEmpty()).getFirst();
+    }
+
+    /**
+     * The planner publishes a plan with its first task (one hop, not two); the router dispatches only
+     * the plans that reach llm.plans without one, and passes over the others.
+     */
+    @Test
+    void thePlannerDispatchesThePlanItMadeAndTheRouterOnlyAPlanThatCameWithoutItsTask() throws Exception {
+        TopicCollector<ExecutionPlan> plans = it.collector(Topics.PLANS);
+        TopicCollector<ProviderTask> strongTasks = it.collector(Topics.tasks("sim-strong"));
+        LlmRequest planned = request("What is 2+2?", List.of("sim-strong"));
+        send(planned);
+        assertThat(awaitReply(planned.getRequestId()).getProvider()).isEqualTo("sim-strong");
+        TopicCollector.Received<ExecutionPlan> plan = await().atMost(WAIT).until(
+                () -> plans.matching(p -> p.getRequestId().equals(planned.getRequestId())), l -> !l.isEmpty()).getFirst();
+        assertThat(new String(plan.raw().headers().lastHeader(Dispatcher.DISPATCHED_HEADER).value(), StandardCharsets.UTF_8))
+                .isEqualTo("llm.tasks.sim-strong");
+        assertThat(strongTasks.values(t -> t.getRequestId().equals(planned.getRequestId()))).singleElement()
+                .satisfies(t -> assertThat(t.getAttempt()).isEqualTo(1));
+
+        // Two plans written straight to llm.plans, on one partition: one says its task went with it, one does not.
+        ExecutionPlan headed = planOf(request("What is 3+3?", List.of("sim-strong")));
+        ExecutionPlan bare = planOf(request("What is 4+4?", List.of("sim-strong")));
+        ProducerRecord<byte[], byte[]> headedRecord = codec.record(Topics.PLANS, headed.getRequestId(), headed);
+        headedRecord = new ProducerRecord<>(Topics.PLANS.name(), 0, headedRecord.key(), headedRecord.value());
+        headedRecord.headers().add(Dispatcher.DISPATCHED_HEADER, Dispatcher.dispatchedTo("llm.tasks.sim-strong"));
+        ProducerRecord<byte[], byte[]> bareRecord = codec.record(Topics.PLANS, bare.getRequestId(), bare);
+        producer.send(headedRecord).get();
+        producer.send(new ProducerRecord<>(Topics.PLANS.name(), 0, bareRecord.key(), bareRecord.value())).get();
+
+        LlmReply reply = awaitReply(bare.getRequestId());
+        assertThat(reply.getStatus()).isEqualTo(ReplyStatus.SUCCEEDED);
+        assertThat(reply.getContent()).isEqualTo("4 + 4 = 8.");
+        assertThat(strongTasks.values(t -> t.getRequestId().equals(bare.getRequestId()))).hasSize(1);
+        // The router read the headed plan before the bare one, and dispatched nothing for it.
+        assertThat(strongTasks.values(t -> t.getRequestId().equals(headed.getRequestId()))).isEmpty();
+        assertThat(replies.values(r -> r.getRequestId().equals(headed.getRequestId()))).isEmpty();
+    }
+
+    private static ExecutionPlan planOf(LlmRequest request) {
+        return ExecutionPlan.newBuilder().setRequestId(request.getRequestId()).setTenantId(request.getTenantId())
+                .setRequest(request).setSteps(List.of(new PlanStep("sim-strong", "sim-strong-large", 0.001, "preferred", 0.0)))
+                .setStrategy("preferred").setTaskType("chat").setPlannedAtMs(System.currentTimeMillis()).build();
     }
 
     @Test

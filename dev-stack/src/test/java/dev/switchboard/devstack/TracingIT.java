@@ -45,8 +45,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * One trace per request across every hop, from the spans the services export (to an in-memory
- * exporter installed before the stack starts): the edge's, the planner's, the router's and each
- * worker's, and the edge's reading of the reply, with the right parents, the failed and the
+ * exporter installed before the stack starts): the edge's, the planner's (which publishes the first
+ * task with the plan: the router passes such plans over) and each worker's, and the edge's reading of the reply, with the right parents, the failed and the
  * successful provider call as GenAI client spans, and times that nest and follow each other as the
  * hops did.
  */
@@ -113,13 +113,12 @@ class TracingIT {
 
         // Spans are exported as they end; the worker's ends as its outputs are handed over, just before the reply.
         String replies = it.config.edge().replyTopic();
-        List<SpanData> trace = await().atMost(Duration.ofSeconds(10)).until(() -> traceOf(TRACE_ID), t -> t.size() >= 11
+        List<SpanData> trace = await().atMost(Duration.ofSeconds(10)).until(() -> traceOf(TRACE_ID), t -> t.size() >= 10
                 && t.stream().anyMatch(s -> s.getKind() == SpanKind.SERVER));
         assertThat(trace).extracting(s -> s.getInstrumentationScopeInfo().getName() + " " + s.getName()).containsExactlyInAnyOrder(
                 "switchboard-edge POST /v1/chat/completions",
                 "switchboard-planner process llm.requests",
                 "switchboard-planner analyse request",
-                "switchboard-router process llm.plans",
                 "switchboard-provider-worker process llm.tasks.sim-fast",
                 "switchboard-provider-worker wait for slot",
                 "switchboard-provider-worker chat sim-fast-small",
@@ -131,7 +130,6 @@ class TracingIT {
         SpanData edge = named(trace, "POST /v1/chat/completions");
         SpanData planner = named(trace, "process llm.requests");
         SpanData analysis = named(trace, "analyse request");
-        SpanData router = named(trace, "process llm.plans");
         SpanData failed = named(trace, "process llm.tasks.sim-fast");
         SpanData failedCall = named(trace, "chat sim-fast-small");
         SpanData answered = named(trace, "process llm.tasks.sim-strong");
@@ -144,15 +142,14 @@ class TracingIT {
         assertThat(edge.getParentSpanContext().isRemote()).isTrue();
         assertThat(parentOf(planner)).isEqualTo(edge.getSpanId());
         assertThat(parentOf(analysis)).isEqualTo(planner.getSpanId());
-        assertThat(parentOf(router)).isEqualTo(planner.getSpanId());
-        assertThat(parentOf(failed)).isEqualTo(router.getSpanId());
+        assertThat(parentOf(failed)).isEqualTo(planner.getSpanId());
         assertThat(parentOf(failedCall)).isEqualTo(failed.getSpanId());
         assertThat(parentOf(answered)).isEqualTo(failed.getSpanId());
         assertThat(parentOf(answeredCall)).isEqualTo(answered.getSpanId());
         assertThat(parentOf(replied)).isEqualTo(answered.getSpanId());
         assertThat(trace.stream().filter(s -> s.getName().equals("wait for slot")).map(TracingIT::parentOf))
                 .containsExactlyInAnyOrder(failed.getSpanId(), answered.getSpanId());
-        for (SpanData hop : List.of(planner, router, failed, answered)) {
+        for (SpanData hop : List.of(planner, failed, answered)) {
             assertThat(hop.getKind()).isEqualTo(SpanKind.CONSUMER);
             assertThat(hop.getAttributes().get(Tracing.REQUEST_ID)).as(hop.getName()).isEqualTo(requestId);
             assertThat(hop.getAttributes().get(AttributeKey.stringKey("messaging.system"))).isEqualTo("kafka");
@@ -160,7 +157,7 @@ class TracingIT {
         assertThat(edge.getAttributes().get(Tracing.REQUEST_ID)).isEqualTo(requestId);
         assertThat(edge.getAttributes().get(AttributeKey.longKey("http.response.status_code"))).isEqualTo(200L);
         assertThat(planner.getAttributes().get(AttributeKey.stringKey("switchboard.strategy"))).isEqualTo("static-ranking");
-        assertThat(router.getAttributes().get(AttributeKey.stringKey("switchboard.provider"))).isEqualTo("sim-fast");
+        assertThat(planner.getAttributes().get(AttributeKey.stringKey("switchboard.provider"))).isEqualTo("sim-fast");
 
         // The provider calls: GenAI client spans, the failed one with its error class.
         assertThat(failedCall.getKind()).isEqualTo(SpanKind.CLIENT);
@@ -186,7 +183,7 @@ class TracingIT {
         assertWithin(analysis, planner);
         assertWithin(failedCall, failed);
         assertWithin(answeredCall, answered);
-        List<SpanData> hops = List.of(planner, router, failed, answered);
+        List<SpanData> hops = List.of(planner, failed, answered);
         long previousEnd = edge.getStartEpochNanos();
         long sum = 0;
         for (SpanData hop : hops) {

@@ -2,9 +2,10 @@ package dev.switchboard.router;
 
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.ProviderTask;
-import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.Service;
+import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.dispatch.Dispatcher;
 import dev.switchboard.platform.health.HealthCheck;
 import dev.switchboard.platform.health.ProviderHealthView;
 import dev.switchboard.platform.kafka.Codec;
@@ -22,9 +23,11 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Runs the {@link Router} over {@code llm.plans}, publishing to {@code llm.tasks.<provider>}, and
+ * Runs a {@link Dispatcher} over {@code llm.plans}, publishing to {@code llm.tasks.<provider>}, and
  * follows {@code llm.provider-health} to skip providers whose circuit is open. A plan it cannot
- * dispatch is dead-lettered and its request answered FAILED.
+ * dispatch is dead-lettered and its request answered FAILED. The plans the planner dispatched itself
+ * (header {@link Dispatcher#DISPATCHED_HEADER}) are passed over: most plans, so the router is on the
+ * path of a request only when the plan came without its task.
  */
 public final class RouterService implements Service {
 
@@ -38,7 +41,7 @@ public final class RouterService implements Service {
 
     public RouterService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
         this.health = new ProviderHealthView(clients, codec);
-        Router router = new Router(config.providers().stream().map(ProviderSpec::name).collect(Collectors.toSet()),
+        Dispatcher router = new Dispatcher(config.providers().stream().map(ProviderSpec::name).collect(Collectors.toSet()),
                 health::isOpen);
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.PLANS.name(), clients, codec, (RecordHandler) record -> {
             ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
@@ -54,10 +57,10 @@ public final class RouterService implements Service {
                 log.warn("{}: rejected plan of request {} ({}): {}", STAGE, e.requestId(), e.errorClass(), e.getMessage());
                 return Replies.rejected(codec, STAGE, record, plan.getRequest(), plan.getRequest().getReplyTo(), e, now);
             }
-            String provider = task.getSteps().get(task.getStepIndex()).getProvider();
+            String provider = Dispatcher.provider(task);
             Span.current().setAttribute("switchboard.provider", provider);
             return List.of(codec.record(Topics.tasks(provider), task.getRequestId(), task));
-        });
+        }).passOver(record -> Dispatcher.dispatched(record.headers()));
     }
 
     public RouterService start() {

@@ -85,6 +85,8 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
     private volatile List<String> assignment = List.of();
     /** The loop's current session; null before the first. */
     private volatile Generation generation;
+    /** Records another stage has handled already: passed over, without a span or an output. */
+    private volatile java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> handledElsewhere = record -> false;
 
     /** A stage whose handler finishes on the poll thread (the router's, say). */
     public ConsumeTransformProduce(String stage, String groupId, String topic, KafkaClients clients, Codec codec,
@@ -117,6 +119,16 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
         this.producer = clients.producer(name);
         this.producerMetrics = dev.switchboard.platform.metrics.SwitchboardMetrics.bind(producer);
         this.loop = new PollLoop(name, Generation::new, false);
+    }
+
+    /**
+     * Passes over the records {@code test} says another stage has handled already (the router, the
+     * plans whose task the planner published with them): no span, no output, committed as done.
+     * Set before {@link #start()}.
+     */
+    public ConsumeTransformProduce passOver(java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> test) {
+        this.handledElsewhere = test;
+        return this;
     }
 
     public void start() {
@@ -269,7 +281,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
                 TopicPartition partition = new TopicPartition(record.topic(), record.partition());
                 ArrayDeque<Pending> pending = gen.partitions.computeIfAbsent(partition, p -> new ArrayDeque<>());
                 CommitProgress progress = resumed.get(partition);
-                if (progress != null && progress.isDone(record.offset())) {
+                if (progress != null && progress.isDone(record.offset()) || handledElsewhere.test(record)) {
                     Pending skipped = new Pending(record.offset());
                     skipped.done = true;
                     pending.addLast(skipped);

@@ -297,12 +297,12 @@ final class RequestLog implements HealthCheck, AutoCloseable {
         }
         Entry entry = entries.computeIfAbsent(id, k -> new Entry(null));
         entry.tenant = reply.getTenantId();
-        boolean awaited = entry.submittedHere && !entry.reply.isDone();
+        if (entry.submittedHere && !entry.reply.isDone()) {
+            // The reply's last hop, in its trace: the moment this edge read it (a child of the span that sent it),
+            // ended before the waiting request is answered, so it lies within the request's span.
+            Tracing.process(Edge.SERVICE, record).setAttribute(Tracing.REQUEST_ID, id).end();
+        }
         if (entry.reply.complete(reply)) {
-            if (awaited) {
-                // The reply's last hop, in its trace: the moment this edge read it (a child of the span that sent it).
-                Tracing.process(Edge.SERVICE, record).setAttribute(Tracing.REQUEST_ID, id).end();
-            }
             answered.add(id);
             if (answeredCount.incrementAndGet() > KEPT_ANSWERS) {
                 String oldest = answered.poll();

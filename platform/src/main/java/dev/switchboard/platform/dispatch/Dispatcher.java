@@ -1,11 +1,14 @@
-package dev.switchboard.router;
+package dev.switchboard.platform.dispatch;
 
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.health.StepSelector;
 import dev.switchboard.platform.kafka.RejectedRecordException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -14,17 +17,38 @@ import java.util.function.Predicate;
  * Turns a plan into the task for its first step whose provider's circuit is not open; the steps
  * passed over are recorded in the task's history. Pure: no I/O.
  */
-public final class Router {
+public final class Dispatcher {
+
+    /**
+     * Header of a plan on {@code llm.plans} whose first task was published with it, naming the task's
+     * topic: the router leaves such a plan alone.
+     */
+    public static final String DISPATCHED_HEADER = "switchboard-dispatched-to";
 
     private final Set<String> knownProviders;
     private final Predicate<String> circuitOpen;
 
     /** @param circuitOpen whether a provider's circuit is open: its steps are skipped */
-    public Router(Set<String> knownProviders, Predicate<String> circuitOpen) {
+    public Dispatcher(Set<String> knownProviders, Predicate<String> circuitOpen) {
         this.knownProviders = Set.copyOf(knownProviders);
         this.circuitOpen = circuitOpen;
     }
 
+    /** Whether a plan record's headers say its first task was published with it. */
+    public static boolean dispatched(Headers headers) {
+        Header header = headers.lastHeader(DISPATCHED_HEADER);
+        return header != null && header.value() != null && header.value().length > 0;
+    }
+
+    /** The value of {@link #DISPATCHED_HEADER} for a task published to {@code taskTopic}. */
+    public static byte[] dispatchedTo(String taskTopic) {
+        return taskTopic.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @throws RejectedRecordException when the plan has no steps, names a provider that is not
+     *         configured, or every provider of it has an open circuit
+     */
     public ProviderTask firstTask(ExecutionPlan plan, long nowMs) {
         List<PlanStep> steps = plan.getSteps();
         if (steps.isEmpty()) {
@@ -52,5 +76,10 @@ public final class Router {
                 .setDispatchedAtMs(nowMs)
                 .setPromptVariant(plan.getPromptVariant())
                 .build();
+    }
+
+    /** The provider a task goes to. */
+    public static String provider(ProviderTask task) {
+        return task.getSteps().get(task.getStepIndex()).getProvider();
     }
 }

@@ -28,15 +28,22 @@ final class DevCommand implements Callable<Integer> {
     @Option(names = "--infra-only", description = "Start only the broker, registry and simulator; run services with 'bin/switchboard run'.")
     boolean infraOnly;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where to keep the stack's data (default: ${DEFAULT-VALUE}).",
-            defaultValue = ".switchboard")
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where to keep the stack's data (default: the setting dev.data.dir, else .switchboard).")
     Path dataDir;
+
+    /** The settings the options give: {@code --data-dir} only when given, so that {@code --set dev.data.dir} and the environment count. */
+    Map<String, String> overrides() {
+        Map<String, String> overrides = new HashMap<>();
+        if (dataDir != null) {
+            overrides.put(SwitchboardConfig.DATA_DIR, dataDir.toString());
+        }
+        return overrides;
+    }
 
     @Override
     public Integer call() throws InterruptedException {
-        Map<String, String> overrides = new HashMap<>();
-        overrides.put(SwitchboardConfig.DATA_DIR, dataDir.toString());
-        SwitchboardConfig cfg = config.load(overrides);
+        SwitchboardConfig cfg = config.load(overrides());
         Map<String, Integer> ports = new LinkedHashMap<>();
         ports.put("Kafka", cfg.kafkaPort());
         ports.put("KRaft controller", cfg.kafkaControllerPort());

@@ -38,7 +38,8 @@ import java.util.concurrent.locks.LockSupport;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks: pipeline latency against a running stack; an OpenAI-compatible HTTP endpoint (a peer "
                 + "gateway) at the same rates; routing quality and cost on a stack of its own.",
-        subcommands = {BenchCommand.Pipeline.class, BenchCommand.Http.class, BenchWorkersCommand.class, BenchRoutingCommand.class})
+        subcommands = {BenchCommand.Pipeline.class, BenchCommand.Http.class, BenchWorkersCommand.class, BenchRoutingCommand.class,
+                BenchReplayCommand.class})
 final class BenchCommand implements Runnable {
 
     @picocli.CommandLine.Spec

@@ -20,6 +20,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import static dev.switchboard.cli.DatasetOptions.f4;
+import static dev.switchboard.cli.DatasetOptions.pct;
+
 @Command(name = "routing", mixinStandardHelpOptions = true,
         description = {"Routing quality and cost on a benchmark dataset, through the real pipeline on an in-process stack of its own.",
                 "Every model of the file becomes a simulated provider answering with its recorded outcome; after each reply an "
@@ -30,12 +33,8 @@ import java.util.concurrent.Callable;
                 "gapClosed: (quality - best model's) / (oracle's - best model's)."})
 final class BenchRoutingCommand implements Callable<Integer> {
 
-    @Option(names = "--dataset", paramLabel = "FILE.jsonl", required = true,
-            description = "Rows of {id, prompt, task, outcomes: {MODEL: {score, costUsd}}}, as in cli/src/test/resources/routing/.")
-    Path dataset;
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "" + Integer.MAX_VALUE,
-            description = "Only the first N rows (default: all).")
-    int limit;
+    @Mixin
+    DatasetOptions datasetOptions;
     @Option(names = "--strategy", paramLabel = "S", defaultValue = "balanced",
             description = "Planner strategy: quality, cost, latency, balanced, weighted, static (default: ${DEFAULT-VALUE}).")
     String strategy;
@@ -61,9 +60,6 @@ final class BenchRoutingCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (limit < 1) {
-            throw new CliException("--limit must be at least 1", 2);
-        }
         if (concurrency < 1) {
             throw new CliException("--concurrency must be at least 1", 2);
         }
@@ -71,12 +67,8 @@ final class BenchRoutingCommand implements Callable<Integer> {
             throw new CliException("--strategy must be one of quality, cost, latency, balanced, weighted, static; got '"
                     + strategy + "'", 2);
         }
-        RoutingDataset data;
-        try {
-            data = RoutingDataset.read(dataset, limit);
-        } catch (IllegalArgumentException e) {
-            throw new CliException(e.getMessage(), 2);
-        }
+        RoutingDataset data = datasetOptions.read();
+        Path dataset = data.file();
         Baselines baselines = Baselines.of(data);
         System.err.printf(Locale.ROOT, "%d rows, %d models from %s; strategy %s%s; starting an in-process stack…%n",
                 data.rows().size(), data.models().size(), dataset.getFileName(), strategy, taskHint ? " with task hints" : "");
@@ -150,13 +142,5 @@ final class BenchRoutingCommand implements Callable<Integer> {
         System.out.println("wrote " + out.resolve("routing.json") + " and " + out.resolve("routing.png"));
         System.out.println(new ObjectMapper().writeValueAsString(summary));
         return result.failed() == 0 ? 0 : 1;
-    }
-
-    private static String f4(double v) {
-        return String.format(Locale.ROOT, "%.4f", v);
-    }
-
-    private static String pct(double v) {
-        return String.format(Locale.ROOT, "%.1f%%", 100 * v);
     }
 }

@@ -1,0 +1,218 @@
+package dev.switchboard.cli.bench;
+
+import dev.switchboard.planner.routing.LinearQualityModel;
+import dev.switchboard.planner.routing.MiniLmEmbedder;
+import dev.switchboard.planner.routing.QualityModel;
+import dev.switchboard.planner.routing.Ranker;
+import dev.switchboard.planner.routing.Strategy;
+import org.apache.commons.rng.simple.RandomSource;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.IntConsumer;
+
+/**
+ * A routing dataset replayed through the planner's learned ranker and quality model alone, without
+ * Kafka or HTTP, many seeds in seconds ({@link #replay}); and what a router on the same prompt
+ * embeddings could reach at best ({@link #frontier}): the quality model trained offline with full
+ * information (every model's outcome for every training prompt, which an online router never sees),
+ * judged by five-fold cross-validation.
+ */
+public final class OfflineRouting {
+
+    /** The frontier's cost weights: utility = predicted quality - weight × cost / the row's dearest cost. */
+    public static final double[] FRONTIER_COST_WEIGHTS = {0, 0.02, 0.05, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.3, 0.5, 1};
+    private static final int FOLDS = 5;
+
+    /** The learner's settings: the strategy's cost weight, and the quality model's ridge, noise and prior mean. */
+    public record Settings(double costWeight, double ridge, double noise, double prior, boolean taskHints) {
+    }
+
+    /** One seed's replay: quality and cost per query over all rows and over the second half, and each model's picks. */
+    public record Run(long seed, double quality, double costPerQuery, double firstHalfQuality, double secondHalfQuality,
+                      Map<String, Integer> picks) {
+    }
+
+    /** A point of the offline frontier. */
+    public record Point(double costWeight, double quality, double costPerQuery) {
+    }
+
+    private final RoutingDataset data;
+    private final float[][] embeddings;
+
+    private OfflineRouting(RoutingDataset data, float[][] embeddings) {
+        this.data = data;
+        this.embeddings = embeddings;
+    }
+
+    /**
+     * Embeds the dataset's prompts with the planner's model (all-MiniLM-L6-v2), reading them from
+     * {@code cache} when it holds at least as many rows, and writing it otherwise.
+     *
+     * @param progress told how many prompts are embedded so far
+     */
+    public static OfflineRouting of(RoutingDataset data, Path cache, IntConsumer progress) throws IOException {
+        float[][] cached = read(cache, data.rows().size());
+        if (cached != null) {
+            return new OfflineRouting(data, cached);
+        }
+        MiniLmEmbedder embedder = new MiniLmEmbedder();
+        float[][] out = new float[data.rows().size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = embedder.embed(data.rows().get(i).prompt());
+            progress.accept(i + 1);
+        }
+        Files.createDirectories(cache.toAbsolutePath().getParent());
+        try (DataOutputStream o = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(cache)))) {
+            o.writeInt(out.length);
+            o.writeInt(out[0].length);
+            for (float[] v : out) {
+                for (float x : v) {
+                    o.writeFloat(x);
+                }
+            }
+        }
+        return new OfflineRouting(data, out);
+    }
+
+    private static float[][] read(Path cache, int rows) throws IOException {
+        if (!Files.isRegularFile(cache)) {
+            return null;
+        }
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(cache)))) {
+            int n = in.readInt();
+            int d = in.readInt();
+            if (n < rows) {
+                return null;
+            }
+            float[][] out = new float[rows][d];
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < d; j++) {
+                    out[i][j] = in.readFloat();
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Routes every row in order, from a cold start, with the ranker's exploration seeded by
+     * {@code seed}: the learner sees the score of the model it picked, and only that. A model's price
+     * is its mean cost per estimated token over the first 200 rows, as a catalogue would list it.
+     */
+    public Run replay(Settings settings, long seed) {
+        List<String> models = data.models();
+        List<RoutingDataset.Row> rows = data.rows();
+        Map<String, Double> price = new LinkedHashMap<>();
+        for (String m : models) {
+            double cost = 0;
+            double tokens = 0;
+            for (RoutingDataset.Row r : rows.subList(0, Math.min(200, rows.size()))) {
+                cost += r.outcome(m).costUsd();
+                tokens += tokens(r);
+            }
+            price.put(m, cost / tokens);
+        }
+        Strategy strategy = new Strategy("replay", 1, settings.costWeight(), 0);
+        QualityModel learner = new LinearQualityModel(
+                new LinearQualityModel.Settings(settings.ridge(), settings.noise(), settings.prior()));
+        Ranker ranker = new Ranker(learner, RandomSource.XO_RO_SHI_RO_128_PP.create(seed));
+        double quality = 0;
+        double cost = 0;
+        double firstHalf = 0;
+        Map<String, Integer> picks = new LinkedHashMap<>();
+        int n = rows.size();
+        for (int i = 0; i < n; i++) {
+            RoutingDataset.Row r = rows.get(i);
+            List<Ranker.Candidate> candidates = new ArrayList<>();
+            for (String m : models) {
+                candidates.add(new Ranker.Candidate(m, m, price.get(m) * tokens(r), 0));
+            }
+            String task = settings.taskHints() ? r.task() : null;
+            String model = ranker.rank(candidates, embeddings[i], task, strategy).getFirst().candidate().model();
+            RoutingDataset.Outcome outcome = r.outcome(model);
+            quality += outcome.score();
+            cost += outcome.costUsd();
+            if (i < n / 2) {
+                firstHalf += outcome.score();
+            }
+            learner.observe(model, embeddings[i], task, outcome.score());
+            picks.merge(model, 1, Integer::sum);
+        }
+        return new Run(seed, quality / n, cost / n, n / 2 == 0 ? 0 : firstHalf / (n / 2),
+                (quality - firstHalf) / (n - n / 2), picks);
+    }
+
+    /** The offline frontier at {@link #FRONTIER_COST_WEIGHTS}, trained with the quality model's {@code ridge}. */
+    public List<Point> frontier(double ridge) {
+        List<String> models = data.models();
+        List<RoutingDataset.Row> rows = data.rows();
+        int n = rows.size();
+        int k = models.size();
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, new Random(0));
+        double[][] predicted = new double[n][k];
+        for (int fold = 0; fold < FOLDS; fold++) {
+            LinearQualityModel learner = new LinearQualityModel(new LinearQualityModel.Settings(ridge, 0.2, 0.5));
+            for (int j = 0; j < n; j++) {
+                if (j % FOLDS != fold) {
+                    int i = order.get(j);
+                    for (String m : models) {
+                        learner.observe(m, embeddings[i], null, rows.get(i).outcome(m).score());
+                    }
+                }
+            }
+            for (int j = fold; j < n; j += FOLDS) {
+                int i = order.get(j);
+                for (int m = 0; m < k; m++) {
+                    predicted[i][m] = learner.estimate(models.get(m), embeddings[i], null).mean();
+                }
+            }
+        }
+        List<Point> points = new ArrayList<>();
+        for (double wc : FRONTIER_COST_WEIGHTS) {
+            double quality = 0;
+            double cost = 0;
+            for (int i = 0; i < n; i++) {
+                RoutingDataset.Row row = rows.get(i);
+                double dearest = 0;
+                for (String m : models) {
+                    dearest = Math.max(dearest, row.outcome(m).costUsd());
+                }
+                RoutingDataset.Outcome chosen = null;
+                double top = Double.NEGATIVE_INFINITY;
+                for (int m = 0; m < k; m++) {
+                    RoutingDataset.Outcome outcome = row.outcome(models.get(m));
+                    double utility = predicted[i][m] - wc * outcome.costUsd() / dearest;
+                    if (utility > top) {
+                        top = utility;
+                        chosen = outcome;
+                    }
+                }
+                quality += chosen.score() / n;
+                cost += chosen.costUsd() / n;
+            }
+            points.add(new Point(wc, quality, cost));
+        }
+        return points;
+    }
+
+    /** The tokens a request of this row is priced at: its prompt's estimate and 150 for the answer. */
+    private static double tokens(RoutingDataset.Row row) {
+        return Math.ceil(row.prompt().length() / 4.0) + 150;
+    }
+}

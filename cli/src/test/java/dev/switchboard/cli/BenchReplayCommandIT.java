@@ -1,0 +1,60 @@
+package dev.switchboard.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The offline replay and frontier on the 200-row slice of the 9-model set: one command, reproducible figures. */
+class BenchReplayCommandIT {
+
+    private static final Path SLICE = Path.of("src/test/resources/routing/llmrouter-9models-first200.jsonl");
+
+    @Test
+    void replaysSeveralSeedsAndPrintsTheirMeanBesideTheOfflineFrontier(@TempDir Path cache) throws Exception {
+        CliStack.Run run = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--seeds", "3",
+                "--cache-dir", cache.toString());
+        // A second run reads the embeddings from the cache, and gives the same figures.
+        CliStack.Run again = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--seeds", "3",
+                "--cache-dir", cache.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(again.out()).isEqualTo(run.out());
+        assertThat(cache.resolve("emb-llmrouter-9models-first200.jsonl.bin")).isRegularFile();
+        List<String> lines = run.out().strip().lines().toList();
+        JsonNode summary = new ObjectMapper().readTree(lines.getLast());
+        assertThat(summary.path("rows").asInt()).isEqualTo(200);
+        assertThat(summary.path("seeds").asInt()).isEqualTo(3);
+        assertThat(summary.path("bestModel").asText()).isEqualTo("llama-3.1-nemotron-51b-instruct");
+        // Seeds 1, 2 and 3 reach 96.8, 90.4 and 88.9 % of the best model's quality at 56.5, 66.3 and 36.5 % of its cost.
+        assertThat(run.out()).containsPattern("\n1\\s+0\\.6341\\s+96\\.8%\\s+1\\.129e-04\\s+56\\.5%")
+                .containsPattern("\n2\\s+0\\.5922\\s+90\\.4%\\s+1\\.326e-04\\s+66\\.3%")
+                .containsPattern("\n3\\s+0\\.5820\\s+88\\.9%\\s+7\\.304e-05\\s+36\\.5%");
+        assertThat(summary.path("qualityVsBest").asDouble()).isCloseTo((0.6341 + 0.5922 + 0.5820) / 3 / 0.6550, within(2e-4));
+        assertThat(run.out()).contains("mean ± standard error over 3 seeds: quality 92.0% ± 2.4 of the best model's (88.9% to 96.8%)");
+        // The frontier: one point per cost weight, and with no weight on cost it spends more than at 0.14.
+        JsonNode frontier = summary.path("frontier");
+        assertThat(frontier.size()).isEqualTo(13);
+        assertThat(frontier.get(0).path("costVsBest").asDouble()).isCloseTo(0.7136, within(1e-4));
+        assertThat(frontier.get(6).path("costWeight").asDouble()).isEqualTo(0.14);
+        assertThat(frontier.get(6).path("qualityVsBest").asDouble()).isCloseTo(0.9827, within(1e-4));
+    }
+
+    @Test
+    void badSettingsAreRefusedNamingTheOption(@TempDir Path dir) {
+        CliStack.Run seeds = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--seeds", "0");
+        CliStack.Run missing = CliStack.run(Map.of(), "bench", "replay", "--dataset", dir.resolve("nope.jsonl").toString());
+
+        assertThat(seeds.exitCode()).isEqualTo(2);
+        assertThat(seeds.err()).contains("--seeds must be at least 1");
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("no such dataset file: " + dir.resolve("nope.jsonl"));
+    }
+}

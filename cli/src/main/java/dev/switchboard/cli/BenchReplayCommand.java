@@ -43,6 +43,10 @@ final class BenchReplayCommand implements Callable<Integer> {
     @Option(names = "--noise", paramLabel = "S", defaultValue = "0.2",
             description = "The quality model's observation noise, planner.learning.noise (default: ${DEFAULT-VALUE}).")
     double noise;
+    @Option(names = "--target-quality", paramLabel = "Q",
+            description = "Route to a quality target instead of a fixed cost weight: keep Q (0 to 1] of the best eligible "
+                    + "model's estimated quality on average, as cheaply as possible; --cost-weight is then the starting weight.")
+    Double targetQuality;
     @Option(names = "--with-task-hint", description = "Give the learner each row's task.")
     boolean taskHint;
     @Option(names = "--frontier", negatable = true, defaultValue = "true", fallbackValue = "true",
@@ -60,6 +64,9 @@ final class BenchReplayCommand implements Callable<Integer> {
         if (costWeight < 0 || ridge <= 0 || noise <= 0) {
             throw new CliException("--cost-weight must be at least 0, --ridge and --noise above 0", 2);
         }
+        if (targetQuality != null && !(targetQuality > 0 && targetQuality <= 1)) {
+            throw new CliException("--target-quality must be in (0, 1], got " + targetQuality, 2);
+        }
         RoutingDataset data = datasetOptions.read();
         Path dataset = data.file();
         int rows = data.rows().size();
@@ -75,7 +82,8 @@ final class BenchReplayCommand implements Callable<Integer> {
         }
         Baselines.Point best = Baselines.of(data).best();
 
-        OfflineRouting.Settings settings = new OfflineRouting.Settings(costWeight, ridge, noise, 0.5, taskHint);
+        OfflineRouting.Settings settings = new OfflineRouting.Settings(costWeight, ridge, noise, 0.5, taskHint,
+                targetQuality == null ? Double.NaN : targetQuality);
         List<OfflineRouting.Run> runs = new ArrayList<>();
         List<List<String>> table = new ArrayList<>();
         for (long seed = 1; seed <= seeds; seed++) {
@@ -93,6 +101,11 @@ final class BenchReplayCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%nmean ± standard error over %d seeds: quality %s of the best model's (%s to %s), "
                         + "cost %s of its cost; first half of the rows: quality %s%n", seeds, quality, pct(quality.min()),
                 pct(quality.max()), cost, firstHalf);
+        if (settings.targeted()) {
+            Summary kept = Summary.of(runs.stream().mapToDouble(OfflineRouting.Run::estimatedShare).toArray());
+            System.out.printf(Locale.ROOT, "quality target %.3g: the choices kept %s of the best candidate's estimated quality%n",
+                    targetQuality, kept);
+        }
         System.out.printf(Locale.ROOT, "best single model: %s, quality %.4f, cost per query $%.3e%n", best.name(),
                 best.quality(), best.costPerQuery());
 
@@ -109,8 +122,10 @@ final class BenchReplayCommand implements Callable<Integer> {
                     + String.format(Locale.ROOT, "%.3g", ridge) + "):");
             System.out.print(Table.of(List.of("cost weight", "quality", "vs best", "cost/query $", "vs best"), rowsOut));
         }
-        System.out.printf(Locale.ROOT, "%nmethod: %s, first %d rows, %d models, cost weight %.3g, ridge %.3g, noise %.3g%s, "
-                        + "seeds 1..%d; %d cores, Java %s%n", dataset.getFileName(), rows, data.models().size(), costWeight,
+        System.out.printf(Locale.ROOT, "%nmethod: %s, first %d rows, %d models, %s, ridge %.3g, noise %.3g%s, "
+                        + "seeds 1..%d; %d cores, Java %s%n", dataset.getFileName(), rows, data.models().size(),
+                settings.targeted() ? String.format(Locale.ROOT, "quality target %.3g (cost weight from %.3g)", targetQuality, costWeight)
+                        : String.format(Locale.ROOT, "cost weight %.3g", costWeight),
                 ridge, noise, taskHint ? ", task hints" : "", seeds, Runtime.getRuntime().availableProcessors(), Runtime.version());
 
         ObjectMapper json = new ObjectMapper();
@@ -119,6 +134,10 @@ final class BenchReplayCommand implements Callable<Integer> {
         line.put("rows", rows);
         line.put("seeds", seeds);
         line.put("costWeight", costWeight);
+        if (settings.targeted()) {
+            line.put("targetQuality", targetQuality);
+            line.put("estimatedShareKept", Summary.of(runs.stream().mapToDouble(OfflineRouting.Run::estimatedShare).toArray()).mean());
+        }
         line.put("qualityVsBest", quality.mean());
         line.put("qualityVsBestStdErr", quality.standardError());
         line.put("costVsBest", cost.mean());

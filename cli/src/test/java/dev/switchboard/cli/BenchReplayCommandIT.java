@@ -48,6 +48,21 @@ class BenchReplayCommandIT {
     }
 
     @Test
+    void aQualityTargetIsKeptOnTheEstimatedShareAndReported(@TempDir Path cache) throws Exception {
+        CliStack.Run run = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--seeds", "2",
+                "--no-frontier", "--target-quality", "0.9", "--cache-dir", cache.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode summary = new ObjectMapper().readTree(run.out().strip().lines().toList().getLast());
+        assertThat(summary.path("targetQuality").asDouble()).isEqualTo(0.9);
+        assertThat(summary.path("estimatedShareKept").asDouble()).isCloseTo(0.8994, within(1e-4));
+        assertThat(summary.path("qualityVsBest").asDouble()).isCloseTo(0.9093, within(1e-4));
+        assertThat(summary.path("costVsBest").asDouble()).isCloseTo(0.5546, within(1e-4));
+        assertThat(summary.path("frontier").size()).isZero();
+        assertThat(run.out()).contains("quality target 0.900: the choices kept 89.9% ± 0.2 of the best candidate's estimated quality");
+    }
+
+    @Test
     void badSettingsAreRefusedNamingTheOption(@TempDir Path dir) {
         CliStack.Run seeds = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--seeds", "0");
         CliStack.Run missing = CliStack.run(Map.of(), "bench", "replay", "--dataset", dir.resolve("nope.jsonl").toString());
@@ -56,5 +71,8 @@ class BenchReplayCommandIT {
         assertThat(seeds.err()).contains("--seeds must be at least 1");
         assertThat(missing.exitCode()).isEqualTo(2);
         assertThat(missing.err()).contains("no such dataset file: " + dir.resolve("nope.jsonl"));
+        CliStack.Run target = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--target-quality", "1.5");
+        assertThat(target.exitCode()).isEqualTo(2);
+        assertThat(target.err()).contains("--target-quality must be in (0, 1], got 1.5");
     }
 }

@@ -3,6 +3,7 @@ package dev.switchboard.cli.bench;
 import dev.switchboard.planner.routing.LinearQualityModel;
 import dev.switchboard.planner.routing.MiniLmEmbedder;
 import dev.switchboard.planner.routing.QualityModel;
+import dev.switchboard.planner.routing.QualityTarget;
 import dev.switchboard.planner.routing.Ranker;
 import dev.switchboard.planner.routing.Strategy;
 import org.apache.commons.rng.simple.RandomSource;
@@ -35,13 +36,23 @@ public final class OfflineRouting {
     public static final double[] FRONTIER_COST_WEIGHTS = {0, 0.02, 0.05, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.3, 0.5, 1};
     private static final int FOLDS = 5;
 
-    /** The learner's settings: the strategy's cost weight, and the quality model's ridge, noise and prior mean. */
-    public record Settings(double costWeight, double ridge, double noise, double prior, boolean taskHints) {
+    /**
+     * The learner's settings: the strategy's cost weight (or, when {@code targetQuality} is a number,
+     * the starting weight of a {@link QualityTarget}), and the quality model's ridge, noise and prior mean.
+     */
+    public record Settings(double costWeight, double ridge, double noise, double prior, boolean taskHints, double targetQuality) {
+
+        public boolean targeted() {
+            return !Double.isNaN(targetQuality);
+        }
     }
 
-    /** One seed's replay: quality and cost per query over all rows and over the second half, and each model's picks. */
+    /**
+     * One seed's replay: quality and cost per query over all rows and over each half, each model's
+     * picks, and with a quality target the mean estimated share its choices kept (else NaN).
+     */
     public record Run(long seed, double quality, double costPerQuery, double firstHalfQuality, double secondHalfQuality,
-                      Map<String, Integer> picks) {
+                      Map<String, Integer> picks, double estimatedShare) {
     }
 
     /** A point of the offline frontier. */
@@ -124,7 +135,8 @@ public final class OfflineRouting {
             }
             price.put(m, cost / tokens);
         }
-        Strategy strategy = new Strategy("replay", 1, settings.costWeight(), 0);
+        Strategy fixed = new Strategy("replay", 1, settings.costWeight(), 0);
+        QualityTarget target = settings.targeted() ? new QualityTarget(settings.targetQuality(), settings.costWeight()) : null;
         QualityModel learner = new LinearQualityModel(
                 new LinearQualityModel.Settings(settings.ridge(), settings.noise(), settings.prior()));
         Ranker ranker = new Ranker(learner, RandomSource.XO_RO_SHI_RO_128_PP.create(seed));
@@ -140,7 +152,11 @@ public final class OfflineRouting {
                 candidates.add(new Ranker.Candidate(m, m, price.get(m) * tokens(r), 0));
             }
             String task = settings.taskHints() ? r.task() : null;
-            String model = ranker.rank(candidates, embeddings[i], task, strategy).getFirst().candidate().model();
+            List<Ranker.Ranked> ranking = ranker.rank(candidates, embeddings[i], task, target == null ? fixed : target.strategy());
+            if (target != null) {
+                target.chosen(ranking);
+            }
+            String model = ranking.getFirst().candidate().model();
             RoutingDataset.Outcome outcome = r.outcome(model);
             quality += outcome.score();
             cost += outcome.costUsd();
@@ -151,7 +167,7 @@ public final class OfflineRouting {
             picks.merge(model, 1, Integer::sum);
         }
         return new Run(seed, quality / n, cost / n, n / 2 == 0 ? 0 : firstHalf / (n / 2),
-                (quality - firstHalf) / (n - n / 2), picks);
+                (quality - firstHalf) / (n - n / 2), picks, target == null ? Double.NaN : target.achievedShare());
     }
 
     /** The offline frontier at {@link #FRONTIER_COST_WEIGHTS}, trained with the quality model's {@code ridge}. */

@@ -1,0 +1,57 @@
+package dev.switchboard.planner.routing;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class QualityTargetTest {
+
+    private static final Ranker.Candidate CHEAP = new Ranker.Candidate("p", "cheap", 0.001, 0);
+    private static final Ranker.Candidate DEAR = new Ranker.Candidate("p", "dear", 0.010, 0);
+
+    /** A ranking that chose {@code first}, the cheap model estimated at 0.8 and the dear one at 1.0. */
+    private static List<Ranker.Ranked> chose(Ranker.Candidate first) {
+        Ranker.Ranked cheap = new Ranker.Ranked(CHEAP, new QualityModel.Estimate(0.8, 0.1, 10), 0.8, 0);
+        Ranker.Ranked dear = new Ranker.Ranked(DEAR, new QualityModel.Estimate(1.0, 0.1, 10), 1.0, 0);
+        return first == CHEAP ? List.of(cheap, dear) : List.of(dear, cheap);
+    }
+
+    @Test
+    void theCostWeightFallsWhenAChoiceKeepsLessThanTheTargetAndRisesWhenItKeepsMore() {
+        QualityTarget target = new QualityTarget(0.95, 0.05);
+        assertThat(target.strategy().cost()).isEqualTo(0.05);
+
+        assertThat(target.chosen(chose(CHEAP))).isCloseTo(0.8, within(1e-12));
+        assertThat(target.costWeight()).isCloseTo(0.05 * Math.exp(0.8 - 0.95), within(1e-12));
+        assertThat(target.chosen(chose(DEAR))).isEqualTo(1.0);
+        assertThat(target.costWeight()).isCloseTo(0.05 * Math.exp(0.8 - 0.95) * Math.exp(1.0 - 0.95), within(1e-12));
+        assertThat(target.strategy().cost()).isEqualTo(target.costWeight());
+        assertThat(target.achievedShare()).isCloseTo(0.9, within(1e-12));
+    }
+
+    @Test
+    void theTargetHoldsOnAverageWhenEachRequestCanOnlyBeCheapOrGood() {
+        // A request goes to the cheap model (keeping 80 %) while the weight on cost is high, else to the dear one
+        // (100 %): the weight settles where the two alternate so that 95 % is kept on average.
+        QualityTarget target = new QualityTarget(0.95, 0.05);
+        int cheap = 0;
+        for (int i = 0; i < 10_000; i++) {
+            boolean goCheap = target.costWeight() > 0.05;
+            cheap += goCheap ? 1 : 0;
+            target.chosen(chose(goCheap ? CHEAP : DEAR));
+        }
+        assertThat(target.achievedShare()).isCloseTo(0.95, within(0.001));
+        assertThat(cheap).isBetween(2_450, 2_550);
+    }
+
+    @Test
+    void aTargetOutsideZeroToOneIsRefused() {
+        assertThatThrownBy(() -> new QualityTarget(1.2, 0.05)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("quality target must be in (0, 1], got 1.2");
+        assertThatThrownBy(() -> new QualityTarget(0, 0.05)).hasMessage("quality target must be in (0, 1], got 0.0");
+    }
+}

@@ -12,7 +12,6 @@ import dev.switchboard.planner.routing.LearnedRouter;
 import dev.switchboard.planner.routing.LinearQualityModel;
 import dev.switchboard.planner.routing.MiniLmEmbedder;
 import dev.switchboard.platform.Service;
-import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.dispatch.Dispatcher;
 import dev.switchboard.platform.health.HealthCheck;
@@ -39,7 +38,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.stream.Collectors;
 
 /**
  * Runs the {@link Planner} over {@code llm.requests}, publishing each plan to {@code llm.plans}
@@ -88,8 +86,7 @@ public final class PlannerService implements Service {
         // Scores order strategy score and give the learned strategies their latency estimates.
         this.scores = new ProviderScoreView(clients, codec);
         this.health = new ProviderHealthView(clients, codec);
-        this.dispatcher = new Dispatcher(config.providers().stream().map(ProviderSpec::name).collect(Collectors.toSet()),
-                health::isOpen);
+        this.dispatcher = Dispatcher.of(config, health);
         SwitchboardConfig.RoutingSettings r = config.routing();
         if (SwitchboardConfig.learned(config.plannerStrategy())
                 || config.routing().tenantStrategies().values().stream().anyMatch(SwitchboardConfig::learned)) {
@@ -178,8 +175,9 @@ public final class PlannerService implements Service {
                     e.getMessage());
             return List.of(planRecord);
         }
-        Topic<ProviderTask> taskTopic = Topics.tasks(Dispatcher.provider(task));
-        io.opentelemetry.api.trace.Span.current().setAttribute("switchboard.provider", Dispatcher.provider(task));
+        String provider = Dispatcher.provider(task);
+        Topic<ProviderTask> taskTopic = Topics.tasks(provider);
+        io.opentelemetry.api.trace.Span.current().setAttribute("switchboard.provider", provider);
         planRecord.headers().add(Dispatcher.DISPATCHED_HEADER, Dispatcher.dispatchedTo(taskTopic.name()));
         return List.of(planRecord, codec.record(taskTopic, task.getRequestId(), task));
     }

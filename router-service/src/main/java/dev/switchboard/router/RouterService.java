@@ -3,7 +3,6 @@ package dev.switchboard.router;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.platform.Service;
-import dev.switchboard.platform.config.ProviderSpec;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.dispatch.Dispatcher;
 import dev.switchboard.platform.health.HealthCheck;
@@ -20,7 +19,6 @@ import io.opentelemetry.api.trace.Span;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * Runs a {@link Dispatcher} over {@code llm.plans}, publishing to {@code llm.tasks.<provider>}, and
@@ -41,8 +39,7 @@ public final class RouterService implements Service {
 
     public RouterService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
         this.health = new ProviderHealthView(clients, codec);
-        Dispatcher router = new Dispatcher(config.providers().stream().map(ProviderSpec::name).collect(Collectors.toSet()),
-                health::isOpen);
+        Dispatcher router = Dispatcher.of(config, health);
         this.loop = new ConsumeTransformProduce(STAGE, GROUP_ID, Topics.PLANS.name(), clients, codec, (RecordHandler) record -> {
             ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
             Tracing.requestId(plan.getRequestId());

@@ -3,6 +3,9 @@ package dev.switchboard.platform.dispatch;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderTask;
+import dev.switchboard.platform.config.ProviderSpec;
+import dev.switchboard.platform.config.SwitchboardConfig;
+import dev.switchboard.platform.health.ProviderHealthView;
 import dev.switchboard.platform.health.StepSelector;
 import dev.switchboard.platform.kafka.RejectedRecordException;
 import org.apache.kafka.common.header.Header;
@@ -12,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Turns a plan into the task for its first step whose provider's circuit is not open; the steps
@@ -32,6 +36,11 @@ public final class Dispatcher {
     public Dispatcher(Set<String> knownProviders, Predicate<String> circuitOpen) {
         this.knownProviders = Set.copyOf(knownProviders);
         this.circuitOpen = circuitOpen;
+    }
+
+    /** The dispatcher of a service: the configured providers, skipping those whose circuit {@code health} says is open. */
+    public static Dispatcher of(SwitchboardConfig config, ProviderHealthView health) {
+        return new Dispatcher(config.providers().stream().map(ProviderSpec::name).collect(Collectors.toSet()), health::isOpen);
     }
 
     /** Whether a plan record's headers say its first task was published with it. */

@@ -58,8 +58,8 @@ public final class KafkaClients {
         Map<String, Object> props = common(clientId);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        // Send at once: a request crosses four produces, and at low rates each waited out the whole
-        // linger. bench pipeline (sim-fast, 0 ms) p50 with 1 ms → 0 ms: 10.5 → 7.3 ms at 20/s,
+        // Send at once: a request's records leave in three produces (request; plan with its task; reply),
+        // and at low rates each waited out the whole linger. bench pipeline (sim-fast, 0 ms) p50 with 1 ms → 0 ms: 10.5 → 7.3 ms at 20/s,
         // 8.2 → 4.5 ms at 200/s, 21.7 → 17.4 ms at 1,000/s (docs/performance-tuning.md). A busy
         // producer still batches: records wait while its earlier sends are in flight.
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);

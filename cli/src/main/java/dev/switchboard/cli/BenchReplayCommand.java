@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.cli.bench.Baselines;
 import dev.switchboard.cli.bench.OfflineRouting;
 import dev.switchboard.cli.bench.RoutingDataset;
+import dev.switchboard.planner.routing.QualityTarget;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,8 +65,12 @@ final class BenchReplayCommand implements Callable<Integer> {
         if (costWeight < 0 || ridge <= 0 || noise <= 0) {
             throw new CliException("--cost-weight must be at least 0, --ridge and --noise above 0", 2);
         }
-        if (targetQuality != null && !(targetQuality > 0 && targetQuality <= 1)) {
-            throw new CliException("--target-quality must be in (0, 1], got " + targetQuality, 2);
+        if (targetQuality != null) {
+            try {
+                QualityTarget.checked(targetQuality);
+            } catch (IllegalArgumentException e) {
+                throw new CliException("--target-quality: " + e.getMessage(), 2);
+            }
         }
         RoutingDataset data = datasetOptions.read();
         Path dataset = data.file();
@@ -101,8 +106,8 @@ final class BenchReplayCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "%nmean ± standard error over %d seeds: quality %s of the best model's (%s to %s), "
                         + "cost %s of its cost; first half of the rows: quality %s%n", seeds, quality, pct(quality.min()),
                 pct(quality.max()), cost, firstHalf);
-        if (settings.targeted()) {
-            Summary kept = Summary.of(runs.stream().mapToDouble(OfflineRouting.Run::estimatedShare).toArray());
+        Summary kept = settings.targeted() ? Summary.of(runs.stream().mapToDouble(OfflineRouting.Run::estimatedShare).toArray()) : null;
+        if (kept != null) {
             System.out.printf(Locale.ROOT, "quality target %.3g: the choices kept %s of the best candidate's estimated quality%n",
                     targetQuality, kept);
         }
@@ -134,9 +139,9 @@ final class BenchReplayCommand implements Callable<Integer> {
         line.put("rows", rows);
         line.put("seeds", seeds);
         line.put("costWeight", costWeight);
-        if (settings.targeted()) {
+        if (kept != null) {
             line.put("targetQuality", targetQuality);
-            line.put("estimatedShareKept", Summary.of(runs.stream().mapToDouble(OfflineRouting.Run::estimatedShare).toArray()).mean());
+            line.put("estimatedShareKept", kept.mean());
         }
         line.put("qualityVsBest", quality.mean());
         line.put("qualityVsBestStdErr", quality.standardError());

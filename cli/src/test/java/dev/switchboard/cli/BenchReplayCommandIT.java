@@ -73,6 +73,6 @@ class BenchReplayCommandIT {
         assertThat(missing.err()).contains("no such dataset file: " + dir.resolve("nope.jsonl"));
         CliStack.Run target = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--target-quality", "1.5");
         assertThat(target.exitCode()).isEqualTo(2);
-        assertThat(target.err()).contains("--target-quality must be in (0, 1], got 1.5");
+        assertThat(target.err()).contains("--target-quality: quality target must be in (0, 1], got 1.5");
     }
 }

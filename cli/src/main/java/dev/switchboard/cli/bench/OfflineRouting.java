@@ -61,10 +61,38 @@ public final class OfflineRouting {
 
     private final RoutingDataset data;
     private final float[][] embeddings;
+    /** Each row's candidates, priced as a catalogue would list the models: the same for every seed. */
+    private final List<List<Ranker.Candidate>> candidates;
 
     private OfflineRouting(RoutingDataset data, float[][] embeddings) {
         this.data = data;
         this.embeddings = embeddings;
+        this.candidates = priced(data);
+    }
+
+    /**
+     * Every row's candidates, each model at its estimated cost for the row: a model's price is its
+     * mean cost per estimated token over the first 200 rows.
+     */
+    private static List<List<Ranker.Candidate>> priced(RoutingDataset data) {
+        List<RoutingDataset.Row> rows = data.rows();
+        Map<String, Double> price = new LinkedHashMap<>();
+        for (String m : data.models()) {
+            double cost = 0;
+            double tokens = 0;
+            for (RoutingDataset.Row r : rows.subList(0, Math.min(200, rows.size()))) {
+                cost += r.outcome(m).costUsd();
+                tokens += tokens(r);
+            }
+            price.put(m, cost / tokens);
+        }
+        List<List<Ranker.Candidate>> out = new ArrayList<>(rows.size());
+        for (RoutingDataset.Row r : rows) {
+            List<Ranker.Candidate> row = new ArrayList<>(price.size());
+            price.forEach((m, perToken) -> row.add(new Ranker.Candidate(m, m, perToken * tokens(r), 0)));
+            out.add(List.copyOf(row));
+        }
+        return out;
     }
 
     /**
@@ -119,22 +147,10 @@ public final class OfflineRouting {
 
     /**
      * Routes every row in order, from a cold start, with the ranker's exploration seeded by
-     * {@code seed}: the learner sees the score of the model it picked, and only that. A model's price
-     * is its mean cost per estimated token over the first 200 rows, as a catalogue would list it.
+     * {@code seed}: the learner sees the score of the model it picked, and only that.
      */
     public Run replay(Settings settings, long seed) {
-        List<String> models = data.models();
         List<RoutingDataset.Row> rows = data.rows();
-        Map<String, Double> price = new LinkedHashMap<>();
-        for (String m : models) {
-            double cost = 0;
-            double tokens = 0;
-            for (RoutingDataset.Row r : rows.subList(0, Math.min(200, rows.size()))) {
-                cost += r.outcome(m).costUsd();
-                tokens += tokens(r);
-            }
-            price.put(m, cost / tokens);
-        }
         Strategy fixed = new Strategy("replay", 1, settings.costWeight(), 0);
         QualityTarget target = settings.targeted() ? new QualityTarget(settings.targetQuality(), settings.costWeight()) : null;
         QualityModel learner = new LinearQualityModel(
@@ -147,12 +163,8 @@ public final class OfflineRouting {
         int n = rows.size();
         for (int i = 0; i < n; i++) {
             RoutingDataset.Row r = rows.get(i);
-            List<Ranker.Candidate> candidates = new ArrayList<>();
-            for (String m : models) {
-                candidates.add(new Ranker.Candidate(m, m, price.get(m) * tokens(r), 0));
-            }
             String task = settings.taskHints() ? r.task() : null;
-            List<Ranker.Ranked> ranking = ranker.rank(candidates, embeddings[i], task, target == null ? fixed : target.strategy());
+            List<Ranker.Ranked> ranking = ranker.rank(candidates.get(i), embeddings[i], task, target == null ? fixed : target.strategy());
             if (target != null) {
                 target.chosen(ranking);
             }
@@ -199,21 +211,23 @@ public final class OfflineRouting {
                 }
             }
         }
+        double[] dearest = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (String m : models) {
+                dearest[i] = Math.max(dearest[i], rows.get(i).outcome(m).costUsd());
+            }
+        }
         List<Point> points = new ArrayList<>();
         for (double wc : FRONTIER_COST_WEIGHTS) {
             double quality = 0;
             double cost = 0;
             for (int i = 0; i < n; i++) {
                 RoutingDataset.Row row = rows.get(i);
-                double dearest = 0;
-                for (String m : models) {
-                    dearest = Math.max(dearest, row.outcome(m).costUsd());
-                }
                 RoutingDataset.Outcome chosen = null;
                 double top = Double.NEGATIVE_INFINITY;
                 for (int m = 0; m < k; m++) {
                     RoutingDataset.Outcome outcome = row.outcome(models.get(m));
-                    double utility = predicted[i][m] - wc * outcome.costUsd() / dearest;
+                    double utility = predicted[i][m] - wc * outcome.costUsd() / dearest[i];
                     if (utility > top) {
                         top = utility;
                         chosen = outcome;

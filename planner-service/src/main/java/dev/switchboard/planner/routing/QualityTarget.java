@@ -32,11 +32,19 @@ public final class QualityTarget {
      * @param startWeight the cost weight before the first choice (balanced's is 0.05)
      */
     public QualityTarget(double target, double startWeight) {
+        this.target = checked(target);
+        this.costWeight = Math.clamp(startWeight, MIN_WEIGHT, MAX_WEIGHT);
+    }
+
+    /**
+     * @return {@code target}
+     * @throws IllegalArgumentException when it is not in (0, 1]
+     */
+    public static double checked(double target) {
         if (!(target > 0 && target <= 1)) {
             throw new IllegalArgumentException("quality target must be in (0, 1], got " + target);
         }
-        this.target = target;
-        this.costWeight = Math.clamp(startWeight, MIN_WEIGHT, MAX_WEIGHT);
+        return target;
     }
 
     public double target() {

@@ -35,8 +35,10 @@ final class BenchRoutingCommand implements Callable<Integer> {
 
     @Mixin
     DatasetOptions datasetOptions;
-    @Option(names = "--strategy", paramLabel = "S", defaultValue = "balanced",
-            description = "Planner strategy: quality, cost, latency, balanced, weighted, static (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--strategy", paramLabel = "S", defaultValue = "target",
+            description = {"Planner strategy: target, quality, cost, latency, balanced, weighted, static (default: ${DEFAULT-VALUE}).",
+                    "target holds planner.target.quality (--set planner.target.quality=0.9) or planner.target.cost, "
+                            + "and the run reports the quality it achieved beside it."})
     String strategy;
     @Option(names = "--with-task-hint", description = "Send each row's task as the request's taskHint.")
     boolean taskHint;
@@ -64,7 +66,7 @@ final class BenchRoutingCommand implements Callable<Integer> {
             throw new CliException("--concurrency must be at least 1", 2);
         }
         if (!SwitchboardConfig.STRATEGIES.contains(strategy) || "score".equals(strategy)) {
-            throw new CliException("--strategy must be one of quality, cost, latency, balanced, weighted, static; got '"
+            throw new CliException("--strategy must be one of target, quality, cost, latency, balanced, weighted, static; got '"
                     + strategy + "'", 2);
         }
         RoutingDataset data = datasetOptions.read();
@@ -97,6 +99,13 @@ final class BenchRoutingCommand implements Callable<Integer> {
                     pct(p.quality() / best.quality()), pct(p.costPerQuery() / best.costPerQuery())));
         }
         System.out.print(Table.of(List.of("policy", "quality", "cost/query $", "quality vs best", "cost vs best"), table));
+        if (result.target() != null) {
+            System.out.printf(Locale.ROOT, "%ntarget %s: achieved %s of the best single model's quality at %s of its cost%s%n",
+                    result.target(), pct(result.quality() / best.quality()), pct(result.costPerQuery() / best.costPerQuery()),
+                    result.target().isCost() ? String.format(Locale.ROOT, ", $%.6g a query", result.costPerQuery())
+                            : String.format(Locale.ROOT, " (%+.1f points from the target)",
+                            100 * (result.quality() / best.quality() - result.target().qualityShare())));
+        }
         System.out.printf(Locale.ROOT, "%nbest single model: %s. Switchboard answered %d of %d (%d failed), learnt from %d "
                         + "feedback scores, in %.1f s; picks: %s%n",
                 best.name(), result.succeeded(), result.rows(), result.failed(), result.learned(),
@@ -112,6 +121,13 @@ final class BenchRoutingCommand implements Callable<Integer> {
         summary.put("rows", total);
         summary.put("strategy", strategy);
         summary.put("taskHint", taskHint);
+        if (result.target() != null) {
+            if (result.target().isCost()) {
+                summary.put("targetCost", result.target().costUsd());
+            } else {
+                summary.put("targetQuality", result.target().qualityShare());
+            }
+        }
         summary.put("quality", result.quality());
         summary.put("costPerQuery", result.costPerQuery());
         summary.put("bestModel", best.name());

@@ -60,9 +60,18 @@ final class SendCommand implements Callable<Integer> {
     List<String> providers = new ArrayList<>();
 
     @Option(names = "--strategy", paramLabel = "S",
-            description = "Routing strategy for this request: quality, cost, latency, balanced, weighted, static, score "
+            description = "Routing strategy for this request: target, quality, cost, latency, balanced, weighted, static, score "
                     + "(default: the tenant's, else planner.strategy).")
     String strategy;
+
+    @Option(names = "--quality-target", paramLabel = "Q",
+            description = "Strategy target for this request, keeping Q (0 to 1] of the best eligible model's quality on "
+                    + "average with the tenant's other requests that ask the same.")
+    Double qualityTarget;
+
+    @Option(names = "--cost-target", paramLabel = "USD",
+            description = "Strategy target for this request, staying within USD a request on average.")
+    Double costTarget;
 
     @Option(names = "--classification", paramLabel = "C",
             description = "The data's classification, one the access policy names (bundled: public, internal, pii); "
@@ -91,6 +100,15 @@ final class SendCommand implements Callable<Integer> {
         boolean json = output.json();
         Choices.check("--strategy", strategy, dev.switchboard.platform.config.SwitchboardConfig.STRATEGIES);
         Choices.check("--task", task, dev.switchboard.platform.TaskTypes.ALL);
+        if (qualityTarget != null && costTarget != null) {
+            throw new CliException("--quality-target and --cost-target exclude each other: a request holds one target", 2);
+        }
+        if (qualityTarget != null && !(qualityTarget > 0 && qualityTarget <= 1)) {
+            throw new CliException("--quality-target must be in (0, 1], got " + qualityTarget, 2);
+        }
+        if (costTarget != null && !(costTarget > 0 && Double.isFinite(costTarget))) {
+            throw new CliException("--cost-target must be USD > 0, got " + costTarget, 2);
+        }
         if (prompt.isBlank()) {
             throw new CliException("PROMPT is empty", 2);
         }
@@ -223,6 +241,12 @@ final class SendCommand implements Callable<Integer> {
         java.util.Map<String, String> attributes = new java.util.HashMap<>();
         if (strategy != null) {
             attributes.put("strategy", strategy);
+        }
+        if (qualityTarget != null) {
+            attributes.put("quality_target", Double.toString(qualityTarget));
+        }
+        if (costTarget != null) {
+            attributes.put("cost_target", Double.toString(costTarget));
         }
         if (classification != null) {
             attributes.put(dev.switchboard.platform.auth.Authorizer.DATA_CLASSIFICATION_ATTRIBUTE, classification);

@@ -43,7 +43,8 @@ class BenchRoutingCommandIT {
         assertThat(summary.path("gapClosed").asDouble())
                 .isCloseTo((quality - expected.bestQuality) / (expected.oracleQuality - expected.bestQuality), within(1e-9));
         // 200 rows is too few to beat the best model, but a learning router must beat picking at random,
-        // and the balanced strategy must not spend like the dearest model.
+        // and strategy target (the default, keeping 95 % of the best eligible model's estimated quality) must not
+        // spend like the dearest model.
         assertThat(quality).isGreaterThan(expected.randomQuality);
         assertThat(summary.path("costPerQuery").asDouble()).isLessThan(expected.bestCost * 0.7);
 
@@ -53,7 +54,12 @@ class BenchRoutingCommandIT {
         BufferedImage plot = ImageIO.read(out.resolve("routing.png").toFile());
         assertThat(plot.getWidth()).isEqualTo(900);
         assertThat(plot.getHeight()).isEqualTo(600);
-        assertThat(run.out()).contains("switchboard (balanced)").contains("oracle").contains("cheapest (gemma-2-9b-it)");
+        assertThat(run.out()).contains("switchboard (target)").contains("oracle").contains("cheapest (gemma-2-9b-it)");
+        assertThat(summary.path("strategy").asText()).isEqualTo("target");
+        assertThat(summary.path("targetQuality").asDouble()).isEqualTo(0.95);
+        assertThat(run.out()).contains(String.format(java.util.Locale.ROOT,
+                "target quality 0.95 of the best eligible model's: achieved %.1f%% of the best single model's quality",
+                100 * quality / expected.bestQuality));
     }
 
     @Test

@@ -433,6 +433,23 @@ class EdgeIT {
     }
 
     @Test
+    void aQualityOrCostTargetHeaderRoutesTheRequestToItsTargetAndABadOneIsRefusedNamingIt() throws Exception {
+        String auto = "{\"model\":\"auto\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 4+4?\"}]}";
+
+        JsonNode held = post("/v1/chat/completions", auto, Map.of("x-switchboard-quality-target", "0.9"), 200);
+        JsonNode frugal = post("/v1/chat/completions", auto, Map.of("x-switchboard-cost-target", "0.001"), 200);
+        JsonNode tooMuch = post("/v1/chat/completions", auto, Map.of("x-switchboard-quality-target", "1.5"), 400);
+        JsonNode both = post("/v1/chat/completions", auto,
+                Map.of("x-switchboard-quality-target", "0.9", "x-switchboard-cost-target", "0.001"), 400);
+
+        assertThat(held.at("/choices/0/message/content").asText()).isNotEmpty();
+        assertThat(frugal.at("/choices/0/message/content").asText()).isNotEmpty();
+        assertThat(tooMuch.at("/error/message").asText()).contains("attribute quality_target is '1.5'; expected a share in (0, 1], e.g. 0.95");
+        assertThat(both.at("/error/message").asText())
+                .contains("attributes quality_target and cost_target are both set; a request holds one target");
+    }
+
+    @Test
     void changingAProvidersFaultsIsAnOperatorsActionAndAudited() throws Exception {
         String url = "http://localhost:" + it.stack.simulator().port() + "/sim-strong/admin/faults";
         String ops = TokenClient.token(it.stack.config().security(), Map.of("tenant", "default", "roles", "ops"));

@@ -19,6 +19,7 @@ import dev.switchboard.planner.analysis.Analyst;
 import dev.switchboard.planner.prompts.VariantSelector;
 import dev.switchboard.planner.routing.LearnedRouter;
 import dev.switchboard.planner.routing.PromptAnalysis;
+import dev.switchboard.planner.routing.QualityTarget;
 import dev.switchboard.planner.routing.Ranker;
 import dev.switchboard.planner.routing.Strategy;
 import org.apache.kafka.common.errors.InvalidTopicException;
@@ -31,8 +32,9 @@ import java.util.Optional;
 
 /**
  * Validates a request and decides which providers to try, in which order: as configured (static),
- * by live provider score, or ranked by the learned quality model (quality, cost, latency, balanced,
- * weighted). No I/O of its own.
+ * by live provider score, or ranked by the learned quality model (target, quality, cost, latency,
+ * balanced, weighted). Strategy target ranks with a cost weight its {@link QualityTarget} moves
+ * after every choice, one controller per tenant and target. No I/O of its own.
  */
 public final class Planner {
 
@@ -54,6 +56,13 @@ public final class Planner {
     public static final String OVER_BUDGET_STRATEGY = "over-budget-cheapest";
     /** The request attribute that chooses a strategy for one request. */
     public static final String STRATEGY_ATTRIBUTE = "strategy";
+    /** Request attribute {@code quality_target=Q}: strategy target, keeping Q (0 to 1] of the best eligible model's quality. */
+    public static final String QUALITY_TARGET_ATTRIBUTE = "quality_target";
+    /** Request attribute {@code cost_target=USD}: strategy target, staying within USD a request on average. */
+    public static final String COST_TARGET_ATTRIBUTE = "cost_target";
+    private static final String TARGET = "target";
+    /** Targets with a controller of their own at most (each tenant's and each value a request asked for): the least recently used go. */
+    static final int TARGETS = 10_000;
     /** Request attributes {@code require.<key>=<value>} admit only providers with that catalogue attribute. */
     public static final String REQUIRE_PREFIX = "require.";
     /** Request attribute {@code response_format=json} admits only providers with the json capability. */
@@ -66,6 +75,8 @@ public final class Planner {
     private final Analyst analyst;
     private final VariantSelector variants;
     private final Strategy weighted;
+    /** Strategy target's controllers by tenant and target, used on the planning thread only. */
+    private final Map<String, QualityTarget> targets = dev.switchboard.platform.Bounded.leastRecentlyUsed(TARGETS);
 
     /** What a planner consults besides its configuration; every part but the analyst may be absent (null). */
     public record Parts(ScoreLookup scores, LearnedRouter learned, Spend spend, Analyst analyst, VariantSelector variants) {
@@ -112,16 +123,61 @@ public final class Planner {
         this.weighted = new Strategy("weighted", r.qualityWeight(), r.costWeight(), r.latencyWeight());
     }
 
-    /** The strategy for this request: its {@code strategy} attribute, else its tenant's, else planner.strategy. */
+    /**
+     * The strategy for this request: its {@code strategy} attribute, else {@code target} when it
+     * asks for a target, else its tenant's (planner.tenant.strategies, else {@code target} for a
+     * tenant planner.tenant.targets lists), else planner.strategy.
+     */
     String strategyFor(LlmRequest request) {
         String asked = request.getAttributes().get(STRATEGY_ATTRIBUTE);
+        String targeted = requestTargetAttribute(request);
         if (asked != null) {
             if (!SwitchboardConfig.STRATEGIES.contains(asked)) {
                 throw invalid("attribute strategy is '" + asked + "'; known: " + SwitchboardConfig.STRATEGIES, request.getRequestId());
             }
+            if (targeted != null && !TARGET.equals(asked)) {
+                throw invalid("attribute " + targeted + " needs strategy target, but attribute strategy is '" + asked + "'",
+                        request.getRequestId());
+            }
             return asked;
         }
-        return config.routing().tenantStrategies().getOrDefault(request.getTenantId(), config.plannerStrategy());
+        if (targeted != null) {
+            return TARGET;
+        }
+        SwitchboardConfig.RoutingSettings routing = config.routing();
+        String tenant = routing.tenantStrategies().get(request.getTenantId());
+        if (tenant != null) {
+            return tenant;
+        }
+        return routing.tenantTargets().containsKey(request.getTenantId()) ? TARGET : config.plannerStrategy();
+    }
+
+    /** The target attribute the request sets ({@code quality_target} or {@code cost_target}), or null; both is an error. */
+    private static String requestTargetAttribute(LlmRequest request) {
+        Map<String, String> attributes = request.getAttributes();
+        boolean quality = attributes.containsKey(QUALITY_TARGET_ATTRIBUTE);
+        boolean cost = attributes.containsKey(COST_TARGET_ATTRIBUTE);
+        if (quality && cost) {
+            throw invalid("attributes " + QUALITY_TARGET_ATTRIBUTE + " and " + COST_TARGET_ATTRIBUTE
+                    + " are both set; a request holds one target", request.getRequestId());
+        }
+        return quality ? QUALITY_TARGET_ATTRIBUTE : cost ? COST_TARGET_ATTRIBUTE : null;
+    }
+
+    /** What strategy target holds for this request: its own target attribute, else its tenant's, else the planner's. */
+    SwitchboardConfig.RoutingTarget targetFor(LlmRequest request) {
+        String attribute = requestTargetAttribute(request);
+        if (attribute == null) {
+            return config.routing().targetFor(request.getTenantId());
+        }
+        String value = request.getAttributes().get(attribute);
+        String kind = attribute.equals(QUALITY_TARGET_ATTRIBUTE) ? "quality" : "cost";
+        try {
+            return SwitchboardConfig.routingTarget(kind + "=" + value);
+        } catch (IllegalArgumentException e) {
+            throw invalid("attribute " + attribute + " is '" + value + "'; expected "
+                    + (kind.equals("quality") ? "a share in (0, 1], e.g. 0.95" : "USD per request > 0, e.g. 0.002"), request.getRequestId());
+        }
     }
 
     /**
@@ -197,8 +253,14 @@ public final class Planner {
             return cheapestPlan(plan, request, overBudget, eligibility);
         }
         String chosen = strategyFor(request);
+        if (request.getPreferredProviders().isEmpty() && TARGET.equals(chosen)) {
+            SwitchboardConfig.RoutingTarget target = targetFor(request);
+            QualityTarget controller = targets.computeIfAbsent(request.getTenantId() + " " + target,
+                    key -> QualityTarget.of(target, Strategy.BALANCED.cost()));
+            return learnedPlan(plan, request, analysis.prompt(), controller.strategy(), eligibility, controller);
+        }
         if (request.getPreferredProviders().isEmpty() && SwitchboardConfig.learned(chosen)) {
-            return learnedPlan(plan, request, analysis.prompt(), Strategy.named(chosen, weighted), eligibility);
+            return learnedPlan(plan, request, analysis.prompt(), Strategy.named(chosen, weighted), eligibility, null);
         }
         List<String> providers;
         String strategy;
@@ -248,9 +310,12 @@ public final class Planner {
         return LlmRequest.newBuilder(request).setMessages(messages).build();
     }
 
-    /** Every eligible provider ranked by the learned quality model against cost and latency. */
+    /**
+     * Every eligible provider ranked by the learned quality model against cost and latency; with a
+     * {@code target}, the target's controller is told the choice.
+     */
     private ExecutionPlan learnedPlan(ExecutionPlan.Builder plan, LlmRequest request, PromptAnalysis analysis, Strategy strategy,
-                                      Eligibility eligibility) {
+                                      Eligibility eligibility, QualityTarget target) {
         String taskType = plan.getTaskType();
         long inputTokens = Tokens.estimate(request.getMessages());
         List<Ranker.Candidate> candidates = new ArrayList<>();
@@ -292,15 +357,19 @@ public final class Planner {
         List<Ranker.Ranked> ranked = Tracing.inSpan(PlannerService.SERVICE, "rank providers", SpanKind.INTERNAL,
                 () -> learned.rank(request.getRequestId(), request.getTenantId(), request.getSessionId(), analysis,
                         candidates, excluded, strategy));
+        if (target != null) {
+            target.chosen(ranked);
+        }
         List<PlanStep> steps = new ArrayList<>();
         for (int i = 0; i < Math.min(config.plannerMaxSteps(), ranked.size()); i++) {
             Ranker.Ranked r = ranked.get(i);
+            String reason = r.reason(i + 1, strategy);
             steps.add(PlanStep.newBuilder()
                     .setProvider(r.candidate().provider())
                     .setModel(r.candidate().model())
                     .setEstimatedCostUsd(r.candidate().estimatedCostUsd())
                     .setExpectedLatencyMs(r.candidate().expectedLatencyMs())
-                    .setReason(r.reason(i + 1, strategy))
+                    .setReason(i == 0 && target != null ? reason + "; " + target.describe() : reason)
                     .build());
         }
         return plan.setSteps(steps).setStrategy(strategy.name()).build();

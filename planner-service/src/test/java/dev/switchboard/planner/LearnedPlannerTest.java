@@ -80,6 +80,85 @@ class LearnedPlannerTest {
         assertThat(mini.getEstimatedCostUsd()).isCloseTo((10 * 0.01 + 256 * 0.02) / 1e6, org.assertj.core.api.Assertions.within(1e-15));
     }
 
+    /** A router that knows sim-strong-large answers well (1.0), sim-fast-small fairly (0.6), sim-flaky-medium poorly (0.3), and never explores. */
+    private static LearnedRouter taught() {
+        LearnedRouter taught = new LearnedRouter(text -> new float[] {1, 0},
+                new LinearQualityModel(new LinearQualityModel.Settings(1.0, 0.0, 0.5)), 3L);
+        for (int i = 0; i < 50; i++) {
+            taught.model().observe("sim-strong-large", new float[] {1, 0}, "chat", 1.0);
+            taught.model().observe("sim-fast-small", new float[] {1, 0}, "chat", 0.6);
+            taught.model().observe("sim-flaky-medium", new float[] {1, 0}, "chat", 0.3);
+        }
+        return taught;
+    }
+
+    private static Map<String, Integer> firstChoices(Planner planner, String tenant, Map<String, String> attributes, int n) {
+        Map<String, Integer> picks = new java.util.TreeMap<>();
+        for (int i = 0; i < n; i++) {
+            ExecutionPlan plan = planner.plan(request(tenant + "-" + attributes + "-" + i, 40).setTenantId(tenant)
+                    .setAttributes(attributes).build(), 5L);
+            assertThat(plan.getStrategy()).isEqualTo("target");
+            picks.merge(plan.getSteps().getFirst().getModel(), 1, Integer::sum);
+        }
+        return picks;
+    }
+
+    @Test
+    void strategyTargetKeepsTheTargetShareOnAverageAsCheaplyAsItCan() {
+        Planner planner = new Planner(config(Map.of("planner.strategy", "target")), Planner.ScoreLookup.NONE, taught());
+
+        // sim-fast keeps 0.6 of sim-strong's quality at 6 % of its price: to keep 95 % on average, about one
+        // request in eight may go to it once the cost weight has climbed from balanced's 0.05 to where they tie.
+        Map<String, Integer> picks = firstChoices(planner, "acme", Map.of(), 400);
+        assertThat(picks).containsOnlyKeys("sim-fast-small", "sim-strong-large");
+        double kept = (picks.get("sim-strong-large") + picks.get("sim-fast-small") * 0.6) / 400;
+        assertThat(kept).isBetween(0.95, 0.96);
+        assertThat(picks).isEqualTo(Map.of("sim-fast-small", 45, "sim-strong-large", 355));
+
+        ExecutionPlan next = planner.plan(request("acme-next", 40).build(), 5L);
+        assertThat(next.getSteps().getFirst().getReason()).contains("by target utility")
+                .contains("target quality 0.95 of the best eligible model's: ").contains("kept so far over 401 requests");
+    }
+
+    @Test
+    void aRequestOrTenantTargetHasAControllerOfItsOwn() {
+        Planner planner = new Planner(config(Map.of("planner.strategy", "balanced",
+                "planner.tenant.targets", "thrift:cost=0.0002")), Planner.ScoreLookup.NONE, taught());
+
+        // A request's own target makes it a target request even though planner.strategy is balanced.
+        Map<String, Integer> lenient = firstChoices(planner, "acme", Map.of("quality_target", "0.55"), 200);
+        // sim-fast-small costs $0.000155 for these requests, sim-strong-large $0.002585: $0.0002 buys almost only the cheap one.
+        Map<String, Integer> frugal = firstChoices(planner, "thrift", Map.of(), 200);
+
+        assertThat(lenient).isEqualTo(Map.of("sim-fast-small", 195, "sim-strong-large", 5));
+        assertThat(frugal).isEqualTo(Map.of("sim-fast-small", 194, "sim-strong-large", 6));
+        // $0.000228 a request, the first requests (at balanced's cost weight) included.
+        double averageCost = (194 * 0.0001551 + 6 * 0.002585) / 200;
+        assertThat(averageCost).isCloseTo(0.0002, org.assertj.core.api.Assertions.within(0.00003));
+        assertThat(planner.plan(request("thrift-next", 40).setTenantId("thrift").build(), 5L).getSteps().getFirst().getReason())
+                .contains("target cost $0.0002 a request: $").contains("over 201 requests");
+        assertThat(planner.plan(request("acme-next", 40).setAttributes(Map.of("quality_target", "0.55")).build(), 5L)
+                .getSteps().getFirst().getReason()).contains("target quality 0.55 of the best eligible model's").contains("over 201 requests");
+    }
+
+    @Test
+    void aTargetAttributeThatCannotBeHeldIsRefusedNamingIt() {
+        Planner planner = new Planner(config(Map.of()), Planner.ScoreLookup.NONE, router);
+
+        assertThatThrownBy(() -> planner.plan(request("t-1", 40).setAttributes(Map.of("quality_target", "1.5")).build(), 5L))
+                .isInstanceOf(RejectedRecordException.class)
+                .hasMessage("attribute quality_target is '1.5'; expected a share in (0, 1], e.g. 0.95")
+                .extracting(e -> ((RejectedRecordException) e).errorClass()).isEqualTo("INVALID_REQUEST");
+        assertThatThrownBy(() -> planner.plan(request("t-2", 40).setAttributes(Map.of("cost_target", "cheap")).build(), 5L))
+                .hasMessage("attribute cost_target is 'cheap'; expected USD per request > 0, e.g. 0.002");
+        assertThatThrownBy(() -> planner.plan(request("t-3", 40)
+                .setAttributes(Map.of("quality_target", "0.9", "strategy", "cost")).build(), 5L))
+                .hasMessage("attribute quality_target needs strategy target, but attribute strategy is 'cost'");
+        assertThatThrownBy(() -> planner.plan(request("t-4", 40)
+                .setAttributes(Map.of("quality_target", "0.9", "cost_target", "0.001")).build(), 5L))
+                .hasMessage("attributes quality_target and cost_target are both set; a request holds one target");
+    }
+
     @Test
     void whenNoProviderFitsTheRejectionSaysWhyForEach() {
         Planner planner = new Planner(config(Map.of()), Planner.ScoreLookup.NONE, router);

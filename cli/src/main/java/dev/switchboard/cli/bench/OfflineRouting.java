@@ -6,6 +6,7 @@ import dev.switchboard.planner.routing.QualityModel;
 import dev.switchboard.planner.routing.QualityTarget;
 import dev.switchboard.planner.routing.Ranker;
 import dev.switchboard.planner.routing.Strategy;
+import dev.switchboard.platform.config.SwitchboardConfig.RoutingTarget;
 import org.apache.commons.rng.simple.RandomSource;
 
 import java.io.BufferedInputStream;
@@ -152,7 +153,8 @@ public final class OfflineRouting {
     public Run replay(Settings settings, long seed) {
         List<RoutingDataset.Row> rows = data.rows();
         Strategy fixed = new Strategy("replay", 1, settings.costWeight(), 0);
-        QualityTarget target = settings.targeted() ? new QualityTarget(settings.targetQuality(), settings.costWeight()) : null;
+        QualityTarget target = settings.targeted()
+                ? QualityTarget.of(RoutingTarget.quality(settings.targetQuality()), settings.costWeight()) : null;
         QualityModel learner = new LinearQualityModel(
                 new LinearQualityModel.Settings(settings.ridge(), settings.noise(), settings.prior()));
         Ranker ranker = new Ranker(learner, RandomSource.XO_RO_SHI_RO_128_PP.create(seed));
@@ -179,7 +181,7 @@ public final class OfflineRouting {
             picks.merge(model, 1, Integer::sum);
         }
         return new Run(seed, quality / n, cost / n, n / 2 == 0 ? 0 : firstHalf / (n / 2),
-                (quality - firstHalf) / (n - n / 2), picks, target == null ? Double.NaN : target.achievedShare());
+                (quality - firstHalf) / (n - n / 2), picks, target == null ? Double.NaN : target.achieved());
     }
 
     /** The offline frontier at {@link #FRONTIER_COST_WEIGHTS}, trained with the quality model's {@code ridge}. */

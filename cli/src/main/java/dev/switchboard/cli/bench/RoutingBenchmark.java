@@ -58,9 +58,16 @@ public final class RoutingBenchmark {
                            double latencyP99Ms, Path configFile, Map<String, String> overrides) {
     }
 
-    /** What the run measured: quality and cost per query from the recorded outcomes of the models that answered. */
+    /** The tenant every request of the run belongs to. */
+    static final String TENANT = "bench";
+
+    /**
+     * What the run measured: quality and cost per query from the recorded outcomes of the models
+     * that answered; with strategy target, the target the planner held (else null).
+     */
     public record Result(int rows, int succeeded, int failed, double quality, double costPerQuery,
-                         double pipelineCostPerQuery, Map<String, Integer> picks, long learned, Duration elapsed) {
+                         double pipelineCostPerQuery, Map<String, Integer> picks, long learned, Duration elapsed,
+                         SwitchboardConfig.RoutingTarget target) {
     }
 
     private RoutingBenchmark() {
@@ -106,7 +113,7 @@ public final class RoutingBenchmark {
             throw new IllegalStateException("cannot create " + REPLY_TOPIC + ": " + e.getCause().getMessage(), e);
         }
         int n = data.rows().size();
-        String token = config.security().enabled() ? TokenClient.token(config.security(), Map.of("tenant", "bench")) : null;
+        String token = config.security().enabled() ? TokenClient.token(config.security(), Map.of("tenant", TENANT)) : null;
         Map<String, RoutingDataset.Row> pending = new ConcurrentHashMap<>();
         Map<String, Integer> picks = new ConcurrentHashMap<>();
         double[] sums = new double[3]; // quality, recorded cost, pipeline cost
@@ -149,7 +156,7 @@ public final class RoutingBenchmark {
                 }
                 String id = String.format(Locale.ROOT, "bench-%06d", i);
                 pending.put(id, row);
-                LlmRequest request = LlmRequest.newBuilder().setRequestId(id).setTenantId("bench")
+                LlmRequest request = LlmRequest.newBuilder().setRequestId(id).setTenantId(TENANT)
                         .setMessages(List.of(Messages.of(ChatRole.USER, row.prompt())))
                         .setTaskHint(settings.taskHint() ? row.task() : null)
                         .setReplyTo(REPLY_TOPIC).setCreatedAtMs(System.currentTimeMillis()).build();
@@ -164,7 +171,8 @@ public final class RoutingBenchmark {
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
         long learned = stack.planner().learnedRouter().learned();
         return new Result(n, succeeded.get(), failed.get(), sums[0] / n, sums[1] / n, sums[2] / n, sorted, learned,
-                Duration.ofNanos(System.nanoTime() - started));
+                Duration.ofNanos(System.nanoTime() - started),
+                "target".equals(config.plannerStrategy()) ? config.routing().targetFor(TENANT) : null);
     }
 
     static SwitchboardConfig config(RoutingDataset data, Settings s, Path dir) {

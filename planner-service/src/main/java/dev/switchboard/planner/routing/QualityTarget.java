@@ -1,53 +1,77 @@
 package dev.switchboard.planner.routing;
 
+import dev.switchboard.platform.config.SwitchboardConfig.RoutingTarget;
+
 import java.util.List;
+import java.util.Locale;
 
 /**
- * Routing to a quality target: keep, on average, {@code target} of the best eligible model's
- * estimated quality, as cheaply as possible. A Lagrangian relaxation of "minimise cost subject to
- * share ≥ target": each request is ranked by quality less a cost weight times its relative cost
- * (the {@link Ranker}'s utility), and the cost weight, the constraint's price, moves after every
- * choice by how far that choice's share (its estimated quality over the best candidate's) fell from
- * the target: up when the choice kept more than the target asks (quality to spare: buy less of it),
- * down when it kept less. So the target holds over the running average, not per request: a request
- * whose cheap models are all far behind still goes to a good one, paid for by requests where a
- * cheap model is nearly as good.
+ * Routing to a target, held on average rather than per request: a Lagrangian relaxation of
+ * "minimise cost subject to quality share ≥ target" (or "maximise quality subject to cost ≤
+ * target"). Each request is ranked by the {@link Ranker}'s utility, quality less a cost weight times
+ * the relative cost; the cost weight is the constraint's price (the dual variable), and it moves
+ * after every choice by how far the choice fell from the target:
+ * <ul>
+ *   <li>a quality target compares the choice's estimated quality with the best candidate's: a
+ *       choice that kept more than the target asks raises the weight (quality to spare: buy less of
+ *       it), one that kept less lowers it;</li>
+ *   <li>a cost target compares the choice's estimated cost with the target: dearer raises the
+ *       weight, cheaper lowers it.</li>
+ * </ul>
+ * So a request whose cheap models are all far behind still goes to a good one, paid for by
+ * requests where a cheap model is nearly as good.
  *
- * <p>Not thread-safe: the planner ranks on one thread.
+ * <p>What is held is the estimated share: the realised share follows the quality model's
+ * calibration. A model is chosen when its estimate (or its exploration draw) is high, so the
+ * estimates of chosen models run high, and the realised share can fall a few points short (README,
+ * "Routing to a target").
+ *
+ * <p>Not thread-safe: the planner plans on one thread.
  */
 public final class QualityTarget {
 
-    /** How fast the cost weight moves: a choice that misses the target by 0.1 moves it by about 10 %. */
+    /** How fast the cost weight moves: a choice that misses a quality target by 0.1 moves it by about 10 %. */
     static final double RATE = 1.0;
     static final double MIN_WEIGHT = 1e-4;
     static final double MAX_WEIGHT = 10;
+    /** Requests a cost target's scale (the dearest candidate's cost) is averaged over, roughly. */
+    static final int SCALE_WINDOW = 1_000;
 
-    private final double target;
+    private final RoutingTarget target;
     private double costWeight;
-    private double shareSum;
+    private double keptSum;
+    private double dearestMean;
     private long choices;
 
-    /**
-     * @param target      the share of the best eligible model's estimated quality to keep, in (0, 1]
-     * @param startWeight the cost weight before the first choice (balanced's is 0.05)
-     */
-    public QualityTarget(double target, double startWeight) {
-        this.target = checked(target);
+    private QualityTarget(RoutingTarget target, double startWeight) {
+        this.target = target;
         this.costWeight = Math.clamp(startWeight, MIN_WEIGHT, MAX_WEIGHT);
     }
 
-    /**
-     * @return {@code target}
-     * @throws IllegalArgumentException when it is not in (0, 1]
-     */
-    public static double checked(double target) {
-        if (!(target > 0 && target <= 1)) {
-            throw new IllegalArgumentException("quality target must be in (0, 1], got " + target);
+    /** @param startWeight the cost weight before the first choice (balanced's is 0.05) */
+    public static QualityTarget of(RoutingTarget target, double startWeight) {
+        if (target.isCost() ? !(target.costUsd() > 0) : !(target.qualityShare() > 0 && target.qualityShare() <= 1)) {
+            throw new IllegalArgumentException("not a routing target: " + target);
         }
-        return target;
+        return new QualityTarget(target, startWeight);
     }
 
-    public double target() {
+    public QualityTarget(double share, double startWeight) {
+        this(RoutingTarget.quality(checked(share)), startWeight);
+    }
+
+    /**
+     * @return {@code share}
+     * @throws IllegalArgumentException when it is not in (0, 1]
+     */
+    public static double checked(double share) {
+        if (!(share > 0 && share <= 1)) {
+            throw new IllegalArgumentException("quality target must be in (0, 1], got " + share);
+        }
+        return share;
+    }
+
+    public RoutingTarget target() {
         return target;
     }
 
@@ -59,18 +83,32 @@ public final class QualityTarget {
     /**
      * Moves the cost weight after a request was ranked: {@code ranking}'s first entry is the choice.
      *
-     * @return the choice's share of the best candidate's estimated quality
+     * @return for a quality target the choice's share of the best candidate's estimated quality, for
+     *         a cost target its estimated cost; NaN for an empty ranking
      */
     public double chosen(List<Ranker.Ranked> ranking) {
         if (ranking.isEmpty()) {
             return Double.NaN;
         }
-        double best = ranking.stream().mapToDouble(r -> r.estimate().mean()).max().orElseThrow();
-        double share = best > 0 ? Math.min(1, ranking.getFirst().estimate().mean() / best) : 1;
-        costWeight = Math.clamp(costWeight * Math.exp(RATE * (share - target)), MIN_WEIGHT, MAX_WEIGHT);
-        shareSum += share;
+        Ranker.Ranked choice = ranking.getFirst();
+        double kept;
+        double miss;
+        if (target.isCost()) {
+            // Linear in the cost, so that misses cancel exactly when the average meets the target; scaled by the
+            // dearest candidate's cost, averaged, so that a miss is at most about 1 and the weight stays stable.
+            double dearest = ranking.stream().mapToDouble(r -> r.candidate().estimatedCostUsd()).max().orElseThrow();
+            dearestMean += (dearest - dearestMean) / Math.min(choices + 1, SCALE_WINDOW);
+            kept = choice.candidate().estimatedCostUsd();
+            miss = dearestMean > 0 ? (kept - target.costUsd()) / dearestMean : 0;
+        } else {
+            double best = ranking.stream().mapToDouble(r -> r.estimate().mean()).max().orElseThrow();
+            kept = best > 0 ? Math.clamp(choice.estimate().mean() / best, 0, 1) : 1;
+            miss = kept - target.qualityShare();
+        }
+        costWeight = Math.clamp(costWeight * Math.exp(RATE * miss), MIN_WEIGHT, MAX_WEIGHT);
+        keptSum += kept;
         choices++;
-        return share;
+        return kept;
     }
 
     /** The cost weight the next request is ranked with. */
@@ -78,8 +116,15 @@ public final class QualityTarget {
         return costWeight;
     }
 
-    /** The mean share of the choices so far (NaN before the first). */
-    public double achievedShare() {
-        return choices == 0 ? Double.NaN : shareSum / choices;
+    /** The mean of what {@link #chosen} returned so far: share kept, or estimated cost (NaN before the first). */
+    public double achieved() {
+        return choices == 0 ? Double.NaN : keptSum / choices;
+    }
+
+    /** The target and where it stands, for a plan's reason. */
+    public String describe() {
+        return String.format(Locale.ROOT, "target %s: %s so far over %d requests, cost weight now %.4g", target,
+                target.isCost() ? String.format(Locale.ROOT, "$%.6f a request", achieved())
+                        : String.format(Locale.ROOT, "%.1f %% kept", 100 * achieved()), choices, costWeight);
     }
 }

@@ -1,5 +1,6 @@
 package dev.switchboard.planner.routing;
 
+import dev.switchboard.platform.config.SwitchboardConfig.RoutingTarget;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -30,7 +31,7 @@ class QualityTargetTest {
         assertThat(target.chosen(chose(DEAR))).isEqualTo(1.0);
         assertThat(target.costWeight()).isCloseTo(0.05 * Math.exp(0.8 - 0.95) * Math.exp(1.0 - 0.95), within(1e-12));
         assertThat(target.strategy().cost()).isEqualTo(target.costWeight());
-        assertThat(target.achievedShare()).isCloseTo(0.9, within(1e-12));
+        assertThat(target.achieved()).isCloseTo(0.9, within(1e-12));
     }
 
     @Test
@@ -44,8 +45,26 @@ class QualityTargetTest {
             cheap += goCheap ? 1 : 0;
             target.chosen(chose(goCheap ? CHEAP : DEAR));
         }
-        assertThat(target.achievedShare()).isCloseTo(0.95, within(0.001));
+        assertThat(target.achieved()).isCloseTo(0.95, within(0.001));
         assertThat(cheap).isBetween(2_450, 2_550);
+    }
+
+    @Test
+    void aCostTargetHoldsTheAverageCostAndMovesTheWeightByTheMissInUnitsOfTheDearestCandidate() {
+        // $0.004 a request between a $0.001 and a $0.010 model: one request in three may go to the dear one.
+        QualityTarget target = QualityTarget.of(RoutingTarget.cost(0.004), 0.05);
+        assertThat(target.chosen(chose(DEAR))).isEqualTo(0.010);
+        assertThat(target.costWeight()).isCloseTo(0.05 * Math.exp((0.010 - 0.004) / 0.010), within(1e-12));
+
+        int dear = 0;
+        for (int i = 0; i < 9_999; i++) {
+            boolean goDear = target.costWeight() < 0.05;
+            dear += goDear ? 1 : 0;
+            target.chosen(chose(goDear ? DEAR : CHEAP));
+        }
+        assertThat(target.achieved()).isCloseTo(0.004, within(0.00002));
+        assertThat(dear).isBetween(3_300, 3_366);
+        assertThat(target.describe()).startsWith("target cost $0.004 a request: $0.004000 a request so far").contains("over 10000 requests");
     }
 
     @Test

@@ -201,17 +201,23 @@ public record SwitchboardConfig(
 
     /**
      * How the learning planner ranks: the weights of strategy {@code weighted}, the strategy each
-     * listed tenant uses instead of planner.strategy, the quality model's ridge and noise, and how
-     * far back a starting planner replays the log to rebuild what it had learnt.
+     * listed tenant uses instead of planner.strategy, strategy {@code target}'s targets, the quality
+     * model's ridge and noise, and how far back a starting planner replays the log to rebuild what it had learnt.
      */
     public record RoutingSettings(double qualityWeight, double costWeight, double latencyWeight,
                                   Map<String, String> tenantStrategies, double ridge, double noise, long seed,
                                   Map<String, Double> dailyBudgetsUsd, Map<String, String> overBudgetPolicies,
-                                  Duration replay) {
+                                  Duration replay, RoutingTarget target, Map<String, RoutingTarget> tenantTargets) {
         public RoutingSettings {
             tenantStrategies = Map.copyOf(tenantStrategies);
             dailyBudgetsUsd = Map.copyOf(dailyBudgetsUsd);
             overBudgetPolicies = Map.copyOf(overBudgetPolicies);
+            tenantTargets = Map.copyOf(tenantTargets);
+        }
+
+        /** The target strategy {@code target} holds for a tenant: its own, else the planner's. */
+        public RoutingTarget targetFor(String tenantId) {
+            return tenantTargets.getOrDefault(tenantId, target);
         }
 
         /** What a tenant over its budget gets: {@code reject} (a FAILED reply, BUDGET_EXCEEDED) or {@code cheapest}. */
@@ -220,16 +226,47 @@ public record SwitchboardConfig(
         }
     }
 
+    /**
+     * What strategy {@code target} holds on average: a share of the best eligible model's estimated
+     * quality to keep as cheaply as possible ({@code costUsd} null), or a cost per request in USD to
+     * stay within with the best quality it buys ({@code qualityShare} NaN).
+     */
+    public record RoutingTarget(double qualityShare, Double costUsd) {
+        public static RoutingTarget quality(double share) {
+            return new RoutingTarget(share, null);
+        }
+
+        public static RoutingTarget cost(double usd) {
+            return new RoutingTarget(Double.NaN, usd);
+        }
+
+        public boolean isCost() {
+            return costUsd != null;
+        }
+
+        @Override
+        public String toString() {
+            return isCost() ? "cost $" + plain(costUsd) + " a request" : "quality " + plain(qualityShare) + " of the best eligible model's";
+        }
+
+        private static String plain(double value) {
+            return new java.math.BigDecimal(Double.toString(value)).stripTrailingZeros().toPlainString();
+        }
+    }
+
     public static final String BUDGETS_DAILY_USD = "budgets.daily.usd";
     public static final String BUDGETS_OVER_POLICY = "budgets.over.policy";
 
-    /** Values of planner.strategy; the last five rank with the learned quality model. */
-    public static final List<String> STRATEGIES = List.of("static", "score", "quality", "cost", "latency", "balanced", "weighted");
+    /** Values of planner.strategy; all but the first two rank with the learned quality model. */
+    public static final List<String> STRATEGIES = List.of("static", "score", "target", "quality", "cost", "latency", "balanced", "weighted");
 
     public static final String ROUTING_WEIGHT_QUALITY = "planner.weighted.quality";
     public static final String ROUTING_WEIGHT_COST = "planner.weighted.cost";
     public static final String ROUTING_WEIGHT_LATENCY = "planner.weighted.latency";
     public static final String ROUTING_TENANT_STRATEGIES = "planner.tenant.strategies";
+    public static final String ROUTING_TARGET_QUALITY = "planner.target.quality";
+    public static final String ROUTING_TARGET_COST = "planner.target.cost";
+    public static final String ROUTING_TENANT_TARGETS = "planner.tenant.targets";
     public static final String ROUTING_RIDGE = "planner.learning.ridge";
     public static final String ROUTING_NOISE = "planner.learning.noise";
     public static final String ROUTING_SEED = "planner.learning.seed";
@@ -365,11 +402,21 @@ public record SwitchboardConfig(
                         "Static provider order for requests without preferredProviders; empty means the order of 'providers'.")
                 .define(PLANNER_MAX_STEPS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
                         "Most providers a plan tries before the request fails.")
-                .define(PLANNER_STRATEGY, Type.STRING, "balanced", ConfigDef.ValidString.in(STRATEGIES.toArray(String[]::new)),
+                .define(PLANNER_STRATEGY, Type.STRING, "target", ConfigDef.ValidString.in(STRATEGIES.toArray(String[]::new)),
                         Importance.MEDIUM,
                         "static: planner.ranking as given; score: planner.ranking ordered by the live llm.provider-scores; "
-                                + "quality, cost, latency, balanced, weighted: every eligible provider ranked by a quality "
-                                + "model learnt online from llm.feedback, traded against estimated cost and latency.")
+                                + "target, quality, cost, latency, balanced, weighted: every eligible provider ranked by a quality "
+                                + "model learnt online from llm.feedback, traded against estimated cost and latency; target "
+                                + "holds planner.target.quality (or planner.target.cost) on average.")
+                .define(ROUTING_TARGET_QUALITY, Type.DOUBLE, 0.95, Range.between(1e-6, 1.0), Importance.MEDIUM,
+                        "Strategy target: the share of the best eligible model's estimated quality to keep on average, "
+                                + "as cheaply as possible (0 to 1].")
+                .define(ROUTING_TARGET_COST, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.MEDIUM,
+                        "Strategy target: when > 0, the average cost per request in USD to stay within, with the best "
+                                + "quality it buys, instead of planner.target.quality.")
+                .define(ROUTING_TENANT_TARGETS, Type.LIST, List.of(), Importance.LOW,
+                        "Per-tenant targets of strategy target, as tenant:quality=0.9 or tenant:cost=0.002,...; a tenant "
+                                + "listed here is routed by strategy target unless planner.tenant.strategies names another.")
                 .define(ROUTING_WEIGHT_QUALITY, Type.DOUBLE, 1.0, Range.atLeast(0.0), Importance.LOW,
                         "Strategy weighted: weight of expected quality (0..1).")
                 .define(ROUTING_WEIGHT_COST, Type.DOUBLE, 0.05, Range.atLeast(0.0), Importance.LOW,
@@ -629,6 +676,29 @@ public record SwitchboardConfig(
     }
 
     /** One {@code left:right} entry of a list setting, as written and split at its first colon. */
+    /**
+     * A target written {@code quality=Q} (Q in (0, 1]) or {@code cost=USD} (USD > 0).
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static RoutingTarget routingTarget(String text) {
+        int eq = text.indexOf('=');
+        String kind = eq < 0 ? "" : text.substring(0, eq).trim();
+        double value;
+        try {
+            value = eq < 0 ? Double.NaN : Double.parseDouble(text.substring(eq + 1).trim());
+        } catch (NumberFormatException e) {
+            value = Double.NaN;
+        }
+        if ("quality".equals(kind) && value > 0 && value <= 1) {
+            return RoutingTarget.quality(value);
+        }
+        if ("cost".equals(kind) && value > 0 && Double.isFinite(value)) {
+            return RoutingTarget.cost(value);
+        }
+        throw new IllegalArgumentException("'" + text + "' is not quality=Q with Q in (0, 1] nor cost=USD with USD > 0");
+    }
+
     private record Pair(String entry, String left, String right) {
     }
 
@@ -703,6 +773,17 @@ public record SwitchboardConfig(
                 throw new ConfigException(ROUTING_TENANT_STRATEGIES, pair.entry(), "expected " + tenantStrategy);
             }
             tenantStrategies.put(pair.left(), pair.right());
+        }
+        double targetCost = (Double) v.get(ROUTING_TARGET_COST);
+        RoutingTarget target = targetCost > 0 ? RoutingTarget.cost(targetCost) : RoutingTarget.quality((Double) v.get(ROUTING_TARGET_QUALITY));
+        Map<String, RoutingTarget> tenantTargets = new LinkedHashMap<>();
+        String tenantTarget = "tenant:quality=Q with Q in (0, 1], or tenant:cost=USD with USD > 0";
+        for (Pair pair : pairs(ROUTING_TENANT_TARGETS, strings(v.get(ROUTING_TENANT_TARGETS)), tenantTarget)) {
+            try {
+                tenantTargets.put(pair.left(), routingTarget(pair.right()));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(ROUTING_TENANT_TARGETS, pair.entry(), "expected " + tenantTarget);
+            }
         }
         Map<String, Double> budgets = new LinkedHashMap<>();
         keyValues(BUDGETS_DAILY_USD, strings(v.get(BUDGETS_DAILY_USD))).forEach((tenant, usd) -> {
@@ -781,7 +862,7 @@ public record SwitchboardConfig(
                 new RoutingSettings((Double) v.get(ROUTING_WEIGHT_QUALITY), (Double) v.get(ROUTING_WEIGHT_COST),
                         (Double) v.get(ROUTING_WEIGHT_LATENCY), tenantStrategies, (Double) v.get(ROUTING_RIDGE),
                         (Double) v.get(ROUTING_NOISE), (Long) v.get(ROUTING_SEED), budgets, overBudget,
-                        Duration.ofHours((Integer) v.get(ROUTING_REPLAY_HOURS))), planning,
+                        Duration.ofHours((Integer) v.get(ROUTING_REPLAY_HOURS)), target, tenantTargets), planning,
                 new EdgeSettings((Boolean) v.get(EDGE_ENABLED), (Integer) v.get(EDGE_MAX_BODY_BYTES),
                         Duration.ofMillis((Long) v.get(EDGE_REQUEST_TIMEOUT_MS)), (String) v.get(EDGE_REPLY_TOPIC),
                         Duration.ofMillis((Long) v.get(EDGE_LOOKBACK_MS)), (Integer) v.get(EDGE_MAX_PENDING),

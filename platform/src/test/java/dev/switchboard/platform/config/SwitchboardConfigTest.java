@@ -25,7 +25,8 @@ class SwitchboardConfigTest {
         assertThat(config.provider("sim-fast").baseUrl()).isEqualTo("http://localhost:8089/sim-fast/v1");
         assertThat(config.provider("sim-fast").timeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.plannerRanking()).containsExactly("sim-fast", "sim-strong", "sim-flaky");
-        assertThat(config.plannerStrategy()).as("learned routing by default").isEqualTo("balanced");
+        assertThat(config.plannerStrategy()).as("learned routing to a quality target by default").isEqualTo("target");
+        assertThat(config.routing().targetFor("any")).isEqualTo(SwitchboardConfig.RoutingTarget.quality(0.95));
         assertThat(config.workerProviders()).containsExactly("sim-fast", "sim-strong", "sim-flaky");
         assertThat(config.simulatedProviders()).extracting(SimulatedProviderSpec::name)
                 .containsExactly("sim-fast", "sim-strong", "sim-flaky");
@@ -228,6 +229,30 @@ class SwitchboardConfigTest {
                 .hasMessageContaining("planner.ranking").hasMessageContaining("'nope' is not one of the configured providers");
         assertThatThrownBy(() -> SwitchboardConfig.withOverrides(Map.of("simulator.sim-fast.latency.p99.ms", "1")))
                 .hasMessageContaining("simulator.sim-fast.latency.p99.ms");
+    }
+
+    @Test
+    void strategyTargetHoldsTheCostTargetWhenOneIsSetAndEachListedTenantItsOwn() {
+        SwitchboardConfig config = ConfigLoader.load(null, Map.of(), Map.of("planner.target.quality", "0.9",
+                "planner.target.cost", "0.002", "planner.tenant.targets", "acme:quality=0.98, thrift:cost=0.0005"));
+
+        assertThat(config.routing().targetFor("other")).isEqualTo(SwitchboardConfig.RoutingTarget.cost(0.002));
+        assertThat(config.routing().targetFor("acme")).isEqualTo(SwitchboardConfig.RoutingTarget.quality(0.98));
+        assertThat(config.routing().targetFor("thrift")).isEqualTo(SwitchboardConfig.RoutingTarget.cost(0.0005));
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of("planner.target.quality", "0.9")).routing().targetFor("x"))
+                .isEqualTo(SwitchboardConfig.RoutingTarget.quality(0.9));
+    }
+
+    @Test
+    void aTargetOutOfRangeIsRefusedNamingTheKeyAndTheEntry() {
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("planner.target.quality", "1.5")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("planner.target.quality").hasMessageContaining("1.5");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("planner.tenant.targets", "acme:quality=0")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Invalid value acme:quality=0 for configuration planner.tenant.targets: expected "
+                        + "tenant:quality=Q with Q in (0, 1], or tenant:cost=USD with USD > 0");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("planner.tenant.targets", "acme:price=1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("acme:price=1");
     }
 
     @Test

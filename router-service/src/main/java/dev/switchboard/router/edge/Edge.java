@@ -58,6 +58,10 @@ public final class Edge implements AutoCloseable {
     public static final String SESSION_HEADER = "x-switchboard-session";
     /** The request's data classification ({@code pii}, ...): the planner sends it only where the access policy lets that data go. */
     public static final String DATA_CLASSIFICATION_HEADER = "x-switchboard-data-classification";
+    /** Strategy target for this request: keep this share of the best eligible model's quality (attribute quality_target). */
+    public static final String QUALITY_TARGET_HEADER = "x-switchboard-quality-target";
+    /** Strategy target for this request: stay within this many USD a request on average (attribute cost_target). */
+    public static final String COST_TARGET_HEADER = "x-switchboard-cost-target";
     /** How long past a request's deadline the edge waits for the pipeline's own DEADLINE_EXCEEDED reply. */
     static final Duration DEADLINE_GRACE = Duration.ofSeconds(2);
     private static final int MAX_KEY_CHARS = 255;
@@ -204,6 +208,16 @@ public final class Edge implements AutoCloseable {
         }
     }
 
+    private static void copyHeader(Context ctx, String header, Map<String, String> attributes, String attribute) {
+        String value = ctx.header(header);
+        if (value != null) {
+            if (value.isBlank() || value.length() > 32) {
+                throw EdgeError.invalid(header, "The " + header + " header must have 1 to 32 characters");
+            }
+            attributes.put(attribute, value.trim());
+        }
+    }
+
     private void chatCompletions(Context ctx) {
         byte[] bytes = ctx.bodyAsBytes();
         JsonNode body = readJson(bytes);
@@ -239,6 +253,9 @@ public final class Edge implements AutoCloseable {
             }
             attributes.put(Authorizer.DATA_CLASSIFICATION_ATTRIBUTE, classification.trim());
         }
+        // The planner checks the values and refuses, naming the attribute, what it cannot hold.
+        copyHeader(ctx, QUALITY_TARGET_HEADER, attributes, "quality_target");
+        copyHeader(ctx, COST_TARGET_HEADER, attributes, "cost_target");
         boolean streamed = chat.stream() && !preferAsync(ctx);
         if (streamed) {
             attributes.put(Topics.STREAM_ATTRIBUTE, "true");

@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -33,47 +34,78 @@ import java.util.Map;
  * was given (when variants are configured), and charges each attempt's cost to its tenant (the
  * spend ledger, when budgets are configured).
  *
- * <p>At start-up it reads the last {@code planner.learning.replay.hours} of all three topics, so a
- * restarted planner learns again what it had learnt (the quality model and the variant statistics
- * live in memory), and attempts from the start of the UTC day when budgets are configured, so it
- * knows the day's spend. A record it cannot read is logged and skipped: it is already in the log
+ * <p>At start-up it restores the latest checkpoint ({@link Checkpoints}) and reads the feedback
+ * after it, with plans and attempts from a little before it (late feedback then finds its plan);
+ * without a checkpoint it reads the last {@code planner.learning.replay.hours} of all three topics,
+ * so a restarted planner learns again what it had learnt. Attempts are read from the start of the
+ * UTC day when budgets are configured, so it knows the day's spend. Every
+ * {@code planner.checkpoint.interval.ms} in which it learnt something, it waits for the learning
+ * thread and writes a checkpoint. A record it cannot read is logged and skipped: it is already in the log
  * for analytics, and a planner must not stop learning over one bad record.
  */
 final class OutcomeListener implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutcomeListener.class);
 
+    /** Lessons the learning thread may have queued for a checkpoint to wait for them; with more it waits for a later poll. */
+    static final int CHECKPOINT_BACKLOG = 100;
+    /** How long a checkpoint waits for the learning thread at most. */
+    static final Duration CHECKPOINT_WAIT = Duration.ofSeconds(5);
+
+    /** How a planner keeps its learned state: where checkpoints go, how often, how far back plans are read after one. */
+    record Checkpointing(Checkpoints checkpoints, Duration interval, Duration plansLookback) {
+    }
+
     private final Codec codec;
     private final LearnedRouter router;
     private final SpendLedger ledger;
     private final VariantSelector variants;
+    private final Checkpointing checkpointing;
     /** Where each partition's log ended at start: records before that are replayed. */
     private final Map<TopicPartition, Long> replayEnd;
+    private final List<TopicPartition> feedbackPartitions;
+    private final String startedFrom;
+    private final long behindAtStart;
+    private final long startedAtNanos = System.nanoTime();
+    private volatile boolean ready;
+    private volatile long readyAfterMs = -1;
+    private long lastCheckpointMs = System.currentTimeMillis();
+    private long learntAtCheckpoint;
     private final LogFollower follower;
 
     /**
-     * @param replay   how far back to read plans, attempts and feedback at start
-     * @param ledger   null when no budget is configured
-     * @param variants null when no prompt variant is configured
+     * @param replay        how far back to read plans, attempts and feedback at start when there is no checkpoint
+     * @param ledger        null when no budget is configured
+     * @param variants      null when no prompt variant is configured
+     * @param checkpoint    the checkpoint to start from, or null: the router and variants are restored
+     *                      from it, and only feedback after it is read (plans and attempts from
+     *                      {@code checkpointing.plansLookback()} before it, so late feedback finds its plan)
+     * @param checkpointing null: no checkpoints are written
      */
     OutcomeListener(KafkaClients clients, Codec codec, LearnedRouter router, Duration replay, SpendLedger ledger,
-                    VariantSelector variants) {
+                    VariantSelector variants, Checkpoints.Loaded checkpoint, Checkpointing checkpointing) {
         this.codec = codec;
         this.router = router;
         this.ledger = ledger;
         this.variants = variants;
+        this.checkpointing = checkpointing;
         KafkaConsumer<byte[], byte[]> consumer = clients.reader("switchboard-planner-outcomes");
         List<TopicPartition> attempts = LogFollower.partitions(consumer, Topics.ATTEMPTS.name());
+        this.feedbackPartitions = LogFollower.partitions(consumer, Topics.FEEDBACK.name());
         List<TopicPartition> all = new ArrayList<>(attempts);
-        all.addAll(LogFollower.partitions(consumer, Topics.FEEDBACK.name()));
+        all.addAll(feedbackPartitions);
         all.addAll(LogFollower.partitions(consumer, Topics.PLANS.name()));
         consumer.assign(all);
         consumer.seekToEnd(all);
         long now = System.currentTimeMillis();
-        long replayFrom = now - replay.toMillis();
+        long replayFrom = checkpoint == null ? now - replay.toMillis()
+                : checkpoint.createdAtMs() - (checkpointing == null ? Duration.ZERO : checkpointing.plansLookback()).toMillis();
         long dayStart = LocalDate.now(ZoneOffset.UTC).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
         Map<TopicPartition, Long> from = new HashMap<>();
         for (TopicPartition p : all) {
+            if (checkpoint != null && feedbackPartitions.contains(p) && checkpoint.positions().feedback().containsKey(p.partition())) {
+                continue; // sought below, to the checkpoint's offset
+            }
             long at = ledger != null && attempts.contains(p) ? Math.min(dayStart, replayFrom) : replayFrom;
             if (at < now) {
                 from.put(p, at);
@@ -86,16 +118,108 @@ final class OutcomeListener implements AutoCloseable {
                 }
             });
         }
+        if (checkpoint != null) {
+            router.restore(checkpoint.router());
+            if (variants != null) {
+                variants.restore(checkpoint.variants());
+            }
+            for (TopicPartition p : feedbackPartitions) {
+                Long offset = checkpoint.positions().feedback().get(p.partition());
+                if (offset != null) {
+                    consumer.seek(p, offset);
+                }
+            }
+            // Of the plans (and attempts) before the checkpoint, at most as many as the router remembers: a busy log's
+            // lookback holds far more than feedback could still find (its plan would have been forgotten anyway).
+            long perPartition = LearnedRouter.REMEMBERED / Math.max(1, all.stream().filter(p -> p.topic().equals(Topics.PLANS.name())).count());
+            for (TopicPartition p : all) {
+                Long at = p.topic().equals(Topics.PLANS.name()) ? checkpoint.positions().plans().get(p.partition())
+                        : ledger == null && attempts.contains(p) ? checkpoint.positions().attempts().get(p.partition()) : null;
+                if (at != null && consumer.position(p) < at - perPartition) {
+                    consumer.seek(p, at - perPartition);
+                }
+            }
+            this.learntAtCheckpoint = router.learned();
+            this.startedFrom = "checkpoint " + checkpoint.id() + " of " + Instant.ofEpochMilli(checkpoint.createdAtMs());
+        } else {
+            this.startedFrom = replay.toHours() + " h of the log";
+        }
         this.replayEnd = Map.copyOf(consumer.endOffsets(all));
         long behind = 0;
         for (TopicPartition p : all) {
             behind += replayEnd.get(p) - consumer.position(p); // also resolves the positions now, so records published after start are seen
         }
+        this.behindAtStart = behind;
         if (behind > 0) {
-            log.info("Replaying {} records of {}, {} and {} to rebuild learned routing ({} h back)", behind,
-                    Topics.PLANS.name(), Topics.ATTEMPTS.name(), Topics.FEEDBACK.name(), replay.toHours());
+            router.loading();
+            log.info("Replaying {} records of {}, {} and {} to rebuild learned routing, from {}", behind,
+                    Topics.PLANS.name(), Topics.ATTEMPTS.name(), Topics.FEEDBACK.name(), startedFrom);
+        } else {
+            markReady();
         }
-        this.follower = new LogFollower("switchboard-planner-outcomes", consumer, this::handle);
+        this.follower = new LogFollower("switchboard-planner-outcomes", consumer, this::handle, this::afterPoll);
+    }
+
+    /** After each poll, on the follower's thread: is the log read up to where it ended at start; is a checkpoint due. */
+    private void afterPoll(KafkaConsumer<byte[], byte[]> consumer) {
+        if (!ready && replayEnd.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())
+                && router.learningIdle()) {
+            markReady();
+        }
+        if (checkpointing == null || !ready) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (now - lastCheckpointMs < checkpointing.interval().toMillis() || router.learned() == learntAtCheckpoint
+                || router.learningBacklog() > CHECKPOINT_BACKLOG) {
+            return;
+        }
+        try {
+            if (!router.awaitLearnt(CHECKPOINT_WAIT)) {
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        Map<Integer, Long> feedback = new HashMap<>();
+        Map<Integer, Long> plans = new HashMap<>();
+        Map<Integer, Long> attempts = new HashMap<>();
+        for (TopicPartition p : replayEnd.keySet()) {
+            Map<Integer, Long> into = feedbackPartitions.contains(p) ? feedback : p.topic().equals(Topics.PLANS.name()) ? plans : attempts;
+            into.put(p.partition(), consumer.position(p));
+        }
+        learntAtCheckpoint = router.learned();
+        checkpointing.checkpoints().write(router.snapshot(), variants == null ? List.of() : variants.snapshot(),
+                new Checkpoints.Positions(feedback, plans, attempts), now);
+        lastCheckpointMs = now;
+    }
+
+    private void markReady() {
+        readyAfterMs = (System.nanoTime() - startedAtNanos) / 1_000_000;
+        ready = true;
+        router.loaded();
+        if (behindAtStart > 0) {
+            log.info("Learned routing ready after {} ms: {} records read from {}", readyAfterMs, behindAtStart, startedFrom);
+        }
+    }
+
+    /**
+     * True once the log is read up to where it ended at start and everything read is learnt: the
+     * learned state is what it was before the restart.
+     */
+    boolean ready() {
+        return ready;
+    }
+
+    /** Milliseconds from start until ready, or -1 before. */
+    long readyAfterMs() {
+        return readyAfterMs;
+    }
+
+    /** Records of plans, attempts and feedback there were to read at start. */
+    long behindAtStart() {
+        return behindAtStart;
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record) {

@@ -187,7 +187,7 @@ public final class Planner {
      */
     public java.util.Optional<String> promptToEmbed(LlmRequest request) {
         try {
-            if (learned == null || !request.getPreferredProviders().isEmpty() || !SwitchboardConfig.learned(strategyFor(request))) {
+            if (learned == null || !learned.ready() || !request.getPreferredProviders().isEmpty() || !SwitchboardConfig.learned(strategyFor(request))) {
                 return java.util.Optional.empty();
             }
         } catch (RejectedRecordException e) {
@@ -253,6 +253,10 @@ public final class Planner {
             return cheapestPlan(plan, request, overBudget, eligibility);
         }
         String chosen = strategyFor(request);
+        boolean loading = learned != null && !learned.ready() && SwitchboardConfig.learned(chosen);
+        if (loading) {
+            chosen = "static";
+        }
         if (request.getPreferredProviders().isEmpty() && TARGET.equals(chosen)) {
             SwitchboardConfig.RoutingTarget target = targetFor(request);
             QualityTarget controller = targets.computeIfAbsent(request.getTenantId() + " " + target,
@@ -293,7 +297,8 @@ public final class Planner {
                     .setEstimatedCostUsd(model.costUsd(inputTokens, ESTIMATED_OUTPUT_TOKENS))
                     .setExpectedLatencyMs(scores.score(spec.name(), spec.model(), request.getTaskHint())
                             .map(ProviderScore::getLatencyMs).orElse(0.0))
-                    .setReason(reason(strategy, steps.size(), spec, request.getTaskHint()))
+                    .setReason(reason(strategy, steps.size(), spec, request.getTaskHint())
+                            + (loading ? " (learned routing is reading its state back after a start)" : ""))
                     .build());
         }
         if (steps.isEmpty() && !forbidden.isEmpty()) {

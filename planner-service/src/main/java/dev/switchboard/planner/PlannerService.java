@@ -68,6 +68,8 @@ public final class PlannerService implements Service {
     private final LearnedRouter learned;
     private final TopicSessionStore sessions;
     private final OutcomeListener outcomes;
+    /** Where the learned state is checkpointed; null when planner.checkpoint.interval.ms is 0. */
+    private final Checkpoints checkpoints;
     private final Analyst analyst;
     private final VariantSelector variants;
     private final SpendLedger ledger;
@@ -108,7 +110,11 @@ public final class PlannerService implements Service {
         this.analyst = new Analyst(p, planningModel);
         this.variants = p.promptVariants().isEmpty() ? null : new VariantSelector(p.promptVariants(),
                 RandomSource.XO_RO_SHI_RO_128_PP.create(r.seed()), p.refinement() ? planningModel : null);
-        this.outcomes = new OutcomeListener(clients, codec, learned, r.replay(), ledger, variants);
+        boolean checkpointed = !r.checkpointInterval().isZero();
+        this.checkpoints = checkpointed ? new Checkpoints(clients, codec) : null;
+        Checkpoints.Loaded checkpoint = checkpointed ? Checkpoints.load(clients, codec).orElse(null) : null;
+        this.outcomes = new OutcomeListener(clients, codec, learned, r.replay(), ledger, variants, checkpoint, checkpointed
+                ? new OutcomeListener.Checkpointing(checkpoints, r.checkpointInterval(), r.checkpointPlansLookback()) : null);
         Planner planner = new Planner(config, new Planner.Parts(scores::score, learned,
                 ledger, analyst, variants));
         this.gate = new RequestGate(config, clients, codec, STAGE);
@@ -201,6 +207,20 @@ public final class PlannerService implements Service {
         return learned;
     }
 
+    /** True once the learned state is what it was before a restart (checkpoint and the log after it read). */
+    public boolean learnedStateReady() {
+        return outcomes.ready();
+    }
+
+    /** Milliseconds from start until the learned state was ready, or -1 before; and how many records it read. */
+    public long learnedStateReadyAfterMs() {
+        return outcomes.readyAfterMs();
+    }
+
+    public long learnedStateRecordsRead() {
+        return outcomes.behindAtStart();
+    }
+
     public boolean awaitAssignment(Duration timeout) throws InterruptedException {
         return loop.awaitAssignment(timeout);
     }
@@ -217,6 +237,9 @@ public final class PlannerService implements Service {
         planning.shutdown();
         embedder.close();
         outcomes.close();
+        if (checkpoints != null) {
+            checkpoints.close();
+        }
         learned.close();
         analyst.close();
         sessions.close();

@@ -160,6 +160,22 @@ class LearnedPlannerTest {
     }
 
     @Test
+    void whileTheLearnedStateIsReadBackPlansUseTheStaticRankingAndSaySo() {
+        Planner planner = new Planner(config(Map.of("planner.strategy", "target")), Planner.ScoreLookup.NONE, router);
+        router.loading();
+        ExecutionPlan loading = planner.plan(request("s-1", 40).build(), 5L);
+        assertThat(planner.promptToEmbed(request("s-2", 40).build())).isEmpty();
+        router.loaded();
+        ExecutionPlan loaded = planner.plan(request("s-3", 40).build(), 5L);
+
+        assertThat(loading.getStrategy()).isEqualTo("static-ranking");
+        assertThat(loading.getSteps()).extracting(PlanStep::getProvider).containsExactly("sim-fast", "sim-strong", "sim-flaky");
+        assertThat(loading.getSteps().getFirst().getReason())
+                .isEqualTo("static ranking, #1 (learned routing is reading its state back after a start)");
+        assertThat(loaded.getStrategy()).isEqualTo("target");
+    }
+
+    @Test
     void whenNoProviderFitsTheRejectionSaysWhyForEach() {
         Planner planner = new Planner(config(Map.of()), Planner.ScoreLookup.NONE, router);
 

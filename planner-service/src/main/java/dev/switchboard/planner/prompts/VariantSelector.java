@@ -48,12 +48,14 @@ public final class VariantSelector {
     private final Map<String, PromptVariant> byId = new ConcurrentHashMap<>();
     private final UniformRandomProvider random;
     private final PlanningModel refiner;
+    private final java.util.Set<String> configured;
 
     /** @param refiner the planning model that proposes new variants; null: no refinement */
     public VariantSelector(List<PromptVariant> variants, UniformRandomProvider random, PlanningModel refiner) {
         this.random = random;
         this.refiner = refiner;
         variants.forEach(this::add);
+        this.configured = variants.stream().map(PromptVariant::id).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     private void add(PromptVariant v) {
@@ -133,6 +135,36 @@ public final class VariantSelector {
         if (refiner != null && mayRefine && sinceRefinement.merge(v.taskType(), 1L, Long::sum) >= REFINE_EVERY) {
             sinceRefinement.put(v.taskType(), 0L);
             refine(v.taskType());
+        }
+    }
+
+    /** A variant's feedback as a checkpoint keeps it; {@code systemPrompt} only for a variant the planning model proposed. */
+    public record Saved(String id, String taskType, String systemPrompt, double scoreSum, double observations) {
+    }
+
+    /** Every variant's feedback sums, and the text of the refined ones (configured ones come from configuration). */
+    public List<Saved> snapshot() {
+        List<Saved> out = new ArrayList<>();
+        byId.values().stream().sorted(Comparator.comparing(PromptVariant::id)).forEach(v -> {
+            double[] f = feedback.getOrDefault(v.id(), new double[2]);
+            out.add(new Saved(v.id(), v.taskType(), configured.contains(v.id()) ? null : v.systemPrompt(), f[0], f[1]));
+        });
+        return out;
+    }
+
+    /**
+     * Starts from a checkpoint: each saved variant's sums replace its own; a refined one is added
+     * again with its text; a saved configured variant no longer configured is left out.
+     */
+    public void restore(List<Saved> saved) {
+        for (Saved s : saved) {
+            if (!byId.containsKey(s.id())) {
+                if (s.systemPrompt() == null) {
+                    continue;
+                }
+                add(new PromptVariant(s.id(), s.taskType(), s.systemPrompt()));
+            }
+            feedback.put(s.id(), new double[] {s.scoreSum(), s.observations()});
         }
     }
 

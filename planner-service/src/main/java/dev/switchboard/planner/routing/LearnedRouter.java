@@ -226,6 +226,81 @@ public final class LearnedRouter implements AutoCloseable {
         }
     }
 
+    /** What a checkpoint holds of this router: the quality model's regressions, and scores still waiting for their plan or answer. */
+    public record State(List<LinearQualityModel.State> models, Map<String, List<Double>> waitingFeedback) {
+    }
+
+    /**
+     * Waits until every lesson handed to the learning thread so far has been learnt, at most
+     * {@code timeout}.
+     *
+     * @return false when the learning thread is still behind after {@code timeout}
+     */
+    public boolean awaitLearnt(java.time.Duration timeout) throws InterruptedException {
+        java.util.concurrent.Future<?> marker = learning.submit(() -> { });
+        try {
+            marker.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** True when the learning thread has nothing queued and nothing in hand. */
+    public boolean learningIdle() {
+        return learning.getQueue().isEmpty() && learning.getActiveCount() == 0;
+    }
+
+    /** Lessons queued for the learning thread. */
+    public int learningBacklog() {
+        return learning.getQueue().size();
+    }
+
+    /** The quality model's regressions and the waiting scores, as they are now. */
+    public State snapshot() {
+        if (!(model instanceof LinearQualityModel linear)) {
+            throw new IllegalStateException("only a LinearQualityModel can be checkpointed, not " + model.getClass().getSimpleName());
+        }
+        Map<String, List<Double>> waiting = new java.util.LinkedHashMap<>();
+        synchronized (this) {
+            waitingFeedback.forEach((id, scores) -> waiting.put(id, List.copyOf(scores)));
+        }
+        return new State(linear.snapshot(), waiting);
+    }
+
+    /** Starts from a checkpoint: its regressions replace the model's, its waiting scores wait again. */
+    public void restore(State state) {
+        if (!(model instanceof LinearQualityModel linear)) {
+            throw new IllegalStateException("only a LinearQualityModel can be restored, not " + model.getClass().getSimpleName());
+        }
+        linear.restore(state.models());
+        synchronized (this) {
+            state.waitingFeedback().forEach((id, scores) -> waitingFeedback.merge(id, new ArrayList<>(scores), (a, b) -> {
+                a.addAll(b);
+                return a;
+            }));
+        }
+    }
+
+    private volatile boolean ready = true;
+
+    /** The learned state is being read back (checkpoint, then the log): plans use the static ranking meanwhile. */
+    public void loading() {
+        ready = false;
+    }
+
+    /** The learned state is back. */
+    public void loaded() {
+        ready = true;
+    }
+
+    /** False while the learned state is read back after a start. */
+    public boolean ready() {
+        return ready;
+    }
+
     /** Feedback scores the model has learnt from. */
     public long learned() {
         return learned.get();

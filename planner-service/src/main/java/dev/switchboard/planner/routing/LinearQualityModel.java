@@ -65,6 +65,35 @@ public final class LinearQualityModel implements QualityModel {
         return r == null ? 0 : r.count();
     }
 
+    /**
+     * One model's regression as numbers: the upper triangle of A⁻¹ row by row (it is symmetric), b,
+     * and how many scores it has learnt from.
+     */
+    public record State(String model, long observations, int dimension, double[] inverseUpper, double[] b) {
+    }
+
+    /** Every model's regression, each copied under its own lock. */
+    public java.util.List<State> snapshot() {
+        java.util.List<State> out = new java.util.ArrayList<>();
+        new java.util.TreeMap<>(models).forEach((name, r) -> out.add(r.state(name)));
+        return out;
+    }
+
+    /**
+     * Replaces the regressions of the models in {@code states} with theirs (a checkpoint read back).
+     *
+     * @throws IllegalArgumentException when a state's sizes do not fit its dimension
+     */
+    public void restore(java.util.List<State> states) {
+        for (State s : states) {
+            int d = s.dimension();
+            if (d < 2 || s.inverseUpper().length != d * (d + 1) / 2 || s.b().length != d || s.observations() < 0) {
+                throw new IllegalArgumentException("the state of model " + s.model() + " does not fit dimension " + d);
+            }
+            models.put(s.model(), Regression.of(s));
+        }
+    }
+
     /** The embedding with a constant 1 appended, so the regression has an intercept. */
     private static double[] features(float[] embedding) {
         double[] x = new double[embedding.length + 1];
@@ -100,6 +129,30 @@ public final class LinearQualityModel implements QualityModel {
             // The intercept is barely held back: a model's overall level is learnt from its first scores.
             inverse[d * d - 1] = 1 / INTERCEPT_RIDGE;
             this.b = new double[d];
+        }
+
+        static Regression of(State s) {
+            int d = s.dimension();
+            Regression r = new Regression(d, 1);
+            for (int i = 0, k = 0; i < d; i++) {
+                for (int j = i; j < d; j++, k++) {
+                    r.inverse[i * d + j] = s.inverseUpper()[k];
+                    r.inverse[j * d + i] = s.inverseUpper()[k];
+                }
+            }
+            System.arraycopy(s.b(), 0, r.b, 0, d);
+            r.count = s.observations();
+            return r;
+        }
+
+        synchronized State state(String model) {
+            double[] upper = new double[d * (d + 1) / 2];
+            for (int i = 0, k = 0; i < d; i++) {
+                for (int j = i; j < d; j++, k++) {
+                    upper[k] = inverse[i * d + j];
+                }
+            }
+            return new State(model, count, d, upper, b.clone());
         }
 
         synchronized long count() {

@@ -46,6 +46,26 @@ class VariantSelectorTest {
         assertThat(without.stats().getFirst().observations()).isZero();
     }
 
+    @Test
+    void aRestoredSnapshotKeepsEveryVariantsFeedbackAndARefinedVariantsText() {
+        VariantSelector before = new VariantSelector(List.of(GOOD, BAD), RandomSource.XO_RO_SHI_RO_128_PP.create(5L), null);
+        for (int i = 0; i < 50; i++) {
+            PromptVariant v = before.choose("r-" + i, "code").orElseThrow();
+            before.feedback("r-" + i, v == GOOD ? 0.9 : 0.3);
+        }
+        List<VariantSelector.Saved> saved = new java.util.ArrayList<>(before.snapshot());
+        saved.add(new VariantSelector.Saved("code-refined-3", "code", "Test your answer first.", 4.0, 5));
+        // BAD is no longer configured: its statistics are left out; the refined variant comes back with its text.
+        VariantSelector after = new VariantSelector(List.of(GOOD), RandomSource.XO_RO_SHI_RO_128_PP.create(5L), null);
+        after.restore(saved);
+
+        assertThat(before.snapshot()).extracting(VariantSelector.Saved::systemPrompt).containsOnlyNulls();
+        assertThat(after.stats()).extracting(VariantSelector.Stats::variantId).containsExactly("code-refined-3", "good");
+        assertThat(after.stats().get(1)).isEqualTo(before.stats().get(1));
+        assertThat(after.stats().getFirst().meanScore()).isCloseTo(0.8, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(after.snapshot().getFirst().systemPrompt()).isEqualTo("Test your answer first.");
+    }
+
     /** A planning model that only refines, from the best and the worst prompt, counting its calls. */
     private static PlanningModel refiner(java.util.concurrent.atomic.AtomicInteger calls) {
         return new PlanningModel() {

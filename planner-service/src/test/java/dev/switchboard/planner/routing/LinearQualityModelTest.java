@@ -87,4 +87,38 @@ class LinearQualityModelTest {
         assertThatThrownBy(() -> model.observe("m", MATHS, null, 1.5))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("score must be in [0, 1], got 1.5");
     }
+
+    @Test
+    void aRestoredSnapshotEstimatesAsTheModelItWasTakenFrom() {
+        LinearQualityModel original = new LinearQualityModel(new LinearQualityModel.Settings(3, 0.2, 0.5));
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 200; i++) {
+            float[] x = new float[8];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (float) random.nextGaussian();
+            }
+            original.observe(i % 2 == 0 ? "a" : "b", x, null, random.nextDouble());
+        }
+        java.util.List<LinearQualityModel.State> snapshot = original.snapshot();
+        LinearQualityModel restored = new LinearQualityModel(new LinearQualityModel.Settings(3, 0.2, 0.5));
+        restored.restore(snapshot);
+
+        assertThat(snapshot).extracting(LinearQualityModel.State::model).containsExactly("a", "b");
+        assertThat(snapshot.getFirst().inverseUpper()).hasSize(9 * 10 / 2);
+        for (int i = 0; i < 20; i++) {
+            float[] probe = new float[8];
+            for (int j = 0; j < probe.length; j++) {
+                probe[j] = (float) random.nextGaussian();
+            }
+            for (String m : java.util.List.of("a", "b")) {
+                assertThat(restored.estimate(m, probe, null).mean()).isCloseTo(original.estimate(m, probe, null).mean(),
+                        org.assertj.core.api.Assertions.within(1e-12));
+                assertThat(restored.estimate(m, probe, null).spread()).isCloseTo(original.estimate(m, probe, null).spread(),
+                        org.assertj.core.api.Assertions.within(1e-12));
+                assertThat(restored.observations(m)).isEqualTo(100);
+            }
+        }
+        assertThatThrownBy(() -> restored.restore(java.util.List.of(new LinearQualityModel.State("c", 1, 9, new double[3], new double[9]))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("the state of model c does not fit dimension 9");
+    }
 }

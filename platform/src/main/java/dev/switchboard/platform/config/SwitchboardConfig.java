@@ -207,7 +207,8 @@ public record SwitchboardConfig(
     public record RoutingSettings(double qualityWeight, double costWeight, double latencyWeight,
                                   Map<String, String> tenantStrategies, double ridge, double noise, long seed,
                                   Map<String, Double> dailyBudgetsUsd, Map<String, String> overBudgetPolicies,
-                                  Duration replay, RoutingTarget target, Map<String, RoutingTarget> tenantTargets) {
+                                  Duration replay, RoutingTarget target, Map<String, RoutingTarget> tenantTargets,
+                                  Duration checkpointInterval, Duration checkpointPlansLookback) {
         public RoutingSettings {
             tenantStrategies = Map.copyOf(tenantStrategies);
             dailyBudgetsUsd = Map.copyOf(dailyBudgetsUsd);
@@ -271,6 +272,8 @@ public record SwitchboardConfig(
     public static final String ROUTING_NOISE = "planner.learning.noise";
     public static final String ROUTING_SEED = "planner.learning.seed";
     public static final String ROUTING_REPLAY_HOURS = "planner.learning.replay.hours";
+    public static final String CHECKPOINT_INTERVAL_MS = "planner.checkpoint.interval.ms";
+    public static final String CHECKPOINT_PLANS_LOOKBACK_MS = "planner.checkpoint.plans.lookback.ms";
 
     /** True when planner.strategy (or a tenant's) ranks with the learned quality model. */
     public static boolean learned(String strategy) {
@@ -433,6 +436,13 @@ public record SwitchboardConfig(
                 .define(ROUTING_REPLAY_HOURS, Type.INT, 24, Range.between(0, 24 * 365), Importance.LOW,
                         "How many hours of llm.plans, llm.attempts and llm.feedback a starting planner replays to rebuild "
                                 + "its learned quality estimates and prompt-variant statistics; 0 starts from what comes next.")
+                .define(CHECKPOINT_INTERVAL_MS, Type.LONG, 60_000L, Range.atLeast(0L), Importance.LOW,
+                        "How often a planner that learnt something writes its learned state to llm.planner-state; a "
+                                + "starting planner reads the latest checkpoint and the log after it instead of "
+                                + "planner.learning.replay.hours of the log. 0: no checkpoints (and none read).")
+                .define(CHECKPOINT_PLANS_LOOKBACK_MS, Type.LONG, 600_000L, Range.atLeast(0L), Importance.LOW,
+                        "How long before a checkpoint a starting planner reads plans and attempts from, so that feedback "
+                                + "after the checkpoint finds the plan it rates.")
                 .define(BUDGETS_DAILY_USD, Type.LIST, List.of(), Importance.MEDIUM,
                         "Per-tenant spend limits per UTC day in USD, as tenant:usd,...; enforced by the planner from llm.attempts.")
                 .define(BUDGETS_OVER_POLICY, Type.LIST, List.of(), Importance.MEDIUM,
@@ -862,7 +872,9 @@ public record SwitchboardConfig(
                 new RoutingSettings((Double) v.get(ROUTING_WEIGHT_QUALITY), (Double) v.get(ROUTING_WEIGHT_COST),
                         (Double) v.get(ROUTING_WEIGHT_LATENCY), tenantStrategies, (Double) v.get(ROUTING_RIDGE),
                         (Double) v.get(ROUTING_NOISE), (Long) v.get(ROUTING_SEED), budgets, overBudget,
-                        Duration.ofHours((Integer) v.get(ROUTING_REPLAY_HOURS)), target, tenantTargets), planning,
+                        Duration.ofHours((Integer) v.get(ROUTING_REPLAY_HOURS)), target, tenantTargets,
+                        Duration.ofMillis((Long) v.get(CHECKPOINT_INTERVAL_MS)),
+                        Duration.ofMillis((Long) v.get(CHECKPOINT_PLANS_LOOKBACK_MS))), planning,
                 new EdgeSettings((Boolean) v.get(EDGE_ENABLED), (Integer) v.get(EDGE_MAX_BODY_BYTES),
                         Duration.ofMillis((Long) v.get(EDGE_REQUEST_TIMEOUT_MS)), (String) v.get(EDGE_REPLY_TOPIC),
                         Duration.ofMillis((Long) v.get(EDGE_LOOKBACK_MS)), (Integer) v.get(EDGE_MAX_PENDING),

@@ -69,6 +69,16 @@ public final class KafkaClients {
         return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /** A producer like {@link #producer} whose records may be up to {@code maxRecordBytes} (the topic must allow them too). */
+    public KafkaProducer<byte[], byte[]> producer(String clientId, int maxRecordBytes) {
+        Map<String, Object> props = common(clientId);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRecordBytes);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        return new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
     /** A transactional producer: records sent between begin and commit become visible together. */
     public KafkaProducer<byte[], byte[]> transactionalProducer(String clientId, String transactionalId) {
         Map<String, Object> props = common(clientId);

@@ -28,6 +28,15 @@ public final class LogFollower implements AutoCloseable {
 
     /** @param consumer assigned and positioned; the follower owns it from now on */
     public LogFollower(String name, KafkaConsumer<byte[], byte[]> consumer, Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+        this(name, consumer, handler, polled -> { });
+    }
+
+    /**
+     * @param afterPoll called on the follower's thread after each poll's records were handled, with
+     *                  the consumer (its positions are then past every handled record)
+     */
+    public LogFollower(String name, KafkaConsumer<byte[], byte[]> consumer, Consumer<ConsumerRecord<byte[], byte[]>> handler,
+                       Consumer<KafkaConsumer<byte[], byte[]>> afterPoll) {
         PollLoop.Session session = new PollLoop.Session() {
             @Override
             public void poll() {
@@ -39,6 +48,7 @@ public final class LogFollower implements AutoCloseable {
                                 record.offset(), e.getMessage());
                     }
                 }
+                afterPoll.accept(consumer);
             }
 
             @Override

@@ -24,6 +24,9 @@ public final class TopicBootstrap {
     private TopicBootstrap() {
     }
 
+    /** Largest record of {@code llm.planner-state}: one model's part of a checkpoint. */
+    public static final int PLANNER_STATE_MAX_BYTES = 8 * 1024 * 1024;
+
     /** Ensures the fixed topics and {@code llm.tasks.<p>} for each provider exist. */
     public static void ensureTopics(Admin admin, Collection<String> providers, int partitions, short replication) {
         List<NewTopic> wanted = new ArrayList<>();
@@ -48,6 +51,10 @@ public final class TopicBootstrap {
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         wanted.add(new NewTopic(Topics.PROVIDER_HEALTH.name(), 1, replication)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        // One model's part is about 600 kB (all-MiniLM-L6-v2's 385 dimensions): room for larger embeddings.
+        wanted.add(new NewTopic(Topics.PLANNER_STATE.name(), 1, replication)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(PLANNER_STATE_MAX_BYTES))));
         try {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();

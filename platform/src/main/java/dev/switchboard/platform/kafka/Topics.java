@@ -8,6 +8,7 @@ import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.LlmChunk;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.PlannerState;
 import dev.switchboard.avro.ProviderHealth;
 import dev.switchboard.avro.ProviderScore;
 import dev.switchboard.avro.ProviderStats;
@@ -35,6 +36,8 @@ public final class Topics {
     public static final Topic<ProviderScore> PROVIDER_SCORES = new Topic<>("llm.provider-scores", ProviderScore.class);
     /** Compacted: the model each session sticks to, keyed by sessionId (planner). */
     public static final Topic<SessionRoute> SESSIONS = new Topic<>("llm.sessions", SessionRoute.class);
+    /** Compacted, one partition: the planners' learned-state checkpoints (planner). */
+    public static final Topic<PlannerState> PLANNER_STATE = new Topic<>("llm.planner-state", PlannerState.class);
     public static final Topic<AuditEvent> AUDIT = new Topic<>("llm.audit", AuditEvent.class);
     /** Dead letters refused for replay because they were replayed too often. */
     public static final Topic<DeadLetter> DLQ_PARKED = new Topic<>("llm.dlq.parked", DeadLetter.class);

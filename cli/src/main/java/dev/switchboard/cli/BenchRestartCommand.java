@@ -56,21 +56,22 @@ final class BenchRestartCommand implements Callable<Integer> {
         List<List<String>> rows = new ArrayList<>();
         for (PlannerRestart.Restart r : result.restarts()) {
             rows.add(List.of(r.how(), String.format(Locale.ROOT, "%.2f s", r.readyMs() / 1000.0), String.format(Locale.ROOT, "%,d", r.recordsRead()),
-                    String.format(Locale.ROOT, "%.1e", r.maxEstimateDifference())));
+                    String.format(Locale.ROOT, "%.1e", r.maxEstimateDifference()), String.format(Locale.ROOT, "$%.6f", r.spentUsd())));
         }
-        System.out.print(Table.of(List.of("planner started", "ready after", "records read", "largest estimate difference"), rows));
-        System.out.printf(Locale.ROOT, "%nhistory: %,d requests (%,d records: plans, attempts and %,d scores), learnt by the first planner "
-                        + "in %.1f s; %d cores, Java %s%n", result.requests(), result.records(), result.scores(),
-                result.learnt().toMillis() / 1000.0, Runtime.getRuntime().availableProcessors(), Runtime.version());
+        System.out.print(Table.of(List.of("planner started", "ready after", "records read", "largest estimate difference", "spend today"), rows));
+        System.out.printf(Locale.ROOT, "%nhistory: %,d requests (%,d records: plans, attempts and %,d scores, $%.6f spent), learnt "
+                        + "by the first planner in %.1f s; %d cores, Java %s%n", result.requests(), result.records(), result.scores(),
+                result.spentUsd(), result.learnt().toMillis() / 1000.0, Runtime.getRuntime().availableProcessors(), Runtime.version());
         ObjectMapper json = new ObjectMapper();
         ObjectNode summary = json.createObjectNode();
         summary.put("requests", result.requests());
         summary.put("records", result.records());
         summary.put("scores", result.scores());
+        summary.put("spentUsd", result.spentUsd());
         ArrayNode restarts = summary.putArray("restarts");
         for (PlannerRestart.Restart r : result.restarts()) {
             restarts.addObject().put("how", r.how()).put("readyMs", r.readyMs()).put("recordsRead", r.recordsRead())
-                    .put("maxEstimateDifference", r.maxEstimateDifference());
+                    .put("maxEstimateDifference", r.maxEstimateDifference()).put("spentUsd", r.spentUsd());
         }
         System.out.println(json.writeValueAsString(summary));
         return 0;

@@ -26,6 +26,10 @@ class BenchRestartCommandIT {
         JsonNode replay = summary.path("restarts").get(1);
         assertThat(checkpoint.path("how").asText()).isEqualTo("from the latest checkpoint");
         assertThat(checkpoint.path("maxEstimateDifference").asDouble()).isLessThan(1e-9);
+        // $0.0001 an attempt, each counted once whichever way the spend was rebuilt.
+        assertThat(summary.path("spentUsd").asDouble()).isCloseTo(3.0, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(checkpoint.path("spentUsd").asDouble()).isCloseTo(3.0, org.assertj.core.api.Assertions.within(1e-6));
+        assertThat(replay.path("spentUsd").asDouble()).isCloseTo(3.0, org.assertj.core.api.Assertions.within(1e-6));
         // At most the 20,000 plans a planner remembers, their attempts, and the scores after the checkpoint.
         assertThat(checkpoint.path("recordsRead").asLong()).isLessThan(40_000 + scores);
         assertThat(replay.path("how").asText()).isEqualTo("replaying 24 h of the log (no checkpoint)");

@@ -26,7 +26,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A planner checkpoints its learned state to llm.planner-state, and a planner started later
- * restores it and reads only the log after it: the same estimates, from a fraction of the records.
+ * restores it and reads only the log after it: the same estimates and the same spend, from a
+ * fraction of the records.
  */
 class PlannerCheckpointIT {
 
@@ -37,7 +38,7 @@ class PlannerCheckpointIT {
 
     @BeforeAll
     static void startStack() {
-        it = new StackFixture(dataDir, Map.of("planner.checkpoint.interval.ms", "300",
+        it = new StackFixture(dataDir, Map.of("planner.checkpoint.interval.ms", "300", "budgets.daily.usd", "learner:100",
                 // Feedback after the checkpoint rates requests planned after it: no plan before it is needed.
                 "planner.checkpoint.plans.lookback.ms", "0"));
     }
@@ -79,6 +80,10 @@ class PlannerCheckpointIT {
             // what came before it.
             assertThat(restarted.learnedStateRecordsRead()).isLessThan(24);
             assertThat(restarted.learnedStateReadyAfterMs()).isBetween(0L, 10_000L);
+            // The day's spend: the checkpoint's, and the attempts after it, each once.
+            double spent = it.stack.planner().spentTodayUsd("learner");
+            assertThat(spent).isPositive();
+            assertThat(restarted.spentTodayUsd("learner")).isCloseTo(spent, within(1e-12));
             MiniLmEmbedder embedder = new MiniLmEmbedder();
             for (String probe : List.of("Tell me more about request c-0", "Summarise the history of Kafka in two lines")) {
                 float[] x = embedder.embed(probe);

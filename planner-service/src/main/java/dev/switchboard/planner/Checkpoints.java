@@ -2,6 +2,8 @@ package dev.switchboard.planner;
 
 import dev.switchboard.avro.PlannerState;
 import dev.switchboard.avro.QualityModelState;
+import dev.switchboard.avro.SpendReservation;
+import dev.switchboard.avro.SpendState;
 import dev.switchboard.avro.VariantState;
 import dev.switchboard.planner.prompts.VariantSelector;
 import dev.switchboard.planner.routing.LearnedRouter;
@@ -32,7 +34,7 @@ import java.util.UUID;
  * The planner's learned state on the compacted {@code llm.planner-state}, so that a starting
  * planner reads a checkpoint and the log after it rather than a day of the log: the quality
  * model's regressions (one part per model), the prompt variants' feedback and refined variants,
- * and the feedback scores still waiting for their plan or answer.
+ * budgeted tenants' spend today, and the feedback scores still waiting for their plan or answer.
  *
  * <p>A checkpoint is its parts, keyed {@code <checkpointId>/<part>}, then a manifest keyed
  * {@code manifest} that lists them with the {@code llm.feedback} offsets the state covers. The
@@ -54,7 +56,7 @@ final class Checkpoints implements AutoCloseable {
 
     /** A checkpoint read back. */
     record Loaded(String id, long createdAtMs, Positions positions, LearnedRouter.State router,
-                  List<VariantSelector.Saved> variants) {
+                  List<VariantSelector.Saved> variants, SpendLedger.Saved spend) {
     }
 
     private final Codec codec;
@@ -101,6 +103,7 @@ final class Checkpoints implements AutoCloseable {
         List<LinearQualityModel.State> models = new ArrayList<>();
         List<VariantSelector.Saved> variants = new ArrayList<>();
         Map<String, List<Double>> waiting = new LinkedHashMap<>();
+        SpendLedger.Saved spend = null;
         for (String key : manifest.getParts()) {
             byte[] bytes = latest.get(key);
             if (bytes == null) {
@@ -117,11 +120,18 @@ final class Checkpoints implements AutoCloseable {
             part.getVariants().forEach(v -> variants.add(new VariantSelector.Saved(v.getId(), v.getTaskType(), v.getSystemPrompt(),
                     v.getScoreSum(), v.getObservations())));
             part.getWaitingFeedback().forEach((id, scores) -> waiting.put(id, List.copyOf(scores)));
+            if (part.getSpend() != null) {
+                SpendState s = part.getSpend();
+                Map<String, Double> spent = new HashMap<>();
+                s.getSpentUsd().forEach((tenant, usd) -> spent.put(tenant.toString(), usd));
+                spend = new SpendLedger.Saved(java.time.LocalDate.parse(s.getDay()), spent, s.getReservations().stream()
+                        .map(r -> new SpendLedger.Held(r.getRequestId(), r.getTenantId(), r.getUsd(), r.getAtMs())).toList());
+            }
         }
         Positions positions = new Positions(numbered(manifest.getFeedbackOffsets()), numbered(manifest.getPlanOffsets()),
                 numbered(manifest.getAttemptOffsets()));
         return Optional.of(new Loaded(manifest.getCheckpointId(), manifest.getCreatedAtMs(), positions,
-                new LearnedRouter.State(models, waiting), variants));
+                new LearnedRouter.State(models, waiting), variants, spend));
     }
 
     private static Map<Integer, Long> numbered(Map<? extends CharSequence, Long> offsets) {
@@ -140,7 +150,8 @@ final class Checkpoints implements AutoCloseable {
      * Writes a checkpoint of {@code router} (and {@code variants}, when there are any) covering
      * {@code llm.feedback} up to {@code positions.feedback()} (exclusive); asynchronous.
      */
-    void write(LearnedRouter.State router, List<VariantSelector.Saved> variants, Positions positions, long nowMs) {
+    void write(LearnedRouter.State router, List<VariantSelector.Saved> variants, SpendLedger.Saved spend, Positions positions,
+               long nowMs) {
         String id = instance + "-" + (++sequence);
         List<String> parts = new ArrayList<>();
         for (LinearQualityModel.State m : router.models()) {
@@ -152,6 +163,13 @@ final class Checkpoints implements AutoCloseable {
             List<VariantState> saved = variants.stream().map(v -> VariantState.newBuilder().setId(v.id()).setTaskType(v.taskType())
                     .setSystemPrompt(v.systemPrompt()).setScoreSum(v.scoreSum()).setObservations(v.observations()).build()).toList();
             parts.add(send(id + "/variants", base(id, "variants", nowMs).setVariants(saved).build()));
+        }
+        if (spend != null && spend.day() != null) {
+            Map<String, Double> spent = new HashMap<>(spend.spent());
+            SpendState state = SpendState.newBuilder().setDay(spend.day().toString()).setSpentUsd(spent)
+                    .setReservations(spend.reservations().stream().map(h -> SpendReservation.newBuilder().setRequestId(h.requestId())
+                            .setTenantId(h.tenantId()).setUsd(h.usd()).setAtMs(h.atMs()).build()).toList()).build();
+            parts.add(send(id + "/spend", base(id, "spend", nowMs).setSpend(state).build()));
         }
         if (!router.waitingFeedback().isEmpty()) {
             parts.add(send(id + "/waiting", base(id, "waiting", nowMs).setWaitingFeedback(new HashMap<>(router.waitingFeedback())).build()));

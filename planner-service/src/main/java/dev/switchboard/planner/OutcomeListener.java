@@ -37,11 +37,12 @@ import java.util.Map;
  * <p>At start-up it restores the latest checkpoint ({@link Checkpoints}) and reads the feedback
  * after it, with plans and attempts from a little before it (late feedback then finds its plan);
  * without a checkpoint it reads the last {@code planner.learning.replay.hours} of all three topics,
- * so a restarted planner learns again what it had learnt. Attempts are read from the start of the
- * UTC day when budgets are configured, so it knows the day's spend. Every
- * {@code planner.checkpoint.interval.ms} in which it learnt something, it waits for the learning
- * thread and writes a checkpoint. A record it cannot read is logged and skipped: it is already in the log
- * for analytics, and a planner must not stop learning over one bad record.
+ * so a restarted planner learns again what it had learnt. When budgets are configured it needs the
+ * day's spend: the checkpoint's and the attempts after it, or without a checkpoint that has one,
+ * the attempts since the start of the UTC day. Every {@code planner.checkpoint.interval.ms} in which
+ * it learnt or charged something, it waits for the learning thread and writes a checkpoint. A
+ * record it cannot read is logged and skipped: it is already in the log for analytics, and a
+ * planner must not stop learning over one bad record.
  */
 final class OutcomeListener implements AutoCloseable {
 
@@ -64,6 +65,8 @@ final class OutcomeListener implements AutoCloseable {
     /** Where each partition's log ended at start: records before that are replayed. */
     private final Map<TopicPartition, Long> replayEnd;
     private final List<TopicPartition> feedbackPartitions;
+    /** Per plans and attempts partition, the first offset the restored spend does not cover (none: charge every record). */
+    private final Map<TopicPartition, Long> chargedFrom;
     private final String startedFrom;
     private final long behindAtStart;
     private final long startedAtNanos = System.nanoTime();
@@ -71,6 +74,8 @@ final class OutcomeListener implements AutoCloseable {
     private volatile long readyAfterMs = -1;
     private long lastCheckpointMs = System.currentTimeMillis();
     private long learntAtCheckpoint;
+    /** Spend recorded since the last checkpoint (on the follower's thread). */
+    private boolean chargedSinceCheckpoint;
     private final LogFollower follower;
 
     /**
@@ -101,12 +106,16 @@ final class OutcomeListener implements AutoCloseable {
         long replayFrom = checkpoint == null ? now - replay.toMillis()
                 : checkpoint.createdAtMs() - (checkpointing == null ? Duration.ZERO : checkpointing.plansLookback()).toMillis();
         long dayStart = LocalDate.now(ZoneOffset.UTC).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        // The checkpoint's spend covers the attempts and plans before its positions: those are read again for
+        // the router only. Without it (no budgets when it was taken), the day's attempts are read as without a checkpoint.
+        boolean spendCovered = checkpoint != null && ledger != null && checkpoint.spend() != null;
+        this.chargedFrom = spendCovered ? positionsOf(checkpoint.positions()) : Map.of();
         Map<TopicPartition, Long> from = new HashMap<>();
         for (TopicPartition p : all) {
             if (checkpoint != null && feedbackPartitions.contains(p) && checkpoint.positions().feedback().containsKey(p.partition())) {
                 continue; // sought below, to the checkpoint's offset
             }
-            long at = ledger != null && attempts.contains(p) ? Math.min(dayStart, replayFrom) : replayFrom;
+            long at = ledger != null && !spendCovered && attempts.contains(p) ? Math.min(dayStart, replayFrom) : replayFrom;
             if (at < now) {
                 from.put(p, at);
             }
@@ -120,6 +129,9 @@ final class OutcomeListener implements AutoCloseable {
         }
         if (checkpoint != null) {
             router.restore(checkpoint.router());
+            if (spendCovered) {
+                ledger.restore(checkpoint.spend());
+            }
             if (variants != null) {
                 variants.restore(checkpoint.variants());
             }
@@ -134,7 +146,8 @@ final class OutcomeListener implements AutoCloseable {
             long perPartition = LearnedRouter.REMEMBERED / Math.max(1, all.stream().filter(p -> p.topic().equals(Topics.PLANS.name())).count());
             for (TopicPartition p : all) {
                 Long at = p.topic().equals(Topics.PLANS.name()) ? checkpoint.positions().plans().get(p.partition())
-                        : ledger == null && attempts.contains(p) ? checkpoint.positions().attempts().get(p.partition()) : null;
+                        : (ledger == null || spendCovered) && attempts.contains(p) ? checkpoint.positions().attempts().get(p.partition())
+                        : null;
                 if (at != null && consumer.position(p) < at - perPartition) {
                     consumer.seek(p, at - perPartition);
                 }
@@ -170,7 +183,7 @@ final class OutcomeListener implements AutoCloseable {
             return;
         }
         long now = System.currentTimeMillis();
-        if (now - lastCheckpointMs < checkpointing.interval().toMillis() || router.learned() == learntAtCheckpoint
+        if (now - lastCheckpointMs < checkpointing.interval().toMillis() || (router.learned() == learntAtCheckpoint && !chargedSinceCheckpoint)
                 || router.learningBacklog() > CHECKPOINT_BACKLOG) {
             return;
         }
@@ -190,8 +203,9 @@ final class OutcomeListener implements AutoCloseable {
             into.put(p.partition(), consumer.position(p));
         }
         learntAtCheckpoint = router.learned();
+        chargedSinceCheckpoint = false;
         checkpointing.checkpoints().write(router.snapshot(), variants == null ? List.of() : variants.snapshot(),
-                new Checkpoints.Positions(feedback, plans, attempts), now);
+                ledger == null ? null : ledger.snapshot(), new Checkpoints.Positions(feedback, plans, attempts), now);
         lastCheckpointMs = now;
     }
 
@@ -226,7 +240,7 @@ final class OutcomeListener implements AutoCloseable {
         if (record.topic().equals(Topics.PLANS.name())) {
             ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
             router.planned(plan.getRequestId(), PromptAnalysis.promptOf(plan.getRequest().getMessages()), plan.getTaskType());
-            if (ledger != null && !plan.getSteps().isEmpty()) {
+            if (ledger != null && !plan.getSteps().isEmpty() && uncharged(record)) {
                 // Another planner's plan: its estimate counts against the tenant until its attempts do.
                 ledger.reserve(plan.getTenantId(), plan.getRequestId(), plan.getSteps().getFirst().getEstimatedCostUsd(),
                         plan.getPlannedAtMs());
@@ -236,7 +250,7 @@ final class OutcomeListener implements AutoCloseable {
             }
         } else if (record.topic().equals(Topics.ATTEMPTS.name())) {
             AttemptOutcome attempt = codec.decode(Topics.ATTEMPTS, record.value());
-            if (ledger != null) {
+            if (ledger != null && uncharged(record)) {
                 ledger.record(attempt.getTenantId(), attempt.getRequestId(), attempt.getAttempt(),
                         attempt.getCostUsd(), attempt.getCompletedAtMs());
             }
@@ -250,6 +264,21 @@ final class OutcomeListener implements AutoCloseable {
                 variants.feedback(feedback.getRequestId(), feedback.getScore(), !replayed(record));
             }
         }
+    }
+
+    /** True unless the restored checkpoint's spend already counts this plan or attempt. */
+    private boolean uncharged(ConsumerRecord<byte[], byte[]> record) {
+        Long from = chargedFrom.get(new TopicPartition(record.topic(), record.partition()));
+        boolean uncharged = from == null || record.offset() >= from;
+        chargedSinceCheckpoint |= uncharged;
+        return uncharged;
+    }
+
+    private static Map<TopicPartition, Long> positionsOf(Checkpoints.Positions positions) {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        positions.plans().forEach((partition, offset) -> out.put(new TopicPartition(Topics.PLANS.name(), partition), offset));
+        positions.attempts().forEach((partition, offset) -> out.put(new TopicPartition(Topics.ATTEMPTS.name(), partition), offset));
+        return Map.copyOf(out);
     }
 
     /** Read again at start-up rather than published since: counts, but asks the planning model for nothing. */

@@ -217,6 +217,11 @@ public final class PlannerService implements Service {
         return outcomes.readyAfterMs();
     }
 
+    /** What {@code tenant} has spent today (UTC), requests in flight included, as this planner's budget check sees it; 0 without budgets. */
+    public double spentTodayUsd(String tenant) {
+        return ledger == null ? 0 : ledger.spentUsd(tenant, System.currentTimeMillis());
+    }
+
     public long learnedStateRecordsRead() {
         return outcomes.behindAtStart();
     }

@@ -44,6 +44,41 @@ public final class SpendLedger implements Planner.Spend {
     private final Map<String, Reservation> reserved = new LinkedHashMap<>();
     private final Map<String, Double> reservedUsd = new HashMap<>();
 
+    /** A reservation as a checkpoint keeps it. */
+    public record Held(String requestId, String tenantId, double usd, long atMs) {
+    }
+
+    /** The ledger as a checkpoint keeps it: its UTC day (null before the first record), each tenant's spend, the reservations. */
+    public record Saved(LocalDate day, Map<String, Double> spent, java.util.List<Held> reservations) {
+    }
+
+    /** The day, the spend and the reservations as they are now. */
+    public synchronized Saved snapshot() {
+        java.util.List<Held> held = new java.util.ArrayList<>(reserved.size());
+        reserved.forEach((id, r) -> held.add(new Held(id, r.tenantId(), r.usd(), r.atMs())));
+        return new Saved(day, Map.copyOf(spent), held);
+    }
+
+    /**
+     * Starts from a checkpoint: its day, spend and reservations. Attempts and plans the checkpoint
+     * covers must not be recorded again (they would be counted twice).
+     */
+    public synchronized void restore(Saved saved) {
+        if (saved.day() == null) {
+            return;
+        }
+        current(saved.day().atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli());
+        if (!saved.day().equals(day)) {
+            return; // the ledger is already of a later day
+        }
+        spent.putAll(saved.spent());
+        for (Held h : saved.reservations()) {
+            if (reserved.putIfAbsent(h.requestId(), new Reservation(h.tenantId(), h.usd(), h.atMs())) == null) {
+                reservedUsd.merge(h.tenantId(), h.usd(), Double::sum);
+            }
+        }
+    }
+
     /** @param budgeted the tenants with a daily budget: only their plans are reserved */
     public SpendLedger(Set<String> budgeted) {
         this.budgeted = Set.copyOf(budgeted);

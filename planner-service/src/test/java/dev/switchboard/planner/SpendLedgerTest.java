@@ -62,4 +62,25 @@ class SpendLedgerTest {
         ledger.reserve("acme", "r-3", 0.40, NOON);
         assertThat(ledger.spentUsd("acme", NOON + SpendLedger.RESERVATION_TTL_MS)).isCloseTo(0.70, within(1e-12));
     }
+
+    @Test
+    void aRestoredSnapshotHasTheDaysSpendAndReservationsAndALaterDayStartsAfresh() {
+        long noon = java.time.Instant.parse("2026-12-03T12:00:00Z").toEpochMilli();
+        SpendLedger ledger = new SpendLedger(java.util.Set.of("acme"));
+        ledger.record("acme", "r-1", 1, 0.25, noon);
+        ledger.reserve("acme", "r-2", 0.5, noon);
+        SpendLedger.Saved saved = ledger.snapshot();
+
+        SpendLedger restored = new SpendLedger(java.util.Set.of("acme"));
+        restored.restore(saved);
+        SpendLedger tomorrow = new SpendLedger(java.util.Set.of("acme"));
+        tomorrow.record("acme", "r-9", 1, 0.1, noon + 86_400_000L);
+        tomorrow.restore(saved);
+
+        assertThat(saved.day()).isEqualTo(java.time.LocalDate.parse("2026-12-03"));
+        assertThat(restored.spentUsd("acme", noon + 1)).isEqualTo(0.75);
+        restored.record("acme", "r-2", 1, 0.125, noon + 2);
+        assertThat(restored.spentUsd("acme", noon + 3)).isEqualTo(0.375);
+        assertThat(tomorrow.spentUsd("acme", noon + 86_400_001L)).isEqualTo(0.1);
+    }
 }

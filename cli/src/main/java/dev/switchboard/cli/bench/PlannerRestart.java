@@ -44,16 +44,16 @@ import java.util.function.BiConsumer;
  * {@code llm.feedback} (each request a plan, a successful attempt by one of three models, and for a
  * share of them a score), lets a first planner learn it all and checkpoint, then starts a second
  * planner and times it until {@link PlannerService#learnedStateReady()}, and (unless skipped) a third
- * with checkpoints off, which replays the log. It compares their estimates for probe prompts with
- * the first planner's.
+ * with checkpoints off, which replays the log. It compares their estimates for probe prompts and
+ * the tenant's spend today (it has a budget) with the first planner's.
  */
 public final class PlannerRestart {
 
     /** What was measured for one restarted planner: from its construction (checkpoint read included) until ready. */
-    public record Restart(String how, long readyMs, long recordsRead, double maxEstimateDifference) {
+    public record Restart(String how, long readyMs, long recordsRead, double maxEstimateDifference, double spentUsd) {
     }
 
-    public record Result(int requests, int scores, long records, Duration learnt, List<Restart> restarts) {
+    public record Result(int requests, int scores, long records, Duration learnt, double spentUsd, List<Restart> restarts) {
     }
 
     static final int CHUNK = 5_000;
@@ -78,6 +78,8 @@ public final class PlannerRestart {
         try {
             Map<String, String> o = FreePorts.stack(dir);
             o.put(SwitchboardConfig.CHECKPOINT_INTERVAL_MS, "5000");
+            // A budget, so that the day's spend is rebuilt too: from the checkpoint, or from the day's attempts.
+            o.put(SwitchboardConfig.BUDGETS_DAILY_USD, "bench:1000000");
             SwitchboardConfig config = ConfigLoader.load(null, o);
             try (DevStack stack = DevStack.start(config, true)) {
                 KafkaClients clients = new KafkaClients(config.bootstrapServers());
@@ -95,7 +97,7 @@ public final class PlannerRestart {
                         restarts.add(restart("replaying 24 h of the log (no checkpoint)", ConfigLoader.load(null, o), clients, codec,
                                 learner, progress));
                     }
-                    return new Result(requests, scores, 2L * requests + scores, learnt, restarts);
+                    return new Result(requests, scores, 2L * requests + scores, learnt, first.spentTodayUsd("bench"), restarts);
                 }
             }
         } finally {
@@ -191,7 +193,7 @@ public final class PlannerRestart {
                             - reference.model().estimate(model, x, null).mean()));
                 }
             }
-            return new Restart(how, readyMs, restarted.learnedStateRecordsRead(), worst);
+            return new Restart(how, readyMs, restarted.learnedStateRecordsRead(), worst, restarted.spentTodayUsd("bench"));
         }
     }
 }

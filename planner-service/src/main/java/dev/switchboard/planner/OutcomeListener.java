@@ -94,6 +94,14 @@ final class OutcomeListener implements AutoCloseable {
         this.ledger = ledger;
         this.variants = variants;
         this.checkpointing = checkpointing;
+        if (checkpoint != null) {
+            try {
+                router.restore(checkpoint.router()); // all or nothing: before anything else is restored
+            } catch (RuntimeException e) {
+                log.warn("Checkpoint {} cannot be restored ({}): the log is replayed instead", checkpoint.id(), e.getMessage());
+                checkpoint = null;
+            }
+        }
         KafkaConsumer<byte[], byte[]> consumer = clients.reader("switchboard-planner-outcomes");
         List<TopicPartition> attempts = LogFollower.partitions(consumer, Topics.ATTEMPTS.name());
         this.feedbackPartitions = LogFollower.partitions(consumer, Topics.FEEDBACK.name());
@@ -128,7 +136,6 @@ final class OutcomeListener implements AutoCloseable {
             });
         }
         if (checkpoint != null) {
-            router.restore(checkpoint.router());
             if (spendCovered) {
                 ledger.restore(checkpoint.spend());
             }

@@ -112,7 +112,15 @@ public final class PlannerService implements Service {
                 RandomSource.XO_RO_SHI_RO_128_PP.create(r.seed()), p.refinement() ? planningModel : null);
         boolean checkpointed = !r.checkpointInterval().isZero();
         this.checkpoints = checkpointed ? new Checkpoints(clients, codec) : null;
-        Checkpoints.Loaded checkpoint = checkpointed ? Checkpoints.load(clients, codec).orElse(null) : null;
+        Checkpoints.Loaded checkpoint = null;
+        if (checkpointed) {
+            try {
+                checkpoint = Checkpoints.load(clients, codec).orElse(null);
+            } catch (RuntimeException e) {
+                log.warn("The latest checkpoint on {} cannot be read ({}): the log is replayed instead", Topics.PLANNER_STATE.name(),
+                        e.getMessage());
+            }
+        }
         this.outcomes = new OutcomeListener(clients, codec, learned, r.replay(), ledger, variants, checkpoint, checkpointed
                 ? new OutcomeListener.Checkpointing(checkpoints, r.checkpointInterval(), r.checkpointPlansLookback()) : null);
         Planner planner = new Planner(config, new Planner.Parts(scores::score, learned,

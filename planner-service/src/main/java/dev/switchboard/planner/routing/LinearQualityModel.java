@@ -80,7 +80,8 @@ public final class LinearQualityModel implements QualityModel {
     }
 
     /**
-     * Replaces the regressions of the models in {@code states} with theirs (a checkpoint read back).
+     * Replaces the regressions of the models in {@code states} with theirs (a checkpoint read back);
+     * all of them, or none when one does not fit.
      *
      * @throws IllegalArgumentException when a state's sizes do not fit its dimension
      */
@@ -90,8 +91,8 @@ public final class LinearQualityModel implements QualityModel {
             if (d < 2 || s.inverseUpper().length != d * (d + 1) / 2 || s.b().length != d || s.observations() < 0) {
                 throw new IllegalArgumentException("the state of model " + s.model() + " does not fit dimension " + d);
             }
-            models.put(s.model(), Regression.of(s));
         }
+        states.forEach(s -> models.put(s.model(), Regression.of(s)));
     }
 
     /** The embedding with a constant 1 appended, so the regression has an intercept. */

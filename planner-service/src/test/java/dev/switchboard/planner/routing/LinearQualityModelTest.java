@@ -118,7 +118,11 @@ class LinearQualityModelTest {
                 assertThat(restored.observations(m)).isEqualTo(100);
             }
         }
-        assertThatThrownBy(() -> restored.restore(java.util.List.of(new LinearQualityModel.State("c", 1, 9, new double[3], new double[9]))))
+        LinearQualityModel.State renamed = new LinearQualityModel.State("z", snapshot.getFirst().observations(), 9,
+                snapshot.getFirst().inverseUpper(), snapshot.getFirst().b());
+        assertThatThrownBy(() -> restored.restore(java.util.List.of(renamed,
+                new LinearQualityModel.State("c", 1, 9, new double[3], new double[9]))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("the state of model c does not fit dimension 9");
+        assertThat(restored.observations("z")).as("all or nothing").isZero();
     }
 }

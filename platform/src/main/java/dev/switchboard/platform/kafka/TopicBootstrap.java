@@ -51,10 +51,14 @@ public final class TopicBootstrap {
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         wanted.add(new NewTopic(Topics.PROVIDER_HEALTH.name(), 1, replication)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
-        // One model's part is about 600 kB (all-MiniLM-L6-v2's 385 dimensions): room for larger embeddings.
+        // One model's part is about 600 kB (all-MiniLM-L6-v2's 385 dimensions): room for larger embeddings. Only closed
+        // segments are compacted, and a starting planner reads the whole topic: small segments, rolled every 10 minutes.
         wanted.add(new NewTopic(Topics.PLANNER_STATE.name(), 1, replication)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(PLANNER_STATE_MAX_BYTES))));
+                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(PLANNER_STATE_MAX_BYTES),
+                        TopicConfig.SEGMENT_BYTES_CONFIG, Integer.toString(64 * 1024 * 1024),
+                        TopicConfig.SEGMENT_MS_CONFIG, Long.toString(java.time.Duration.ofMinutes(10).toMillis()),
+                        TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.1")));
         try {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();

@@ -101,10 +101,10 @@ class CommitProgressIT {
                     }
                 }
                 TopicPartition partition = new TopicPartition(topic, 0);
-                // Six records and two commit markers.
-                long end = admin.listOffsets(java.util.Map.of(partition, org.apache.kafka.clients.admin.OffsetSpec.latest()))
-                        .partitionResult(partition).get().offset();
-                assertThat(end).isEqualTo(8);
+                // Six records and two commit markers; the coordinator writes the last marker after commitTransaction returns.
+                long end = await().atMost(Duration.ofSeconds(10)).until(() -> admin.listOffsets(
+                                java.util.Map.of(partition, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                        .partitionResult(partition).get().offset(), offset -> offset == 8);
                 List<Long> handled = Collections.synchronizedList(new ArrayList<>());
                 Codec codec = new Codec(new SchemaRegistryClient("http://127.0.0.1:9"));
                 try (ConsumeTransformProduce loop = new ConsumeTransformProduce("it", "it-transactional", group, topic, clients,

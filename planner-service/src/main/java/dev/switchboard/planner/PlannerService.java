@@ -220,7 +220,7 @@ public final class PlannerService implements Service {
         return outcomes.ready();
     }
 
-    /** Milliseconds from start until the learned state was ready, or -1 before; and how many records it read. */
+    /** Milliseconds from start until the learned state was ready, or -1 before. */
     public long learnedStateReadyAfterMs() {
         return outcomes.readyAfterMs();
     }
@@ -230,6 +230,7 @@ public final class PlannerService implements Service {
         return ledger == null ? 0 : ledger.spentUsd(tenant, System.currentTimeMillis());
     }
 
+    /** Records of llm.plans, llm.attempts and llm.feedback there were to read at start (after the checkpoint, when there was one). */
     public long learnedStateRecordsRead() {
         return outcomes.behindAtStart();
     }

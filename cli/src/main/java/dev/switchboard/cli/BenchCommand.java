@@ -61,6 +61,10 @@ final class BenchCommand implements Runnable {
     static final class Pipeline implements Callable<Integer> {
         /** A step of --find-max holds when its p99 is at most this and every request was answered. */
         static final long FIND_MAX_P99_MICROS = 1_000_000;
+        /** Unanswered requests listed, at most, each with the last hop it reached. */
+        static final int UNANSWERED_SHOWN = 5;
+        /** How long a step waits for its last replies after the last request is sent. */
+        static final Duration REPLY_WAIT = Duration.ofSeconds(30);
 
         @Mixin
         Load load;
@@ -83,7 +87,7 @@ final class BenchCommand implements Runnable {
         ConfigOptions config;
 
         /** What one rate gave. */
-        record Step(Map<String, String> rows, boolean whole, long p99Micros) {
+        record Step(Map<String, String> rows, boolean whole, long p99Micros, List<String> unanswered) {
         }
 
         @Override
@@ -109,6 +113,7 @@ final class BenchCommand implements Runnable {
                 List<List<String>> table = new ArrayList<>();
                 double held = 0;
                 Map<String, String> heldRows = null;
+                Step failedStep = null;
                 for (double rate = startRate; upTo == null || rate <= upTo; rate = Math.ceil(rate * 1.25)) {
                     Step step = measure(c, providers, rate);
                     boolean holds = step.whole() && step.p99Micros() <= FIND_MAX_P99_MICROS;
@@ -117,6 +122,7 @@ final class BenchCommand implements Runnable {
                             holds ? "held" : "not held"));
                     System.err.println(table.getLast());
                     if (!holds) {
+                        failedStep = step;
                         break;
                     }
                     held = rate;
@@ -132,6 +138,11 @@ final class BenchCommand implements Runnable {
                 summary.put("highest rate held", held == 0 ? "none (the first step failed)" : String.format(Locale.ROOT, "%.0f/s", held));
                 if (heldRows != null) {
                     summary.put("machine CPU per request there", heldRows.get("machine CPU per request"));
+                }
+                if (failedStep != null) {
+                    for (int i = 0; i < failedStep.unanswered().size(); i++) {
+                        summary.put(unansweredRow(i), failedStep.unanswered().get(i));
+                    }
                 }
                 System.out.print(Table.of(summary));
                 return held > 0 ? 0 : 1;
@@ -153,8 +164,17 @@ final class BenchCommand implements Runnable {
             LogFollower reader = new LogFollower("bench-reader", LogFollower.fromBeginning(c.clients.reader("switchboard-bench"), replyTopic),
                     record -> {
                         long receivedNanos = System.nanoTime();
-                        LlmReply reply = c.codec.decode(Topics.replies(replyTopic), record.value());
-                        Hops.Trace trace = hops.measured(reply.getRequestId());
+                        LlmReply reply;
+                        try {
+                            reply = c.codec.decode(Topics.replies(replyTopic), record.value());
+                        } catch (RuntimeException e) {
+                            // Still a reply, and its key is the request's: counted as a failure, not waited for.
+                            hops.answered(record.key() == null ? "" : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8));
+                            failures.merge("unreadable reply (" + e.getClass().getSimpleName() + ")", 1, Integer::sum);
+                            answered.incrementAndGet();
+                            return;
+                        }
+                        Hops.Trace trace = hops.answered(reply.getRequestId());
                         if (reply.getStatus() != ReplyStatus.SUCCEEDED) {
                             failures.merge(reply.getError() == null ? "?" : reply.getError().getErrorClass(), 1, Integer::sum);
                         } else if (trace != null) {
@@ -187,13 +207,18 @@ final class BenchCommand implements Runnable {
                         request.setPreferredProviders(List.of(provider));
                     }
                     LlmRequest built = request.build();
-                    if (measured) {
-                        hops.sent(built.getRequestId(), System.nanoTime(), built.getCreatedAtMs());
-                    }
-                    producer.send(Credentials.withToken(c.codec.record(Topics.REQUESTS, built.getRequestId(), built), token));
+                    hops.sent(built.getRequestId(), System.nanoTime(), built.getCreatedAtMs(), measured);
+                    producer.send(Credentials.withToken(c.codec.record(Topics.REQUESTS, built.getRequestId(), built), token),
+                            (metadata, error) -> {
+                                if (error != null) { // never reaches the pipeline: a failure, not a request to wait for
+                                    hops.answered(built.getRequestId());
+                                    failures.merge("not published (" + error.getClass().getSimpleName() + ")", 1, Integer::sum);
+                                    answered.incrementAndGet();
+                                }
+                            });
                 });
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            long deadline = System.nanoTime() + REPLY_WAIT.toNanos();
             while (answered.get() < total && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(50_000_000L);
             }
@@ -215,7 +240,15 @@ final class BenchCommand implements Runnable {
                     "%.2f ms (all processes, load generator included, from sending the first measured request to the last reply)",
                     cpuMs / (double) measuredRequests));
             hops.summary().forEach(rows::put);
-            return new Step(rows, whole, latency.getValueAtPercentile(99));
+            List<String> unanswered = hops.unanswered(UNANSWERED_SHOWN);
+            for (int i = 0; i < unanswered.size(); i++) {
+                rows.put(unansweredRow(i), unanswered.get(i));
+            }
+            return new Step(rows, whole, latency.getValueAtPercentile(99), unanswered);
+        }
+
+        private static String unansweredRow(int i) {
+            return i == 0 ? "unanswered after " + REPLY_WAIT.toSeconds() + " s" : "unanswered (" + (i + 1) + ")";
         }
 
     }

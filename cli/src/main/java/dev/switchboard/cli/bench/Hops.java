@@ -17,23 +17,42 @@ import java.util.concurrent.ConcurrentHashMap;
  * behind: its request (created), its plan and its task (each stamped by the producer that wrote it),
  * its attempt's call start and end, and the moment the benchmark consumed its reply. Every record
  * downstream of the request is keyed by requestId, so only attempts are decoded. All clocks are this
- * machine's.
+ * machine's. A request left unanswered is reported with the last of these records it reached, so a
+ * benchmark that loses one says where.
  */
 public final class Hops {
 
-    /** One measured request's timestamps (epoch ms; 0 until seen). */
+    /** One request's timestamps (epoch ms; 0 until seen). */
     public static final class Trace {
         public final long sentNanos;
         final long createdMs;
+        /** False for a warm-up request: followed for {@link #unanswered()}, not measured. */
+        final boolean measured;
+        volatile boolean answered;
         volatile long planMs;
         volatile long taskMs;
         volatile long callStartMs;
         volatile long callEndMs;
         public volatile long replyConsumedMs;
 
-        Trace(long sentNanos, long createdMs) {
+        Trace(long sentNanos, long createdMs, boolean measured) {
             this.sentNanos = sentNanos;
             this.createdMs = createdMs;
+            this.measured = measured;
+        }
+
+        /** The last hop this request's records reached. */
+        String reached() {
+            if (callEndMs != 0) {
+                return "an attempt ended at " + java.time.Instant.ofEpochMilli(callEndMs) + ", no reply";
+            }
+            if (taskMs != 0) {
+                return "a task published at " + java.time.Instant.ofEpochMilli(taskMs) + ", no attempt";
+            }
+            if (planMs != 0) {
+                return "a plan published at " + java.time.Instant.ofEpochMilli(planMs) + ", no task";
+            }
+            return "sent at " + java.time.Instant.ofEpochMilli(createdMs) + ", no plan";
         }
     }
 
@@ -44,14 +63,29 @@ public final class Hops {
         this.codec = codec;
     }
 
-    /** A request to measure, published now. */
-    public void sent(String requestId, long sentNanos, long createdMs) {
-        traces.put(requestId, new Trace(sentNanos, createdMs));
+    /** A request published now; {@code measured} false for a warm-up request. */
+    public void sent(String requestId, long sentNanos, long createdMs, boolean measured) {
+        traces.put(requestId, new Trace(sentNanos, createdMs, measured));
     }
 
-    /** The trace of a measured request; null for a warm-up request. */
-    public Trace measured(String requestId) {
-        return traces.get(requestId);
+    /** Notes a request's reply; its trace if the request is measured, null for a warm-up request. */
+    public Trace answered(String requestId) {
+        Trace trace = traces.get(requestId);
+        if (trace == null) {
+            return null;
+        }
+        trace.answered = true;
+        return trace.measured ? trace : null;
+    }
+
+    /**
+     * Each request sent without a reply, with the last hop it reached (plan, task, attempt), the
+     * first {@code limit} by send time; read the hops ({@link #observe}) first.
+     */
+    public java.util.List<String> unanswered(int limit) {
+        return traces.entrySet().stream().filter(e -> !e.getValue().answered)
+                .sorted(java.util.Comparator.comparingLong(e -> e.getValue().sentNanos)).limit(limit)
+                .map(e -> e.getKey() + ": " + e.getValue().reached()).toList();
     }
 
     /** Notes the timestamp of a plan, task or attempt record of a measured request (the first one only). */
@@ -85,7 +119,7 @@ public final class Hops {
             hops[i] = new Histogram(3_600_000L, 3);
         }
         for (Trace t : traces.values()) {
-            if (t.planMs == 0 || t.taskMs == 0 || t.callStartMs == 0 || t.replyConsumedMs == 0) {
+            if (!t.measured || t.planMs == 0 || t.taskMs == 0 || t.callStartMs == 0 || t.replyConsumedMs == 0) {
                 continue;
             }
             record(hops[0], t.planMs - t.createdMs);

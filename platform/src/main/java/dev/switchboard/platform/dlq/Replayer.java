@@ -9,6 +9,7 @@ import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.ReplayHeaders;
+import dev.switchboard.platform.kafka.TopicReader;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -36,6 +37,9 @@ public final class Replayer {
 
     static final String TRANSACTIONAL_ID = "switchboard-dlq-replay";
     private static final int RECORDS_PER_TRANSACTION = 50;
+    /** How long a run waits, at most, for its ledger to become readable after the last commit. */
+    private static final java.time.Duration READABLE_WAIT = java.time.Duration.ofSeconds(30);
+    private static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(Replayer.class);
 
     private final KafkaClients clients;
     private final Codec codec;
@@ -98,6 +102,7 @@ public final class Replayer {
         long started = System.nanoTime();
         List<DeadLetterEntry> all = new ArrayList<>(plan.replay());
         all.addAll(plan.park());
+        List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> ledger = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = clients.transactionalProducer("switchboard-dlq-replay", TRANSACTIONAL_ID)) {
             producer.initTransactions();
             int inTransaction = 0;
@@ -110,9 +115,9 @@ public final class Replayer {
                 pace(ratePerSecond, started, done);
                 boolean park = entry.replayCount() >= maxReplays;
                 producer.send(park ? parkRecord(entry) : replayRecord(entry, to));
-                producer.send(new ProducerRecord<>(Topics.DLQ_REPLAYS, entry.id().getBytes(StandardCharsets.UTF_8),
+                ledger.add(producer.send(new ProducerRecord<>(Topics.DLQ_REPLAYS, entry.id().getBytes(StandardCharsets.UTF_8),
                         ((park ? "parked " : "replayed to ") + (park ? Topics.DLQ_PARKED.name() : target(entry, to)))
-                                .getBytes(StandardCharsets.UTF_8)));
+                                .getBytes(StandardCharsets.UTF_8))));
                 if (park) {
                     parked++;
                 } else {
@@ -127,6 +132,12 @@ public final class Replayer {
                 progress.update(done, all.size());
             }
             producer.commitTransaction();
+        }
+        // The commit markers reach the partitions after commitTransaction returns: wait until a reader
+        // sees the ledger, so a plan made right after this run (a re-run, dlq list) counts what it replayed.
+        if (!TopicReader.awaitReadable(clients, TopicReader.after(ledger), READABLE_WAIT)) {
+            logger.warn("Replayed dead letters are not readable on {} after {} s; a re-run started now may not see them yet",
+                    Topics.DLQ_REPLAYS, READABLE_WAIT.toSeconds());
         }
         audit(plan, to, actor, replayed, parked, interrupted);
         return new Result(replayed, parked, interrupted);

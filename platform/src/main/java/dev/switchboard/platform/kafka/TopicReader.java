@@ -2,6 +2,7 @@ package dev.switchboard.platform.kafka;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
@@ -19,6 +20,8 @@ import java.util.function.Predicate;
 public final class TopicReader {
 
     private static final Duration LIMIT = Duration.ofSeconds(60);
+    /** How often {@link #awaitReadable} asks for the partitions' readable ends. */
+    private static final long READABLE_POLL_NANOS = 10_000_000L;
 
     private TopicReader() {
     }
@@ -63,6 +66,50 @@ public final class TopicReader {
             consumer.assign(partitions);
             from.forEach(consumer::seek);
             read(consumer, partitions, r -> true, sink);
+        }
+    }
+
+    /**
+     * Each partition written to by these acknowledged sends, with the offset after its last one;
+     * sends that failed are left out (their transaction was not committed).
+     */
+    public static Map<TopicPartition, Long> after(Collection<? extends java.util.concurrent.Future<RecordMetadata>> sends) {
+        Map<TopicPartition, Long> after = new java.util.HashMap<>();
+        for (java.util.concurrent.Future<RecordMetadata> send : sends) {
+            try {
+                RecordMetadata m = send.get();
+                after.merge(new TopicPartition(m.topic(), m.partition()), m.offset() + 1, Math::max);
+            } catch (java.util.concurrent.ExecutionException e) {
+                // not written: nothing to wait for
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return after;
+            }
+        }
+        return after;
+    }
+
+    /**
+     * Waits until a read-committed reader can read each partition of {@code until} up to its offset:
+     * a transaction's commit markers reach its partitions after {@code commitTransaction} returns,
+     * so until then a reader stops before its records. False when {@code timeout} passed first.
+     */
+    public static boolean awaitReadable(KafkaClients clients, Map<TopicPartition, Long> until, Duration timeout) {
+        if (until.isEmpty()) {
+            return true;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = clients.reader("switchboard-reader")) {
+            while (true) {
+                Map<TopicPartition, Long> ends = consumer.endOffsets(until.keySet());
+                if (until.entrySet().stream().allMatch(e -> ends.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
+                    return true;
+                }
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(READABLE_POLL_NANOS);
+            }
         }
     }
 

@@ -39,7 +39,7 @@ import java.util.concurrent.locks.LockSupport;
         description = "Benchmarks: pipeline latency against a running stack; an OpenAI-compatible HTTP endpoint (a peer "
                 + "gateway) at the same rates; routing quality and cost on a stack of its own.",
         subcommands = {BenchCommand.Pipeline.class, BenchCommand.Http.class, BenchWorkersCommand.class, BenchRoutingCommand.class,
-                BenchReplayCommand.class, BenchRestartCommand.class})
+                BenchReplayCommand.class, BenchRestartCommand.class, BenchPriorCommand.class})
 final class BenchCommand implements Runnable {
 
     @picocli.CommandLine.Spec

@@ -32,6 +32,8 @@ final class BenchReplayCommand implements Callable<Integer> {
 
     @Mixin
     DatasetOptions datasetOptions;
+    @Mixin
+    PriorOptions priorOptions;
     @Option(names = "--seeds", paramLabel = "N", defaultValue = "20",
             description = "Seeds 1..N of the ranker's exploration (default: ${DEFAULT-VALUE}).")
     int seeds;
@@ -73,6 +75,7 @@ final class BenchReplayCommand implements Callable<Integer> {
             }
         }
         RoutingDataset data = datasetOptions.read();
+        dev.switchboard.planner.routing.QualityPrior prior = priorOptions.resolve(data);
         Path dataset = data.file();
         int rows = data.rows().size();
         Path cache = cacheDir.resolve("emb-" + dataset.getFileName() + ".bin");
@@ -88,7 +91,7 @@ final class BenchReplayCommand implements Callable<Integer> {
         Baselines.Point best = Baselines.of(data).best();
 
         OfflineRouting.Settings settings = new OfflineRouting.Settings(costWeight, ridge, noise, 0.5, taskHint,
-                targetQuality == null ? Double.NaN : targetQuality);
+                targetQuality == null ? Double.NaN : targetQuality, prior);
         List<OfflineRouting.Run> runs = new ArrayList<>();
         List<List<String>> table = new ArrayList<>();
         for (long seed = 1; seed <= seeds; seed++) {
@@ -127,6 +130,14 @@ final class BenchReplayCommand implements Callable<Integer> {
                     + String.format(Locale.ROOT, "%.3g", ridge) + "):");
             System.out.print(Table.of(List.of("cost weight", "quality", "vs best", "cost/query $", "vs best"), rowsOut));
         }
+        Summary early = Summary.of(runs.stream().mapToDouble(r -> r.earlyQuality() / best.quality()).toArray());
+        Summary earlyCost = Summary.of(runs.stream().mapToDouble(r -> r.earlyCostPerQuery() / best.costPerQuery()).toArray());
+        Summary regret = frontier ? Summary.of(runs.stream().mapToDouble(r -> OfflineRouting.frontierQualityAt(points, r.earlyCostPerQuery())
+                / best.quality() - r.earlyQuality() / best.quality()).toArray()) : null;
+        System.out.printf(Locale.ROOT, "%nfirst %d rows: quality %s of the best model's at %s of its cost%s%n",
+                Math.min(rows, OfflineRouting.EARLY_ROWS), early, earlyCost, regret == null ? ""
+                        : "; regret " + String.format(Locale.ROOT, "%.1f ± %.1f points", 100 * regret.mean(), 100 * regret.standardError())
+                        + " (the offline frontier's quality at that cost less theirs)");
         System.out.printf(Locale.ROOT, "%nmethod: %s, first %d rows, %d models, %s, ridge %.3g, noise %.3g%s, "
                         + "seeds 1..%d; %d cores, Java %s%n", dataset.getFileName(), rows, data.models().size(),
                 settings.targeted() ? String.format(Locale.ROOT, "quality target %.3g (cost weight from %.3g)", targetQuality, costWeight)
@@ -148,6 +159,11 @@ final class BenchReplayCommand implements Callable<Integer> {
         line.put("costVsBest", cost.mean());
         line.put("costVsBestStdErr", cost.standardError());
         line.put("firstHalfQualityVsBest", firstHalf.mean());
+        line.put("earlyQualityVsBest", early.mean());
+        line.put("earlyCostVsBest", earlyCost.mean());
+        if (regret != null) {
+            line.put("earlyRegretPoints", 100 * regret.mean());
+        }
         line.put("bestModel", best.name());
         var frontierJson = line.putArray("frontier");
         for (OfflineRouting.Point p : points) {

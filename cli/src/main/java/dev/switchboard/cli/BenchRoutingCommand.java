@@ -58,6 +58,8 @@ final class BenchRoutingCommand implements Callable<Integer> {
             description = "Where routing.png and routing.json go (default: ${DEFAULT-VALUE}).")
     Path out;
     @Mixin
+    PriorOptions priorOptions;
+    @Mixin
     ConfigOptions config;
 
     @Override
@@ -70,6 +72,13 @@ final class BenchRoutingCommand implements Callable<Integer> {
                     + strategy + "'", 2);
         }
         RoutingDataset data = datasetOptions.read();
+        priorOptions.prior = config.overrides.getOrDefault(SwitchboardConfig.ROUTING_PRIOR, priorOptions.prior);
+        priorOptions.resolve(data); // refuses rows the prior was trained on
+        Map<String, String> overrides = new java.util.HashMap<>(config.overrides);
+        overrides.putIfAbsent(SwitchboardConfig.ROUTING_PRIOR, priorOptions.prior);
+        if (priorOptions.precision != null) {
+            overrides.putIfAbsent(SwitchboardConfig.ROUTING_PRIOR_PRECISION, Double.toString(priorOptions.precision));
+        }
         Path dataset = data.file();
         Baselines baselines = Baselines.of(data);
         System.err.printf(Locale.ROOT, "%d rows, %d models from %s; strategy %s%s; starting an in-process stack…%n",
@@ -79,7 +88,7 @@ final class BenchRoutingCommand implements Callable<Integer> {
         RoutingBenchmark.Result result;
         try {
             result = RoutingBenchmark.run(data, new RoutingBenchmark.Settings(strategy, taskHint, concurrency, seed,
-                    latencyP50, latencyP99, config.file, config.overrides), done -> bar.update(done, total));
+                    latencyP50, latencyP99, config.file, overrides), done -> bar.update(done, total));
         } catch (org.apache.kafka.common.config.ConfigException e) {
             throw new CliException("invalid configuration: " + e.getMessage(), 2);
         }

@@ -16,14 +16,17 @@ import static org.assertj.core.api.Assertions.within;
 class BenchReplayCommandIT {
 
     private static final Path SLICE = Path.of("src/test/resources/routing/llmrouter-9models-first200.jsonl");
+    /** The built-in prior's mean over seeds 1 to 3 on the slice: quality and cost as shares of the best model's. */
+    private static final double PRIOR_QUALITY = 0.9713;
+    private static final double PRIOR_COST = 0.6032;
 
     @Test
     void replaysSeveralSeedsAndPrintsTheirMeanBesideTheOfflineFrontier(@TempDir Path cache) throws Exception {
         CliStack.Run run = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--seeds", "3",
-                "--cache-dir", cache.toString());
+                "--prior", "none", "--cache-dir", cache.toString());
         // A second run reads the embeddings from the cache, and gives the same figures.
         CliStack.Run again = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--seeds", "3",
-                "--cache-dir", cache.toString());
+                "--prior", "none", "--cache-dir", cache.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(again.out()).isEqualTo(run.out());
@@ -50,7 +53,7 @@ class BenchReplayCommandIT {
     @Test
     void aQualityTargetIsKeptOnTheEstimatedShareAndReported(@TempDir Path cache) throws Exception {
         CliStack.Run run = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--seeds", "2",
-                "--no-frontier", "--target-quality", "0.9", "--cache-dir", cache.toString());
+                "--no-frontier", "--target-quality", "0.9", "--prior", "none", "--cache-dir", cache.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         JsonNode summary = new ObjectMapper().readTree(run.out().strip().lines().toList().getLast());
@@ -60,6 +63,52 @@ class BenchReplayCommandIT {
         assertThat(summary.path("costVsBest").asDouble()).isCloseTo(0.5546, within(1e-4));
         assertThat(summary.path("frontier").size()).isZero();
         assertThat(run.out()).contains("quality target 0.900: the choices kept 89.9% ± 0.2 of the best candidate's estimated quality");
+    }
+
+    @Test
+    void theBuiltInPriorStartsTheLearnerInformed(@TempDir Path cache) throws Exception {
+        CliStack.Run cold = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--seeds", "3",
+                "--prior", "none", "--cache-dir", cache.toString());
+        CliStack.Run informed = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--seeds", "3",
+                "--cache-dir", cache.toString());
+
+        assertThat(informed.exitCode()).as(informed.err()).isZero();
+        JsonNode coldSummary = new ObjectMapper().readTree(cold.out().strip().lines().toList().getLast());
+        JsonNode summary = new ObjectMapper().readTree(informed.out().strip().lines().toList().getLast());
+        assertThat(summary.path("qualityVsBest").asDouble()).isCloseTo(PRIOR_QUALITY, within(1e-4));
+        assertThat(summary.path("costVsBest").asDouble()).isCloseTo(PRIOR_COST, within(1e-4));
+        assertThat(summary.path("earlyRegretPoints").asDouble()).isLessThan(coldSummary.path("earlyRegretPoints").asDouble());
+        assertThat(informed.out()).containsPattern("first 200 rows: quality \\d+\\.\\d% ± \\d+\\.\\d of the best model's at "
+                + "\\d+\\.\\d% ± \\d+\\.\\d of its cost; regret -?\\d+\\.\\d ± \\d+\\.\\d points");
+    }
+
+    @Test
+    void aPriorTrainedOnRowsOfTheDatasetIsNeverJudgedOnThem(@TempDir Path dir) throws Exception {
+        Path prior = dir.resolve("prior.json");
+        CliStack.Run train = CliStack.run(Map.of(), "bench", "prior", "--train", SLICE + ":150", "--out", prior.toString(),
+                "--cache-dir", dir.toString());
+        assertThat(train.exitCode()).as(train.err()).isZero();
+        assertThat(train.out()).containsPattern("llmrouter-9models-first200.jsonl\\s+150\\s+50\\s+9\n")
+                .contains("wrote " + prior + ": 9 models, 385 weights each");
+
+        CliStack.Run overlapping = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--prior", prior.toString(),
+                "--cache-dir", dir.toString());
+        assertThat(overlapping.exitCode()).isEqualTo(2);
+        assertThat(overlapping.err()).contains("rows 151 to 200 of llmrouter-9models-first200.jsonl trained the prior (--prior "
+                + prior + "): judge it on the rows before them (--limit 150) or pass --prior none");
+        CliStack.Run before = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--limit", "150", "--seeds", "2",
+                "--no-frontier", "--prior", prior.toString(), "--cache-dir", dir.toString());
+        assertThat(before.exitCode()).as(before.err()).isZero();
+        assertThat(new ObjectMapper().readTree(before.out().strip().lines().toList().getLast()).path("rows").asInt()).isEqualTo(150);
+
+        CliStack.Run badTrain = CliStack.run(Map.of(), "bench", "prior", "--train", SLICE.toString(), "--out", prior.toString());
+        assertThat(badTrain.exitCode()).isEqualTo(2);
+        assertThat(badTrain.err()).contains("--train '" + SLICE + "' is not FILE.jsonl:FROM");
+        CliStack.Run pastTheEnd = CliStack.run(Map.of(), "bench", "prior", "--train", SLICE + ":200", "--out", prior.toString());
+        assertThat(pastTheEnd.err()).contains("the file has 200 rows, none from row 200");
+        CliStack.Run notAPrior = CliStack.run(Map.of(), "bench", "replay", "--dataset", SLICE.toString(), "--prior", SLICE.toString());
+        assertThat(notAPrior.exitCode()).isEqualTo(2);
+        assertThat(notAPrior.err()).contains("--prior: " + SLICE + ": not a quality prior (version 1)");
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.switchboard.planner.prompts.VariantSelector;
 import dev.switchboard.planner.routing.CachedEmbedder;
 import dev.switchboard.planner.routing.LearnedRouter;
 import dev.switchboard.planner.routing.LinearQualityModel;
+import dev.switchboard.planner.routing.QualityPrior;
 import dev.switchboard.planner.routing.MiniLmEmbedder;
 import dev.switchboard.platform.Service;
 import dev.switchboard.platform.config.SwitchboardConfig;
@@ -83,6 +84,39 @@ public final class PlannerService implements Service {
     private final ExecutorService planning = Executors.newSingleThreadExecutor(
             Thread.ofPlatform().daemon().name("planner-planning").factory());
 
+    /**
+     * The learned quality model, starting from the configured prior: a catalogue model the prior was
+     * trained on starts from its own weights, any other from the pooled ones at the level its price
+     * (the mean of its input and output price) predicts.
+     */
+    static LinearQualityModel qualityModel(SwitchboardConfig config) {
+        SwitchboardConfig.RoutingSettings r = config.routing();
+        LinearQualityModel.Settings settings = new LinearQualityModel.Settings(r.ridge(), r.noise(),
+                LinearQualityModel.Settings.DEFAULT.priorMean());
+        QualityPrior prior;
+        try {
+            prior = switch (r.prior()) {
+                case "none" -> null;
+                case "builtin" -> QualityPrior.builtin();
+                default -> QualityPrior.read(java.nio.file.Path.of(r.prior()));
+            };
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException(SwitchboardConfig.ROUTING_PRIOR + "=" + r.prior() + ": " + e.getMessage(), e);
+        }
+        if (prior == null) {
+            return new LinearQualityModel(settings);
+        }
+        if (r.priorPrecision() > 0) {
+            prior = prior.withPrecision(r.priorPrecision());
+        }
+        java.util.Map<String, Double> prices = new java.util.HashMap<>();
+        config.providers().forEach(p -> p.models().forEach(m -> prices.putIfAbsent(m.name(),
+                (m.inputPricePerMTok() + m.outputPricePerMTok()) / 2)));
+        log.info("Learned routing starts from the {} quality prior ({} models of its own, precision {}); the catalogue's "
+                + "other models start from its pooled weights at their price's level", r.prior(), prior.models().size(), prior.precision());
+        return new LinearQualityModel(settings, prior, prior.beliefs(prices));
+    }
+
     public PlannerService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
         this.embedder = new CachedEmbedder(new MiniLmEmbedder());
         // Scores order strategy score and give the learned strategies their latency estimates.
@@ -96,9 +130,7 @@ public final class PlannerService implements Service {
             embedder.prefetch("warm up");
         }
         this.sessions = new TopicSessionStore(clients, codec);
-        this.learned = new LearnedRouter(embedder,
-                new LinearQualityModel(new LinearQualityModel.Settings(r.ridge(), r.noise(), LinearQualityModel.Settings.DEFAULT.priorMean())),
-                r.seed(), sessions);
+        this.learned = new LearnedRouter(embedder, qualityModel(config), r.seed(), sessions);
         this.ledger = r.dailyBudgetsUsd().isEmpty() ? null : new SpendLedger(r.dailyBudgetsUsd().keySet());
         r.dailyBudgetsUsd().forEach((tenant, budget) -> dev.switchboard.platform.metrics.SwitchboardMetrics.gauge(
                 "switchboard.budget.used.ratio", "A tenant's spend today (UTC), in flight included, over its daily budget",

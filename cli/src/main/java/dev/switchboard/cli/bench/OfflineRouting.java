@@ -3,6 +3,7 @@ package dev.switchboard.cli.bench;
 import dev.switchboard.planner.routing.LinearQualityModel;
 import dev.switchboard.planner.routing.MiniLmEmbedder;
 import dev.switchboard.planner.routing.QualityModel;
+import dev.switchboard.planner.routing.QualityPrior;
 import dev.switchboard.planner.routing.QualityTarget;
 import dev.switchboard.planner.routing.Ranker;
 import dev.switchboard.planner.routing.Strategy;
@@ -39,9 +40,11 @@ public final class OfflineRouting {
 
     /**
      * The learner's settings: the strategy's cost weight (or, when {@code targetQuality} is a number,
-     * the starting weight of a {@link QualityTarget}), and the quality model's ridge, noise and prior mean.
+     * the starting weight of a {@link QualityTarget}), the quality model's ridge, noise and prior mean,
+     * and the prior it starts from (null: none, every model at the prior mean).
      */
-    public record Settings(double costWeight, double ridge, double noise, double prior, boolean taskHints, double targetQuality) {
+    public record Settings(double costWeight, double ridge, double noise, double prior, boolean taskHints, double targetQuality,
+                           QualityPrior qualityPrior) {
 
         public boolean targeted() {
             return !Double.isNaN(targetQuality);
@@ -53,8 +56,11 @@ public final class OfflineRouting {
      * picks, and with a quality target the mean estimated share its choices kept (else NaN).
      */
     public record Run(long seed, double quality, double costPerQuery, double firstHalfQuality, double secondHalfQuality,
-                      Map<String, Integer> picks, double estimatedShare) {
+                      Map<String, Integer> picks, double estimatedShare, double earlyQuality, double earlyCostPerQuery) {
     }
+
+    /** The rows a replay's early figures cover: the first ones, where a cold learner pays for what it does not know. */
+    public static final int EARLY_ROWS = 1_000;
 
     /** A point of the offline frontier. */
     public record Point(double costWeight, double quality, double costPerQuery) {
@@ -77,16 +83,7 @@ public final class OfflineRouting {
      */
     private static List<List<Ranker.Candidate>> priced(RoutingDataset data) {
         List<RoutingDataset.Row> rows = data.rows();
-        Map<String, Double> price = new LinkedHashMap<>();
-        for (String m : data.models()) {
-            double cost = 0;
-            double tokens = 0;
-            for (RoutingDataset.Row r : rows.subList(0, Math.min(200, rows.size()))) {
-                cost += r.outcome(m).costUsd();
-                tokens += tokens(r);
-            }
-            price.put(m, cost / tokens);
-        }
+        Map<String, Double> price = pricesPerToken(data, 0);
         List<List<Ranker.Candidate>> out = new ArrayList<>(rows.size());
         for (RoutingDataset.Row r : rows) {
             List<Ranker.Candidate> row = new ArrayList<>(price.size());
@@ -94,6 +91,27 @@ public final class OfflineRouting {
             out.add(List.copyOf(row));
         }
         return out;
+    }
+
+    /** Each model's price, USD per estimated token, as its mean over 200 rows from row {@code from}. */
+    public static Map<String, Double> pricesPerToken(RoutingDataset data, int from) {
+        List<RoutingDataset.Row> rows = data.rows().subList(Math.min(from, data.rows().size()), Math.min(from + 200, data.rows().size()));
+        Map<String, Double> price = new LinkedHashMap<>();
+        for (String m : data.models()) {
+            double cost = 0;
+            double tokens = 0;
+            for (RoutingDataset.Row r : rows) {
+                cost += r.outcome(m).costUsd();
+                tokens += tokens(r);
+            }
+            price.put(m, cost / tokens);
+        }
+        return price;
+    }
+
+    /** The embedding of row {@code i}'s prompt. */
+    public float[] embedding(int i) {
+        return embeddings[i];
     }
 
     /**
@@ -155,12 +173,15 @@ public final class OfflineRouting {
         Strategy fixed = new Strategy("replay", 1, settings.costWeight(), 0);
         QualityTarget target = settings.targeted()
                 ? QualityTarget.of(RoutingTarget.quality(settings.targetQuality()), settings.costWeight()) : null;
-        QualityModel learner = new LinearQualityModel(
-                new LinearQualityModel.Settings(settings.ridge(), settings.noise(), settings.prior()));
+        LinearQualityModel.Settings modelSettings = new LinearQualityModel.Settings(settings.ridge(), settings.noise(), settings.prior());
+        QualityModel learner = settings.qualityPrior() == null ? new LinearQualityModel(modelSettings)
+                : new LinearQualityModel(modelSettings, settings.qualityPrior(), settings.qualityPrior().beliefs(pricesPerMTok()));
         Ranker ranker = new Ranker(learner, RandomSource.XO_RO_SHI_RO_128_PP.create(seed));
         double quality = 0;
         double cost = 0;
         double firstHalf = 0;
+        double early = 0;
+        double earlyCost = 0;
         Map<String, Integer> picks = new LinkedHashMap<>();
         int n = rows.size();
         for (int i = 0; i < n; i++) {
@@ -177,11 +198,44 @@ public final class OfflineRouting {
             if (i < n / 2) {
                 firstHalf += outcome.score();
             }
+            if (i < EARLY_ROWS) {
+                early += outcome.score();
+                earlyCost += outcome.costUsd();
+            }
             learner.observe(model, embeddings[i], task, outcome.score());
             picks.merge(model, 1, Integer::sum);
         }
         return new Run(seed, quality / n, cost / n, n / 2 == 0 ? 0 : firstHalf / (n / 2),
-                (quality - firstHalf) / (n - n / 2), picks, target == null ? Double.NaN : target.achieved());
+                (quality - firstHalf) / (n - n / 2), picks, target == null ? Double.NaN : target.achieved(),
+                early / Math.min(n, EARLY_ROWS), earlyCost / Math.min(n, EARLY_ROWS));
+    }
+
+    /**
+     * The frontier's quality at {@code costPerQuery}: linear between its two points around it, its
+     * cheapest or dearest point's beyond them.
+     */
+    public static double frontierQualityAt(List<Point> points, double costPerQuery) {
+        List<Point> byCost = points.stream().sorted(java.util.Comparator.comparingDouble(Point::costPerQuery)).toList();
+        if (costPerQuery <= byCost.getFirst().costPerQuery()) {
+            return byCost.getFirst().quality();
+        }
+        for (int i = 1; i < byCost.size(); i++) {
+            Point lo = byCost.get(i - 1);
+            Point hi = byCost.get(i);
+            if (costPerQuery <= hi.costPerQuery()) {
+                double span = hi.costPerQuery() - lo.costPerQuery();
+                return span <= 0 ? Math.max(lo.quality(), hi.quality())
+                        : lo.quality() + (hi.quality() - lo.quality()) * (costPerQuery - lo.costPerQuery()) / span;
+            }
+        }
+        return byCost.getLast().quality();
+    }
+
+    /** Each model's price as the catalogue lists it, USD per million tokens. */
+    private Map<String, Double> pricesPerMTok() {
+        Map<String, Double> out = new LinkedHashMap<>();
+        pricesPerToken(data, 0).forEach((m, perToken) -> out.put(m, perToken * 1e6));
+        return out;
     }
 
     /** The offline frontier at {@link #FRONTIER_COST_WEIGHTS}, trained with the quality model's {@code ridge}. */

@@ -13,6 +13,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * rank-one update (O(d²) per observation, d = 385 for all-MiniLM-L6-v2), so nothing is ever
  * inverted. No library here offers an online ridge regression with its covariance, so the few
  * lines of linear algebra are written out.
+ *
+ * <p>With a {@link QualityPrior}, a model's regression starts from the prior's weights for it
+ * instead of from {@code priorMean} everywhere: its posterior mean before any feedback is the
+ * prior's prediction, and feedback moves it from there. Weights the prior learnt for the model
+ * itself are held with the prior's precision; borrowed ones (a model the prior was not trained on)
+ * as loosely as without a prior (the ridge, and the weak intercept precision): they change where
+ * the model starts, not how long it takes to learn otherwise.
  */
 public final class LinearQualityModel implements QualityModel {
 
@@ -30,9 +37,24 @@ public final class LinearQualityModel implements QualityModel {
 
     private final Settings settings;
     private final Map<String, Regression> models = new ConcurrentHashMap<>();
+    /** Each model's prior weights, or null without a prior. */
+    private final java.util.function.Function<String, QualityPrior.Belief> beliefs;
+    private final double priorPrecision;
 
     public LinearQualityModel(Settings settings) {
         this.settings = settings;
+        this.beliefs = null;
+        this.priorPrecision = 0;
+    }
+
+    /**
+     * @param prior   the prior's weights and precision
+     * @param beliefs each model's starting weights (from {@link QualityPrior#beliefs})
+     */
+    public LinearQualityModel(Settings settings, QualityPrior prior, java.util.function.Function<String, QualityPrior.Belief> beliefs) {
+        this.settings = settings;
+        this.beliefs = beliefs;
+        this.priorPrecision = prior.precision();
     }
 
     public LinearQualityModel() {
@@ -42,6 +64,9 @@ public final class LinearQualityModel implements QualityModel {
     @Override
     public Estimate estimate(String model, float[] embedding, String taskType) {
         Regression r = models.get(model);
+        if (r == null && beliefs != null) {
+            r = models.computeIfAbsent(model, m -> regression(m, embedding.length + 1));
+        }
         if (r == null) {
             double[] x = features(embedding);
             double variance = (dot(x, x) - 1) / settings.ridge() + 1 / INTERCEPT_RIDGE;
@@ -55,8 +80,35 @@ public final class LinearQualityModel implements QualityModel {
         if (!(score >= 0 && score <= 1)) {
             throw new IllegalArgumentException("score must be in [0, 1], got " + score);
         }
-        models.computeIfAbsent(model, m -> new Regression(embedding.length + 1, settings.ridge()))
+        models.computeIfAbsent(model, m -> regression(m, embedding.length + 1))
                 .add(features(embedding), score - settings.priorMean());
+    }
+
+    /** A new regression for {@code model}: from its prior weights when there is a prior, else from the ridge. */
+    private Regression regression(String model, int d) {
+        if (beliefs == null) {
+            return new Regression(d, settings.ridge());
+        }
+        QualityPrior.Belief belief = beliefs.apply(model);
+        double[] weights = belief.weights();
+        if (weights.length != d) {
+            throw new IllegalStateException("the quality prior has " + weights.length + " weights a model, the embedding "
+                    + (d - 1) + " dimensions and an intercept: it was trained for another embedding model");
+        }
+        // Weights the prior learnt for this very model are held firmly; weights borrowed from the others
+        // (pooled, at the level the model's price predicts) as loosely as a model without a prior is held.
+        return belief.own() ? new Regression(d, priorPrecision, priorPrecision, weights, settings.priorMean())
+                : new Regression(d, settings.ridge(), INTERCEPT_RIDGE, weights, settings.priorMean());
+    }
+
+    /**
+     * The weights {@code model}'s regression predicts with now (the posterior mean: embedding
+     * dimensions, then the intercept, priorMean included), or null when it has none: what
+     * {@code bench prior} ships after training one with full information.
+     */
+    public double[] weights(String model) {
+        Regression r = models.get(model);
+        return r == null ? null : r.weights(settings.priorMean());
     }
 
     @Override
@@ -130,6 +182,28 @@ public final class LinearQualityModel implements QualityModel {
             // The intercept is barely held back: a model's overall level is learnt from its first scores.
             inverse[d * d - 1] = 1 / INTERCEPT_RIDGE;
             this.b = new double[d];
+        }
+
+        /**
+         * Starts from {@code weights} (raw: the intercept includes {@code priorMean}), the embedding's
+         * held with {@code precision}, the intercept with {@code interceptPrecision}: b = Λ₀·μ, so that
+         * A⁻¹b = μ before any observation.
+         */
+        Regression(int d, double precision, double interceptPrecision, double[] weights, double priorMean) {
+            this.d = d;
+            this.inverse = new double[d * d];
+            this.b = new double[d];
+            for (int i = 0; i < d; i++) {
+                double p = i == d - 1 ? interceptPrecision : precision;
+                inverse[i * d + i] = 1 / p;
+                b[i] = p * (i == d - 1 ? weights[i] - priorMean : weights[i]);
+            }
+        }
+
+        synchronized double[] weights(double priorMean) {
+            double[] w = multiply(b);
+            w[d - 1] += priorMean;
+            return w;
         }
 
         static Regression of(State s) {

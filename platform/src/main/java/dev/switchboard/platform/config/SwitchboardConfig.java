@@ -202,13 +202,16 @@ public record SwitchboardConfig(
     /**
      * How the learning planner ranks: the weights of strategy {@code weighted}, the strategy each
      * listed tenant uses instead of planner.strategy, strategy {@code target}'s targets, the quality
-     * model's ridge and noise, and how far back a starting planner replays the log to rebuild what it had learnt.
+     * model's ridge and noise, how far back a starting planner replays the log to rebuild what it had
+     * learnt, and the quality prior it starts from ({@code builtin}, {@code none} or a file; its
+     * precision, 0 for the prior's own).
      */
     public record RoutingSettings(double qualityWeight, double costWeight, double latencyWeight,
                                   Map<String, String> tenantStrategies, double ridge, double noise, long seed,
                                   Map<String, Double> dailyBudgetsUsd, Map<String, String> overBudgetPolicies,
                                   Duration replay, RoutingTarget target, Map<String, RoutingTarget> tenantTargets,
-                                  Duration checkpointInterval, Duration checkpointPlansLookback) {
+                                  Duration checkpointInterval, Duration checkpointPlansLookback, String prior,
+                                  double priorPrecision) {
         public RoutingSettings {
             tenantStrategies = Map.copyOf(tenantStrategies);
             dailyBudgetsUsd = Map.copyOf(dailyBudgetsUsd);
@@ -271,6 +274,8 @@ public record SwitchboardConfig(
     public static final String ROUTING_RIDGE = "planner.learning.ridge";
     public static final String ROUTING_NOISE = "planner.learning.noise";
     public static final String ROUTING_SEED = "planner.learning.seed";
+    public static final String ROUTING_PRIOR = "planner.learning.prior";
+    public static final String ROUTING_PRIOR_PRECISION = "planner.learning.prior.precision";
     public static final String ROUTING_REPLAY_HOURS = "planner.learning.replay.hours";
     public static final String CHECKPOINT_INTERVAL_MS = "planner.checkpoint.interval.ms";
     public static final String CHECKPOINT_PLANS_LOOKBACK_MS = "planner.checkpoint.plans.lookback.ms";
@@ -433,6 +438,16 @@ public record SwitchboardConfig(
                 .define(ROUTING_NOISE, Type.DOUBLE, 0.2, Range.atLeast(0.0), Importance.LOW,
                         "Exploration: how widely quality is sampled around the learned estimate; 0 never explores.")
                 .define(ROUTING_SEED, Type.LONG, 1L, Importance.LOW, "Seed of the planner's exploration.")
+                .define(ROUTING_PRIOR, Type.STRING, "builtin", (name, value) -> {
+                    String v = (String) value;
+                    if (!v.equals("builtin") && !v.equals("none") && !java.nio.file.Files.isRegularFile(Path.of(v))) {
+                        throw new ConfigException(name, value, "expected builtin, none or a quality prior file (bench prior writes one); "
+                                + "no such file");
+                    }
+                }, Importance.LOW, "The quality prior learned routing starts from: builtin (trained on public routing data and "
+                        + "shipped), none (every model at 0.5 until its feedback), or a file written by bench prior.")
+                .define(ROUTING_PRIOR_PRECISION, Type.DOUBLE, 0.0, Range.atLeast(0.0), Importance.LOW,
+                        "How firmly learned routing holds to the prior before feedback moves it; 0: the prior's own.")
                 .define(ROUTING_REPLAY_HOURS, Type.INT, 24, Range.between(0, 24 * 365), Importance.LOW,
                         "How many hours of llm.plans, llm.attempts and llm.feedback a starting planner replays to rebuild "
                                 + "its learned quality estimates and prompt-variant statistics; 0 starts from what comes next.")
@@ -874,7 +889,8 @@ public record SwitchboardConfig(
                         (Double) v.get(ROUTING_NOISE), (Long) v.get(ROUTING_SEED), budgets, overBudget,
                         Duration.ofHours((Integer) v.get(ROUTING_REPLAY_HOURS)), target, tenantTargets,
                         Duration.ofMillis((Long) v.get(CHECKPOINT_INTERVAL_MS)),
-                        Duration.ofMillis((Long) v.get(CHECKPOINT_PLANS_LOOKBACK_MS))), planning,
+                        Duration.ofMillis((Long) v.get(CHECKPOINT_PLANS_LOOKBACK_MS)), (String) v.get(ROUTING_PRIOR),
+                        (Double) v.get(ROUTING_PRIOR_PRECISION)), planning,
                 new EdgeSettings((Boolean) v.get(EDGE_ENABLED), (Integer) v.get(EDGE_MAX_BODY_BYTES),
                         Duration.ofMillis((Long) v.get(EDGE_REQUEST_TIMEOUT_MS)), (String) v.get(EDGE_REPLY_TOPIC),
                         Duration.ofMillis((Long) v.get(EDGE_LOOKBACK_MS)), (Integer) v.get(EDGE_MAX_PENDING),

@@ -244,6 +244,23 @@ class SwitchboardConfigTest {
     }
 
     @Test
+    void learnedRoutingStartsFromTheBuiltInPriorUnlessTheKeySaysNoneOrNamesAFile(@TempDir Path dir) throws IOException {
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of()).routing().prior()).isEqualTo("builtin");
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of()).routing().priorPrecision()).isZero();
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of("planner.learning.prior", "none")).routing().prior()).isEqualTo("none");
+        Path file = Files.writeString(dir.resolve("prior.json"), "{}");
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of("planner.learning.prior", file.toString(),
+                "planner.learning.prior.precision", "50")).routing()).extracting(r -> r.prior(), r -> r.priorPrecision())
+                .containsExactly(file.toString(), 50.0);
+
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("planner.learning.prior", dir.resolve("nope.json").toString())))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("planner.learning.prior")
+                .hasMessageContaining("expected builtin, none or a quality prior file");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("planner.learning.prior.precision", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("planner.learning.prior.precision");
+    }
+
+    @Test
     void aTargetOutOfRangeIsRefusedNamingTheKeyAndTheEntry() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("planner.target.quality", "1.5")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("planner.target.quality").hasMessageContaining("1.5");

@@ -67,7 +67,7 @@ final class BenchRoutingCommand implements Callable<Integer> {
         if (concurrency < 1) {
             throw new CliException("--concurrency must be at least 1", 2);
         }
-        if (!SwitchboardConfig.STRATEGIES.contains(strategy) || "score".equals(strategy)) {
+        if (dev.switchboard.platform.config.RoutingStrategy.of(strategy).filter(s -> s != dev.switchboard.platform.config.RoutingStrategy.SCORE).isEmpty()) {
             throw new CliException("--strategy must be one of target, quality, cost, latency, balanced, weighted, static; got '"
                     + strategy + "'", 2);
         }

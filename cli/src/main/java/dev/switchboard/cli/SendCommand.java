@@ -98,7 +98,7 @@ final class SendCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         boolean json = output.json();
-        Choices.check("--strategy", strategy, dev.switchboard.platform.config.SwitchboardConfig.STRATEGIES);
+        Choices.check("--strategy", strategy, dev.switchboard.platform.config.RoutingStrategy.NAMES);
         Choices.check("--task", task, dev.switchboard.platform.TaskTypes.ALL);
         if (qualityTarget != null && costTarget != null) {
             throw new CliException("--quality-target and --cost-target exclude each other: a request holds one target", 2);

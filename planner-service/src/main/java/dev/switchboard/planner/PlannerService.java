@@ -124,8 +124,7 @@ public final class PlannerService implements Service {
         this.health = new ProviderHealthView(clients, codec);
         this.dispatcher = Dispatcher.of(config, health);
         SwitchboardConfig.RoutingSettings r = config.routing();
-        if (SwitchboardConfig.learned(config.plannerStrategy()) || !r.tenantTargets().isEmpty()
-                || r.tenantStrategies().values().stream().anyMatch(SwitchboardConfig::learned)) {
+        if (r.learnsWith(config.plannerStrategy())) {
             // Learned routing is configured: load the embedding model now, beside start-up, not on the first request.
             embedder.prefetch("warm up");
         }

@@ -84,19 +84,19 @@ final class RequestGate implements AutoCloseable {
         try {
             principal = verifier.verifyAuthorization(Credentials.authorization(record.headers()), asOf);
         } catch (AuthenticationException e) {
-            return new Verdict(refuse(record, request, null, RejectedRecordException.UNAUTHENTICATED,
+            return new Verdict(refuse(record, request, null, RejectedRecordException.Reason.UNAUTHENTICATED,
                     "the request's token proves nothing (" + e.reason() + "): " + e.getMessage(), e.reason().name()), null);
         }
         Authorizer.Decision decision = authorizer.decide(principal, Authorizer.Action.CHAT, "requests", request.getTenantId());
         if (!decision.allowed()) {
-            return new Verdict(refuse(record, request, principal, RejectedRecordException.FORBIDDEN, "a token of tenant "
+            return new Verdict(refuse(record, request, principal, RejectedRecordException.Reason.FORBIDDEN, "a token of tenant "
                     + principal.tenant() + " may not make this request: " + decision.rule(),
                     principal.tenant().equals(request.getTenantId()) ? "ROLE" : "TENANT_MISMATCH"), null);
         }
         if (record.headers().lastHeader(ReplayHeaders.COUNT) != null) {
             Authorizer.Decision replay = authorizer.decide(principal, Authorizer.Action.REPLAY, "dlq", request.getTenantId());
             if (!replay.allowed()) {
-                return new Verdict(refuse(record, request, principal, RejectedRecordException.FORBIDDEN,
+                return new Verdict(refuse(record, request, principal, RejectedRecordException.Reason.FORBIDDEN,
                         "a replayed request needs a token that may replay dead letters: " + replay.rule(), "REPLAY"), null);
             }
         }
@@ -105,24 +105,24 @@ final class RequestGate implements AutoCloseable {
 
     /** Audits the planner's refusal of a request its maker's {@link Access} does not allow (a tier, a tool, classified data). */
     void planningRefused(LlmRequest request, Access access, RejectedRecordException refusal) {
-        if (RejectedRecordException.FORBIDDEN.equals(refusal.errorClass())) {
-            audit(request, access.principal(), refusal.errorClass(), "POLICY", refusal.getMessage());
+        if (refusal.reason() == RejectedRecordException.Reason.FORBIDDEN) {
+            audit(request, access.principal(), refusal.reason(), "POLICY", refusal.getMessage());
         }
     }
 
     private List<ProducerRecord<byte[], byte[]>> refuse(ConsumerRecord<byte[], byte[]> record, LlmRequest request,
-                                                        Principal principal, String errorClass, String message, String reason) {
+                                                        Principal principal, RejectedRecordException.Reason errorClass, String message, String reason) {
         long now = System.currentTimeMillis();
         log.warn("{}: refused request {} of tenant {} ({}): {}", stage, request.getRequestId(), request.getTenantId(), errorClass,
                 message);
         List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>(Replies.rejected(codec, stage, record, request,
                 Planner.validReplyTo(request), new RejectedRecordException(errorClass, message, request.getRequestId()), now));
-        audit(request, principal, errorClass, reason, RejectedRecordException.FORBIDDEN.equals(errorClass) ? message : null);
+        audit(request, principal, errorClass, reason, errorClass == RejectedRecordException.Reason.FORBIDDEN ? message : null);
         return out;
     }
 
     /** @param rule the policy rule that decided a denial (never request data), or null */
-    private void audit(LlmRequest request, Principal principal, String errorClass, String reason, String rule) {
+    private void audit(LlmRequest request, Principal principal, RejectedRecordException.Reason errorClass, String reason, String rule) {
         Map<String, String> details = AuditLog.denial(reason, request.getTenantId());
         details.put("requestId", request.getRequestId());
         if (principal != null) {
@@ -131,7 +131,7 @@ final class RequestGate implements AutoCloseable {
         if (rule != null) {
             details.put("rule", rule);
         }
-        audit.record(principal != null ? principal.subject() : "unauthenticated", ACTION, Topics.REQUESTS.name(), errorClass, details);
+        audit.record(principal != null ? principal.subject() : "unauthenticated", ACTION, Topics.REQUESTS.name(), errorClass.name(), details);
     }
 
     @Override

@@ -130,7 +130,7 @@ final class TaskRunner {
         } catch (RuntimeException e) {
             log.error("Dead-lettering task {}-{}@{} after an unexpected error", record.topic(), record.partition(),
                     record.offset(), e);
-            return List.of(DeadLetters.record(codec, DeadLetters.of(record, TaskOutcomes.STAGE, RejectedRecordException.PROCESSING_ERROR,
+            return List.of(DeadLetters.record(codec, DeadLetters.of(record, TaskOutcomes.STAGE, RejectedRecordException.Reason.PROCESSING_ERROR.name(),
                     e.getClass().getName() + ": " + e.getMessage(), requestId, 0)));
         } finally {
             MDC.remove("requestId");

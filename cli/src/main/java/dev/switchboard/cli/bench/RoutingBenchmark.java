@@ -172,7 +172,7 @@ public final class RoutingBenchmark {
         long learned = stack.planner().learnedRouter().learned();
         return new Result(n, succeeded.get(), failed.get(), sums[0] / n, sums[1] / n, sums[2] / n, sorted, learned,
                 Duration.ofNanos(System.nanoTime() - started),
-                "target".equals(config.plannerStrategy()) ? config.routing().targetFor(TENANT) : null);
+                config.plannerStrategy() == dev.switchboard.platform.config.RoutingStrategy.TARGET ? config.routing().targetFor(TENANT) : null);
     }
 
     static SwitchboardConfig config(RoutingDataset data, Settings s, Path dir) {

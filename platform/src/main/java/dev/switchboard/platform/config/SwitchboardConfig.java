@@ -31,7 +31,7 @@ public record SwitchboardConfig(
         List<ProviderSpec> providers,
         List<String> plannerRanking,
         int plannerMaxSteps,
-        String plannerStrategy,
+        RoutingStrategy plannerStrategy,
         List<String> workerProviders,
         int workerMaxInFlight,
         Path dataDir,
@@ -207,8 +207,8 @@ public record SwitchboardConfig(
      * precision, 0 for the prior's own).
      */
     public record RoutingSettings(double qualityWeight, double costWeight, double latencyWeight,
-                                  Map<String, String> tenantStrategies, double ridge, double noise, long seed,
-                                  Map<String, Double> dailyBudgetsUsd, Map<String, String> overBudgetPolicies,
+                                  Map<String, RoutingStrategy> tenantStrategies, double ridge, double noise, long seed,
+                                  Map<String, Double> dailyBudgetsUsd, Map<String, OverBudgetPolicy> overBudgetPolicies,
                                   Duration replay, RoutingTarget target, Map<String, RoutingTarget> tenantTargets,
                                   Duration checkpointInterval, Duration checkpointPlansLookback, String prior,
                                   double priorPrecision) {
@@ -224,9 +224,15 @@ public record SwitchboardConfig(
             return tenantTargets.getOrDefault(tenantId, target);
         }
 
-        /** What a tenant over its budget gets: {@code reject} (a FAILED reply, BUDGET_EXCEEDED) or {@code cheapest}. */
-        public String overBudgetPolicy(String tenantId) {
-            return overBudgetPolicies.getOrDefault(tenantId, "reject");
+        /** What a tenant over its budget gets: {@code reject} (a FAILED reply, BUDGET_EXCEEDED) unless it is listed. */
+        public OverBudgetPolicy overBudgetPolicy(String tenantId) {
+            return overBudgetPolicies.getOrDefault(tenantId, OverBudgetPolicy.REJECT);
+        }
+
+        /** True when the planner or any tenant ranks with the learned quality model (a tenant target makes it {@code target}). */
+        public boolean learnsWith(RoutingStrategy plannerStrategy) {
+            return plannerStrategy.learned() || !tenantTargets.isEmpty()
+                    || tenantStrategies.values().stream().anyMatch(RoutingStrategy::learned);
         }
     }
 
@@ -261,8 +267,6 @@ public record SwitchboardConfig(
     public static final String BUDGETS_DAILY_USD = "budgets.daily.usd";
     public static final String BUDGETS_OVER_POLICY = "budgets.over.policy";
 
-    /** Values of planner.strategy; all but the first two rank with the learned quality model. */
-    public static final List<String> STRATEGIES = List.of("static", "score", "target", "quality", "cost", "latency", "balanced", "weighted");
 
     public static final String ROUTING_WEIGHT_QUALITY = "planner.weighted.quality";
     public static final String ROUTING_WEIGHT_COST = "planner.weighted.cost";
@@ -280,10 +284,6 @@ public record SwitchboardConfig(
     public static final String CHECKPOINT_INTERVAL_MS = "planner.checkpoint.interval.ms";
     public static final String CHECKPOINT_PLANS_LOOKBACK_MS = "planner.checkpoint.plans.lookback.ms";
 
-    /** True when planner.strategy (or a tenant's) ranks with the learned quality model. */
-    public static boolean learned(String strategy) {
-        return STRATEGIES.indexOf(strategy) >= 2;
-    }
 
     /** Where analytics-streams writes, and how. */
     public record AnalyticsSettings(boolean enabled, boolean clickhouseEnabled, String clickhouseUrl, String clickhouseUser,
@@ -410,7 +410,7 @@ public record SwitchboardConfig(
                         "Static provider order for requests without preferredProviders; empty means the order of 'providers'.")
                 .define(PLANNER_MAX_STEPS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
                         "Most providers a plan tries before the request fails.")
-                .define(PLANNER_STRATEGY, Type.STRING, "target", ConfigDef.ValidString.in(STRATEGIES.toArray(String[]::new)),
+                .define(PLANNER_STRATEGY, Type.STRING, "target", ConfigDef.ValidString.in(RoutingStrategy.NAMES.toArray(String[]::new)),
                         Importance.MEDIUM,
                         "static: planner.ranking as given; score: planner.ranking ordered by the live llm.provider-scores; "
                                 + "target, quality, cost, latency, balanced, weighted: every eligible provider ranked by a quality "
@@ -791,13 +791,11 @@ public record SwitchboardConfig(
         }
         List<String> ranking = strings(v.get(PLANNER_RANKING));
         checkSubset(PLANNER_RANKING, ranking, providerNames);
-        Map<String, String> tenantStrategies = new LinkedHashMap<>();
-        String tenantStrategy = "tenant:strategy with strategy one of " + STRATEGIES;
+        Map<String, RoutingStrategy> tenantStrategies = new LinkedHashMap<>();
+        String tenantStrategy = "tenant:strategy with strategy one of " + RoutingStrategy.NAMES;
         for (Pair pair : pairs(ROUTING_TENANT_STRATEGIES, strings(v.get(ROUTING_TENANT_STRATEGIES)), tenantStrategy)) {
-            if (!STRATEGIES.contains(pair.right())) {
-                throw new ConfigException(ROUTING_TENANT_STRATEGIES, pair.entry(), "expected " + tenantStrategy);
-            }
-            tenantStrategies.put(pair.left(), pair.right());
+            tenantStrategies.put(pair.left(), RoutingStrategy.of(pair.right())
+                    .orElseThrow(() -> new ConfigException(ROUTING_TENANT_STRATEGIES, pair.entry(), "expected " + tenantStrategy)));
         }
         double targetCost = (Double) v.get(ROUTING_TARGET_COST);
         RoutingTarget target = targetCost > 0 ? RoutingTarget.cost(targetCost) : RoutingTarget.quality((Double) v.get(ROUTING_TARGET_QUALITY));
@@ -822,10 +820,12 @@ public record SwitchboardConfig(
                 throw new ConfigException(BUDGETS_DAILY_USD, tenant + ":" + usd, "the limit must be a number of USD >= 0");
             }
         });
-        Map<String, String> overBudget = keyValues(BUDGETS_OVER_POLICY, strings(v.get(BUDGETS_OVER_POLICY)));
-        overBudget.forEach((tenant, policy) -> {
-            if (!policy.equals("reject") && !policy.equals("cheapest")) {
-                throw new ConfigException(BUDGETS_OVER_POLICY, tenant + ":" + policy, "the policy must be reject or cheapest");
+        Map<String, OverBudgetPolicy> overBudget = new LinkedHashMap<>();
+        keyValues(BUDGETS_OVER_POLICY, strings(v.get(BUDGETS_OVER_POLICY))).forEach((tenant, policy) -> {
+            try {
+                overBudget.put(tenant, OverBudgetPolicy.parse(policy));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(BUDGETS_OVER_POLICY, tenant + ":" + policy, e.getMessage());
             }
         });
         String modelUrl = (String) v.get(PLANNING_MODEL_BASE_URL);
@@ -866,7 +866,7 @@ public record SwitchboardConfig(
                 (String) v.get(BOOTSTRAP_SERVERS), (String) v.get(SCHEMA_REGISTRY_URL),
                 (Integer) v.get(TOPIC_PARTITIONS), (Short) v.get(TOPIC_REPLICATION_FACTOR),
                 providers, ranking.isEmpty() ? providerNames : ranking, (Integer) v.get(PLANNER_MAX_STEPS),
-                (String) v.get(PLANNER_STRATEGY),
+                RoutingStrategy.parse((String) v.get(PLANNER_STRATEGY), PLANNER_STRATEGY),
                 workerProviders.isEmpty() ? providerNames : workerProviders,
                 (Integer) v.get(WORKER_MAX_IN_FLIGHT),
                 Path.of((String) v.get(DATA_DIR)), (Integer) v.get(KAFKA_PORT), (Integer) v.get(KAFKA_CONTROLLER_PORT),

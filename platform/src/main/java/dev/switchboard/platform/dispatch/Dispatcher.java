@@ -61,17 +61,17 @@ public final class Dispatcher {
     public ProviderTask firstTask(ExecutionPlan plan, long nowMs) {
         List<PlanStep> steps = plan.getSteps();
         if (steps.isEmpty()) {
-            throw new RejectedRecordException(RejectedRecordException.EMPTY_PLAN, "plan has no steps", plan.getRequestId());
+            throw new RejectedRecordException(RejectedRecordException.Reason.EMPTY_PLAN, "plan has no steps", plan.getRequestId());
         }
         for (PlanStep step : steps) {
             if (!knownProviders.contains(step.getProvider())) {
-                throw new RejectedRecordException(RejectedRecordException.UNKNOWN_PROVIDER,
+                throw new RejectedRecordException(RejectedRecordException.Reason.UNKNOWN_PROVIDER,
                         "plan names provider '" + step.getProvider() + "', which is not configured", plan.getRequestId());
             }
         }
         StepSelector.Choice choice = StepSelector.next(steps, 0, circuitOpen);
         if (!choice.found()) {
-            throw new RejectedRecordException(StepSelector.CIRCUIT_OPEN, "every provider of the plan has an open circuit: "
+            throw new RejectedRecordException(RejectedRecordException.Reason.CIRCUIT_OPEN, "every provider of the plan has an open circuit: "
                     + steps.stream().map(PlanStep::getProvider).toList(), plan.getRequestId());
         }
         return ProviderTask.newBuilder()

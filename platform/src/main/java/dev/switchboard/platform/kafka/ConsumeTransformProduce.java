@@ -530,7 +530,7 @@ public final class ConsumeTransformProduce implements AutoCloseable, HealthCheck
                     r.requestId(), 0)));
         }
         log.error("{}: dead-lettered record {} after an unexpected error", name, at, e);
-        return List.of(DeadLetters.record(codec, DeadLetters.of(record, stage, RejectedRecordException.PROCESSING_ERROR,
+        return List.of(DeadLetters.record(codec, DeadLetters.of(record, stage, RejectedRecordException.Reason.PROCESSING_ERROR.name(),
                 e.getClass().getName() + ": " + e.getMessage(), null, 0)));
     }
 

@@ -25,7 +25,7 @@ class SwitchboardConfigTest {
         assertThat(config.provider("sim-fast").baseUrl()).isEqualTo("http://localhost:8089/sim-fast/v1");
         assertThat(config.provider("sim-fast").timeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.plannerRanking()).containsExactly("sim-fast", "sim-strong", "sim-flaky");
-        assertThat(config.plannerStrategy()).as("learned routing to a quality target by default").isEqualTo("target");
+        assertThat(config.plannerStrategy()).as("learned routing to a quality target by default").isEqualTo(dev.switchboard.platform.config.RoutingStrategy.TARGET);
         assertThat(config.routing().targetFor("any")).isEqualTo(SwitchboardConfig.RoutingTarget.quality(0.95));
         assertThat(config.workerProviders()).containsExactly("sim-fast", "sim-strong", "sim-flaky");
         assertThat(config.simulatedProviders()).extracting(SimulatedProviderSpec::name)

@@ -8,6 +8,9 @@ import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmReply;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.ReplyStatus;
+import dev.switchboard.avro.VariantOrigin;
+import dev.switchboard.avro.VariantProposal;
+import dev.switchboard.planner.PlannerService;
 import dev.switchboard.devstack.simulator.Faults;
 import dev.switchboard.devstack.simulator.ProviderSimulator;
 import dev.switchboard.platform.kafka.Topics;
@@ -23,12 +26,13 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The planning model, called through langchain4j over HTTP (a simulated provider answering JSON),
  * and the prompt variants: advice used when it comes in time, the heuristic analysis when the
  * model fails or is slow, tool gaps in the plan, the variant's system prompt sent to the provider
- * and recorded on the plan and the attempt.
+ * and recorded on the plan and the attempt, a prompt improvement made a variant that outlives its planner.
  */
 class PlanningModelIT {
 
@@ -47,6 +51,8 @@ class PlanningModelIT {
         }
         String json = prompt.contains("share price")
                 ? "{\"taskType\":\"question\",\"requiredTools\":[\"web_search\",\"stock_quotes\"],\"promptImprovements\":[\"Name the exchange.\"]}"
+                : prompt.contains("invoice")
+                ? "{\"taskType\":\"extraction\",\"requiredTools\":[],\"promptImprovements\":[\"Say which fields to extract.\"]}"
                 : "{\"taskType\":\"chat\",\"requiredTools\":[],\"promptImprovements\":[]}";
         return new ProviderSimulator.Responder.Answer(json, 10, 10);
     };
@@ -66,6 +72,7 @@ class PlanningModelIT {
         o.put("prompts.variant.terse.system", "Answer in one sentence.");
         o.put("prompts.variant.friendly.task", "*");
         o.put("prompts.variant.friendly.system", "Be warm and helpful.");
+        o.put("prompts.improvements.enabled", "true");
         o.put("planner.model.base.url", "http://localhost:" + TestStack.SIMULATOR_PORT + "/" + PLANNER + "/v1");
         it = new StackFixture(dataDir, o, RESPONDER);
         stack = it.stack;
@@ -135,6 +142,45 @@ class PlanningModelIT {
         reply("p-4");
         AttemptOutcome attempt = it.await(Topics.ATTEMPTS, a -> a.getRequestId().equals("p-4"));
         assertThat(attempt.getPromptVariant()).isEqualTo(plan.getPromptVariant());
+    }
+
+    @Test
+    void anImprovementSuggestedForThreeDistinctPromptsBecomesAVariantThatIsSentAndOutlivesItsPlanner() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            ExecutionPlan plan = plan("inv-" + i, "Pull the totals out of invoice number " + i);
+            assertThat(plan.getTaskType()).isEqualTo("extraction");
+            assertThat(plan.getAnalysis().getPromptImprovements()).containsExactly("Say which fields to extract.");
+            if (i < 2) {
+                assertThat(plan.getPromptVariant()).isEqualTo("friendly"); // the only variant of extraction so far
+            }
+        }
+
+        VariantProposal proposal = it.await(Topics.PROMPT_VARIANTS, p -> p.getTaskType().equals("extraction"));
+        String text = "Be warm and helpful.\n\nA request of this kind is clearer when it does this: \"Say which fields to extract.\" "
+                + "When the request does not, say what you assume, then answer.";
+        assertThat(proposal.getSystemPrompt()).isEqualTo(text);
+        assertThat(proposal.getId()).matches("extraction-improved-[0-9a-f]{8}");
+        assertThat(proposal.getOrigin()).isEqualTo(VariantOrigin.IMPROVEMENT);
+        assertThat(proposal.getBasedOn()).containsExactly("friendly");
+        assertThat(proposal.getSuggestedBy()).isEqualTo(3);
+        assertThat(proposal.getImprovement()).isEqualTo("Say which fields to extract.");
+        // It competes with the variant it was built on: when chosen, its text is what the provider gets first.
+        ExecutionPlan improved = null;
+        for (int i = 3; i < 40 && improved == null; i++) {
+            ExecutionPlan plan = plan("inv-" + i, "Pull the totals out of invoice number " + i);
+            assertThat(plan.getPromptVariant()).isIn("friendly", proposal.getId());
+            improved = plan.getPromptVariant().equals(proposal.getId()) ? plan : null;
+        }
+        assertThat(improved).isNotNull();
+        assertThat(improved.getRequest().getMessages().getFirst().getRole()).isEqualTo(ChatRole.SYSTEM);
+        assertThat(improved.getRequest().getMessages().getFirst().getContent()).isEqualTo(text);
+        String improvedId = improved.getRequestId();
+        assertThat(it.await(Topics.ATTEMPTS, a -> a.getRequestId().equals(improvedId)).getPromptVariant()).isEqualTo(proposal.getId());
+        // A planner started now has it, from the log.
+        try (PlannerService restarted = new PlannerService(it.config, it.clients, it.codec)) {
+            await().atMost(StackFixture.WAIT).until(() -> restarted.variants().orElseThrow().stats().stream()
+                    .anyMatch(s -> s.variantId().equals(proposal.getId()) && s.taskType().equals("extraction")));
+        }
     }
 
     private static ExecutionPlan plan(String id, String prompt) throws Exception {

@@ -147,9 +147,14 @@ public final class Planner {
                 () -> analyst.analyse(original));
         String taskType = analysis.plan().getTaskType();
         Span.current().setAttribute("switchboard.task_type", taskType);
-        SwitchboardConfig.PromptVariant variant = variants == null ? null
-                : variants.choose(original.getRequestId(), taskType).orElse(null);
-        LlmRequest request = variant == null ? original : withSystemPrompt(original, variant.systemPrompt());
+        SwitchboardConfig.PromptVariant variant = null;
+        if (variants != null) {
+            variants.suggested(taskType, analysis.prompt().prompt(), analysis.plan().getPromptImprovements());
+            variant = variants.choose(original.getRequestId(), taskType).orElse(null);
+        }
+        // A baseline variant is the request as it came.
+        LlmRequest request = variant == null || variant.systemPrompt().isEmpty() ? original
+                : withSystemPrompt(original, variant.systemPrompt());
         PlanContext context = new PlanContext(config, scores, request, taskType, analysis.prompt(), checked, access);
         PlanPolicy.Decision decision = policyFor(context, overBudget).plan(context);
         ExecutionPlan plan = ExecutionPlan.newBuilder()

@@ -73,6 +73,7 @@ public final class PlannerService implements Service {
     private final Checkpoints checkpoints;
     private final Analyst analyst;
     private final VariantSelector variants;
+    private final TopicVariantLog variantLog;
     private final SpendLedger ledger;
     private final RequestGate gate;
     private final CachedEmbedder embedder;
@@ -139,8 +140,14 @@ public final class PlannerService implements Service {
                 // The analyst's own timeout decides; the HTTP client's, a second later, only ends the abandoned call.
                 ? new OpenAiPlanningModel(p.modelBaseUrl(), p.modelApiKey(), p.modelName(), p.modelTimeout().plusSeconds(1)) : null;
         this.analyst = new Analyst(p, planningModel);
-        this.variants = p.promptVariants().isEmpty() ? null : new VariantSelector(p.promptVariants(),
-                RandomSource.XO_RO_SHI_RO_128_PP.create(r.seed()), p.refinement() ? planningModel : null);
+        boolean addsVariants = planningModel != null && (p.refinement() || p.improvements().enabled());
+        this.variantLog = addsVariants ? new TopicVariantLog(clients, codec) : null;
+        this.variants = p.promptVariants().isEmpty() && !addsVariants ? null : new VariantSelector(p.promptVariants(),
+                RandomSource.XO_RO_SHI_RO_128_PP.create(r.seed()), p.refinement() ? planningModel : null, p.improvements(),
+                variantLog == null ? proposal -> { } : variantLog::publish);
+        if (variantLog != null) {
+            variantLog.follow(clients, variants);
+        }
         boolean checkpointed = !r.checkpointInterval().isZero();
         this.checkpoints = checkpointed ? new Checkpoints(clients, codec) : null;
         Checkpoints.Loaded checkpoint = null;
@@ -237,7 +244,7 @@ public final class PlannerService implements Service {
         return analyst;
     }
 
-    /** The prompt-variant selector, when variants are configured. */
+    /** The prompt-variant selector, when variants are configured or the planning model may add them. */
     public java.util.Optional<VariantSelector> variants() {
         return java.util.Optional.ofNullable(variants);
     }
@@ -287,6 +294,9 @@ public final class PlannerService implements Service {
         }
         learned.close();
         analyst.close();
+        if (variantLog != null) {
+            variantLog.close();
+        }
         sessions.close();
         scores.close();
         health.close();

@@ -1,7 +1,10 @@
 package dev.switchboard.planner.prompts;
 
+import dev.switchboard.avro.VariantOrigin;
+import dev.switchboard.avro.VariantProposal;
 import dev.switchboard.planner.analysis.PlanningModel;
 import dev.switchboard.platform.Bounded;
+import dev.switchboard.platform.config.SwitchboardConfig.Improvements;
 import dev.switchboard.platform.config.SwitchboardConfig.PromptVariant;
 import org.apache.commons.rng.UniformRandomProvider;
 import org.apache.commons.rng.sampling.distribution.ChengBetaSampler;
@@ -16,16 +19,28 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Picks a system-prompt variant for each request of a task type by Thompson sampling over the
  * ACCURACY and USER_SATISFACTION feedback each variant has had: Beta(1 + Σ score, 1 + Σ (1 − score)).
  * A variant without feedback is tried; one that does worse fades out.
  *
- * <p>Refinement (off by default): after every {@value #REFINE_EVERY} feedback scores of a task
- * type, when two of its variants have at least {@value #MIN_OBSERVATIONS} each, the planning model
- * is asked, off the planning path, for a new prompt from the best and the worst; the new variant
- * ({@code <task>-refined-<n>}) then competes like the others.
+ * <p>Variants come from configuration and from the planning model, which may add two kinds, each
+ * off by default:
+ * <ul>
+ *   <li><b>refined</b>: after every {@value #REFINE_EVERY} feedback scores of a task type, when two
+ *   of its variants have at least {@value #MIN_OBSERVATIONS} each, the planning model is asked, off
+ *   the planning path, for a new prompt from the best and the worst;</li>
+ *   <li><b>improved</b>: a prompt improvement the planning model suggested for
+ *   {@link Improvements#minPrompts()} distinct prompts of a task type becomes a variant: the best
+ *   variant so far with the improvement added as an instruction. A task type that had no variant
+ *   gets a baseline beside it (the request as it came), so that the improvement has to beat it.</li>
+ * </ul>
+ * A task type gets at most {@link Improvements#maxVariantsPerTask()} variants this way. Each added
+ * variant is published ({@code llm.prompt-variants}, compacted) and every planner reads that topic
+ * from its beginning into {@link #proposed}: a variant outlives the planner that made it and competes
+ * on every planner. Its id carries a hash of its text, so planners that make the same one agree.
  */
 public final class VariantSelector {
 
@@ -34,6 +49,8 @@ public final class VariantSelector {
     static final int REFINE_EVERY = 50;
     static final int MIN_OBSERVATIONS = 3;
     static final int REMEMBERED = 20_000;
+    /** Longer suggestions are not made variants: an improvement is a short instruction, a long one likely quotes the prompt. */
+    static final int MAX_IMPROVEMENT_CHARS = 200;
 
     /** A variant's feedback so far. */
     public record Stats(String variantId, String taskType, long observations, double meanScore) {
@@ -46,27 +63,163 @@ public final class VariantSelector {
     /** Scores for requests whose plan has not been read yet (feedback can overtake its plan in the log). */
     private final Map<String, List<Double>> waiting = Bounded.map(REMEMBERED);
     private final Map<String, PromptVariant> byId = new ConcurrentHashMap<>();
+    /** Per task type and suggestion (normalised), the hashes of the distinct prompts it was suggested for. */
+    private final Map<String, java.util.Set<Integer>> suggestions = Bounded.leastRecentlyUsed(REMEMBERED);
+    /** The suggestions (keyed as above) made variants, here or by any planner. */
+    private final java.util.Set<String> made = ConcurrentHashMap.newKeySet();
     private final UniformRandomProvider random;
     private final PlanningModel refiner;
+    private final Improvements improvements;
+    private final Consumer<VariantProposal> publisher;
     private final java.util.Set<String> configured;
 
-    /** @param refiner the planning model that proposes new variants; null: no refinement */
+    /** Configured variants and refinement only, added variants kept here: for tests. */
     public VariantSelector(List<PromptVariant> variants, UniformRandomProvider random, PlanningModel refiner) {
+        this(variants, random, refiner, new Improvements(false, 1, Integer.MAX_VALUE), proposal -> {
+        });
+    }
+
+    /**
+     * @param refiner      the planning model that proposes refined variants; null: no refinement
+     * @param improvements whether and when prompt improvements become variants
+     * @param publisher    where each variant this planner adds is written, for every planner to read back into {@link #proposed}
+     */
+    public VariantSelector(List<PromptVariant> variants, UniformRandomProvider random, PlanningModel refiner, Improvements improvements,
+                           Consumer<VariantProposal> publisher) {
         this.random = random;
         this.refiner = refiner;
+        this.improvements = improvements;
+        this.publisher = publisher;
         variants.forEach(this::add);
         this.configured = variants.stream().map(PromptVariant::id).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
-    private void add(PromptVariant v) {
+    private synchronized boolean add(PromptVariant v) {
+        if (byId.putIfAbsent(v.id(), v) != null) {
+            return false;
+        }
         byTask.computeIfAbsent(v.taskType(), t -> new CopyOnWriteArrayList<>()).add(v);
-        byId.put(v.id(), v);
+        return true;
+    }
+
+    /** A variant a planner added, read from {@code llm.prompt-variants}: competes from now on (once, however often it is read). */
+    public void proposed(VariantProposal proposal) {
+        if (proposal.getImprovement() != null) {
+            made.add(key(proposal.getTaskType(), proposal.getImprovement()));
+        }
+        add(new PromptVariant(proposal.getId(), proposal.getTaskType(), proposal.getSystemPrompt()));
+    }
+
+    /** A suggestion of a task type, as counted: case, spacing and closing punctuation aside. */
+    private static String key(String taskType, String improvement) {
+        return taskType + "\u0000" + improvement.toLowerCase(java.util.Locale.ROOT).replaceAll("[.!;:,]+$", "");
+    }
+
+    /**
+     * Prompt improvements the planning model suggested for {@code prompt}, a request of {@code taskType}:
+     * one suggested for enough distinct prompts becomes a variant, when improvements are enabled.
+     */
+    public void suggested(String taskType, String prompt, List<String> suggested) {
+        if (!improvements.enabled() || suggested.isEmpty()) {
+            return;
+        }
+        for (String improvement : suggested) {
+            String text = improvement.strip().replaceAll("\\s+", " ");
+            if (text.isEmpty() || text.length() > MAX_IMPROVEMENT_CHARS) {
+                continue;
+            }
+            String key = key(taskType, text);
+            int prompts;
+            synchronized (this) {
+                java.util.Set<Integer> seen = suggestions.computeIfAbsent(key, k -> new java.util.HashSet<>());
+                if (made.contains(key) || seen.size() >= improvements.minPrompts()) {
+                    continue; // made a variant already, or left out for want of room
+                }
+                seen.add(prompt.hashCode());
+                prompts = seen.size();
+            }
+            if (prompts == improvements.minPrompts()) {
+                improve(taskType, text, key, prompts);
+            }
+        }
+    }
+
+    private void improve(String taskType, String improvement, String key, int prompts) {
+        VariantProposal baseline = null;
+        VariantProposal improved;
+        synchronized (this) {
+            List<PromptVariant> candidates = candidates(taskType);
+            int own = byTask.getOrDefault(taskType, List.of()).size();
+            if (own + (candidates.isEmpty() ? 2 : 1) > improvements.maxVariantsPerTask()) {
+                log.info("An improvement for task type {} was suggested for {} prompts but the task type has its {} variants",
+                        taskType, prompts, improvements.maxVariantsPerTask());
+                return;
+            }
+            long now = System.currentTimeMillis();
+            if (candidates.isEmpty()) {
+                baseline = proposal(taskType + "-baseline", taskType, "", VariantOrigin.BASELINE, List.of(), 0, now);
+            }
+            PromptVariant base = best(candidates);
+            String text = (base == null || base.systemPrompt().isEmpty() ? "" : base.systemPrompt() + "\n\n")
+                    + "A request of this kind is clearer when it does this: \"" + improvement
+                    + "\" When the request does not, say what you assume, then answer.";
+            improved = proposal(taskType + "-improved-" + hash(text), taskType, text, VariantOrigin.IMPROVEMENT,
+                    base == null ? List.of() : List.of(base.id()), prompts, now);
+            improved.setImprovement(improvement);
+            made.add(key);
+        }
+        for (VariantProposal p : baseline == null ? List.of(improved) : List.of(baseline, improved)) {
+            if (add(new PromptVariant(p.getId(), p.getTaskType(), p.getSystemPrompt()))) {
+                publisher.accept(p);
+                // Never the text: it comes from what users wrote.
+                log.info("Prompt variant {} added ({}) for task type {}", p.getId(), p.getOrigin(), taskType);
+            }
+        }
+    }
+
+    /** The variants a request of {@code taskType} may get: its own and the wildcard's. */
+    private List<PromptVariant> candidates(String taskType) {
+        List<PromptVariant> candidates = new ArrayList<>(byTask.getOrDefault(taskType, List.of()));
+        if (!taskType.equals("*")) {
+            candidates.addAll(byTask.getOrDefault("*", List.of()));
+        }
+        return candidates;
+    }
+
+    /** The candidate with the best mean score so far (the first, among those without any); null for none. */
+    private PromptVariant best(List<PromptVariant> candidates) {
+        PromptVariant best = null;
+        double bestMean = -1;
+        for (PromptVariant v : candidates) {
+            double[] f = feedback.getOrDefault(v.id(), new double[2]);
+            double mean = f[1] == 0 ? 0 : f[0] / f[1];
+            if (mean > bestMean) {
+                bestMean = mean;
+                best = v;
+            }
+        }
+        return best;
+    }
+
+    private static VariantProposal proposal(String id, String taskType, String text, VariantOrigin origin, List<String> basedOn,
+                                            int suggestedBy, long nowMs) {
+        return VariantProposal.newBuilder().setId(id).setTaskType(taskType).setSystemPrompt(text).setOrigin(origin)
+                .setBasedOn(basedOn).setSuggestedBy(suggestedBy).setCreatedAtMs(nowMs).build();
+    }
+
+    /** The first 8 hex digits of the text's SHA-256: the same text, the same id, on any planner. */
+    static String hash(String text) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest, 0, 4);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /** The variant for this request, when its task type (or {@code *}) has any; remembered for its feedback. */
     public synchronized Optional<PromptVariant> choose(String requestId, String taskType) {
-        List<PromptVariant> candidates = new ArrayList<>(byTask.getOrDefault(taskType, List.of()));
-        candidates.addAll(byTask.getOrDefault("*", List.of()));
+        List<PromptVariant> candidates = candidates(taskType);
         if (candidates.isEmpty()) {
             return Optional.empty();
         }
@@ -122,17 +275,18 @@ public final class VariantSelector {
     }
 
     private void credit(String id, double score, boolean mayRefine) {
-        PromptVariant v = id == null ? null : byId.get(id);
-        if (v == null) {
+        if (id == null) {
             return;
         }
+        // Counted even for a variant not known yet: a restarted planner can read a plan before the variant it names.
         feedback.compute(id, (k, f) -> {
             double[] sum = f == null ? new double[2] : f;
             sum[0] += Math.max(0, Math.min(1, score));
             sum[1]++;
             return sum;
         });
-        if (refiner != null && mayRefine && sinceRefinement.merge(v.taskType(), 1L, Long::sum) >= REFINE_EVERY) {
+        PromptVariant v = byId.get(id);
+        if (v != null && refiner != null && mayRefine && sinceRefinement.merge(v.taskType(), 1L, Long::sum) >= REFINE_EVERY) {
             sinceRefinement.put(v.taskType(), 0L);
             refine(v.taskType());
         }
@@ -180,7 +334,7 @@ public final class VariantSelector {
     private void refine(String taskType) {
         List<Stats> rated = stats().stream().filter(s -> s.taskType().equals(taskType) && s.observations() >= MIN_OBSERVATIONS)
                 .sorted(Comparator.comparingDouble(Stats::meanScore)).toList();
-        if (rated.size() < 2) {
+        if (rated.size() < 2 || byTask.getOrDefault(taskType, List.of()).size() >= improvements.maxVariantsPerTask()) {
             return;
         }
         Stats worst = rated.getFirst();
@@ -189,11 +343,14 @@ public final class VariantSelector {
             try {
                 String text = refiner.refine(taskType, byId.get(best.variantId()).systemPrompt(), best.meanScore(),
                         byId.get(worst.variantId()).systemPrompt(), worst.meanScore());
-                String id = taskType + "-refined-" + (byTask.get(taskType).size() + 1);
-                add(new PromptVariant(id, taskType, text));
-                log.info("Prompt variant {} added from {} (mean {}) and {} (mean {})", id, best.variantId(),
-                        String.format(java.util.Locale.ROOT, "%.3f", best.meanScore()), worst.variantId(),
-                        String.format(java.util.Locale.ROOT, "%.3f", worst.meanScore()));
+                VariantProposal p = proposal(taskType + "-refined-" + hash(text), taskType, text, VariantOrigin.REFINED,
+                        List.of(best.variantId(), worst.variantId()), 0, System.currentTimeMillis());
+                if (add(new PromptVariant(p.getId(), taskType, text))) {
+                    publisher.accept(p);
+                    log.info("Prompt variant {} added from {} (mean {}) and {} (mean {})", p.getId(), best.variantId(),
+                            String.format(java.util.Locale.ROOT, "%.3f", best.meanScore()), worst.variantId(),
+                            String.format(java.util.Locale.ROOT, "%.3f", worst.meanScore()));
+                }
             } catch (Exception e) {
                 log.warn("Prompt refinement for {} failed: {}", taskType, e.toString());
             }

@@ -168,11 +168,12 @@ public record SwitchboardConfig(
     /**
      * The planner's analysis and prompt optimisation: the optional planning model (an
      * OpenAI-compatible endpoint, called with model {@code modelName}), the tools that exist and those each tenant may
-     * not use, and the system-prompt variants per task type.
+     * not use, and the system-prompt variants per task type: those configured, and whether the planning
+     * model may add more (refined from the best and worst, or built from its prompt improvements).
      */
     public record PlanningSettings(boolean modelEnabled, String modelBaseUrl, String modelApiKey, String modelName, Duration modelTimeout,
                                    int modelCacheSize, List<String> availableTools, Map<String, Set<String>> deniedTools,
-                                   List<PromptVariant> promptVariants, boolean refinement) {
+                                   List<PromptVariant> promptVariants, boolean refinement, Improvements improvements) {
         public PlanningSettings {
             availableTools = List.copyOf(availableTools);
             deniedTools = Map.copyOf(deniedTools);
@@ -188,6 +189,14 @@ public record SwitchboardConfig(
     public record PromptVariant(String id, String taskType, String systemPrompt) {
     }
 
+    /**
+     * Prompt improvements the planning model suggests becoming variants: one suggested for at least
+     * {@code minPrompts} distinct prompts of a task type becomes a variant of it, while the task type
+     * has fewer than {@code maxVariantsPerTask}.
+     */
+    public record Improvements(boolean enabled, int minPrompts, int maxVariantsPerTask) {
+    }
+
     public static final String PLANNING_MODEL_ENABLED = "planner.model.enabled";
     public static final String PLANNING_MODEL_BASE_URL = "planner.model.base.url";
     public static final String PLANNING_MODEL_API_KEY = "planner.model.api.key";
@@ -198,6 +207,9 @@ public record SwitchboardConfig(
     public static final String TOOLS_DENIED = "tools.denied";
     public static final String PROMPT_VARIANTS = "prompts.variants";
     public static final String PROMPT_REFINEMENT = "prompts.refinement.enabled";
+    public static final String PROMPT_IMPROVEMENTS = "prompts.improvements.enabled";
+    public static final String PROMPT_IMPROVEMENTS_MIN_PROMPTS = "prompts.improvements.min.prompts";
+    public static final String PROMPT_MAX_VARIANTS = "prompts.max.variants.per.task";
 
     /**
      * How the learning planner ranks: the weights of strategy {@code weighted}, the strategy each
@@ -643,7 +655,15 @@ public record SwitchboardConfig(
                         "Ids of system-prompt variants; each takes prompts.variant.<id>.task (a task type, or *) and "
                                 + "prompts.variant.<id>.system. The planner picks one per request by a bandit over feedback.")
                 .define(PROMPT_REFINEMENT, Type.BOOLEAN, false, Importance.LOW,
-                        "Let the planning model propose new variants from the best and worst performers.");
+                        "Let the planning model propose new variants from the best and worst performers.")
+                .define(PROMPT_IMPROVEMENTS, Type.BOOLEAN, false, Importance.LOW,
+                        "Turn the planning model's prompt improvements into variants that compete with the others (needs "
+                                + PLANNING_MODEL_ENABLED + "=true). The text of a suggestion made for one tenant's prompts is "
+                                + "then sent with every tenant's requests of that task type.")
+                .define(PROMPT_IMPROVEMENTS_MIN_PROMPTS, Type.INT, 3, Range.atLeast(1), Importance.LOW,
+                        "How many distinct prompts the planning model must suggest an improvement for before it becomes a variant.")
+                .define(PROMPT_MAX_VARIANTS, Type.INT, 8, Range.atLeast(2), Importance.LOW,
+                        "Most variants a task type gets from refinement and improvements (configured ones count too).");
         for (String id : variantIds) {
             String v = "prompts.variant." + id + ".";
             def.define(v + "task", Type.STRING, ConfigDef.NO_DEFAULT_VALUE, NON_BLANK, Importance.MEDIUM,
@@ -846,7 +866,13 @@ public record SwitchboardConfig(
                 modelUrl.isBlank() ? providers.getFirst().baseUrl() : modelUrl,
                 modelKey.isBlank() ? providers.getFirst().apiKey() : modelKey, (String) v.get(PLANNING_MODEL_NAME),
                 Duration.ofMillis((Long) v.get(PLANNING_MODEL_TIMEOUT_MS)), (Integer) v.get(PLANNING_MODEL_CACHE_SIZE),
-                strings(v.get(TOOLS_AVAILABLE)), denied, variants, (Boolean) v.get(PROMPT_REFINEMENT));
+                strings(v.get(TOOLS_AVAILABLE)), denied, variants, (Boolean) v.get(PROMPT_REFINEMENT),
+                new Improvements((Boolean) v.get(PROMPT_IMPROVEMENTS), (Integer) v.get(PROMPT_IMPROVEMENTS_MIN_PROMPTS),
+                        (Integer) v.get(PROMPT_MAX_VARIANTS)));
+        if (planning.improvements().enabled() && !planning.modelEnabled()) {
+            throw new ConfigException(PROMPT_IMPROVEMENTS, true, "prompt improvements come from the planning model: set "
+                    + PLANNING_MODEL_ENABLED + "=true too");
+        }
         List<String> workerProviders = strings(v.get(WORKER_PROVIDERS));
         checkSubset(WORKER_PROVIDERS, workerProviders, providerNames);
 

@@ -91,6 +91,22 @@ class SwitchboardConfigTest {
     }
 
     @Test
+    void promptImprovementsAreReadAndNeedThePlanningModel() {
+        SwitchboardConfig.Improvements defaults = ConfigLoader.load(null, Map.of(), Map.of()).planning().improvements();
+        SwitchboardConfig.Improvements set = ConfigLoader.load(null, Map.of(), Map.of("planner.model.enabled", "true",
+                "prompts.improvements.enabled", "true", "prompts.improvements.min.prompts", "5", "prompts.max.variants.per.task", "4"))
+                .planning().improvements();
+
+        assertThat(defaults).isEqualTo(new SwitchboardConfig.Improvements(false, 3, 8));
+        assertThat(set).isEqualTo(new SwitchboardConfig.Improvements(true, 5, 4));
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("prompts.improvements.enabled", "true")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("prompts.improvements.enabled")
+                .hasMessageContaining("set planner.model.enabled=true too");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("prompts.max.variants.per.task", "1")))
+                .hasMessageContaining("prompts.max.variants.per.task");
+    }
+
+    @Test
     void aMisspeltOrInvalidKafkaSecuritySettingIsRefusedByName() {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("kafka.security.protcol", "SSL")))
                 .hasMessageContaining("Unknown configuration key 'kafka.security.protcol'");

@@ -32,6 +32,11 @@ final class DevCommand implements Callable<Integer> {
             description = "Where to keep the stack's data (default: the setting dev.data.dir, else .switchboard).")
     Path dataDir;
 
+    @Option(names = "--restore", paramLabel = "BACKUP",
+            description = "Restore this backup (switchboard backup create) into the new data folder before anything else "
+                    + "starts; the folder must hold no data yet.")
+    Path restore;
+
     /** The settings the options give: {@code --data-dir} only when given, so that {@code --set dev.data.dir} and the environment count. */
     Map<String, String> overrides() {
         Map<String, String> overrides = new HashMap<>();
@@ -60,7 +65,9 @@ final class DevCommand implements Callable<Integer> {
         long start = System.nanoTime();
         DevStack stack;
         try {
-            stack = DevStack.start(cfg, infraOnly);
+            stack = restore == null ? DevStack.start(cfg, infraOnly) : DevStack.start(cfg, infraOnly, () -> BackupCommand.restore(cfg, restore));
+        } catch (CliException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw new CliException("the stack did not start: " + e.getMessage(), 1);
         }

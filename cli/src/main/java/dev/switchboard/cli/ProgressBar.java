@@ -14,7 +14,7 @@ final class ProgressBar {
         this.out = out;
     }
 
-    void update(int done, int total) {
+    void update(long done, long total) {
         long now = System.nanoTime();
         if (done < total && now - lastDraw < 100_000_000L) {
             return;
@@ -23,7 +23,7 @@ final class ProgressBar {
         double seconds = Math.max(1e-3, (now - started) / 1e9);
         double rate = done / seconds;
         long eta = rate > 0 ? Math.round((total - done) / rate) : 0;
-        int filled = total == 0 ? WIDTH : (int) ((long) WIDTH * done / total);
+        int filled = total == 0 ? WIDTH : (int) (WIDTH * done / total);
         out.printf("\r[%s%s] %d/%d  %.1f/s  ETA %02d:%02d", "#".repeat(filled), ".".repeat(WIDTH - filled), done, total,
                 rate, eta / 60, eta % 60);
         out.flush();

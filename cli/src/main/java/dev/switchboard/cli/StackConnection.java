@@ -21,7 +21,11 @@ final class StackConnection {
     final Codec codec;
 
     StackConnection(ConfigOptions options) {
-        this.config = options.load(Map.of());
+        this(options.load(Map.of()));
+    }
+
+    StackConnection(SwitchboardConfig config) {
+        this.config = config;
         try {
             KafkaProbe.requireReachable(config.bootstrapServers(), config.security().kafkaClientProperties(), Duration.ofSeconds(3));
         } catch (IllegalStateException e) {

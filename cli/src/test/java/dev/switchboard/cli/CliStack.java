@@ -30,12 +30,18 @@ final class CliStack implements AutoCloseable {
 
     /** With {@code analytics}, the stack also runs scoring, a clickhouse-server and the sink. */
     CliStack(Path dataDir, boolean analytics) {
+        this(dataDir, analytics, null);
+    }
+
+    /** With {@code restore}, the backup is restored into the new stack as {@code dev --restore} does. */
+    CliStack(Path dataDir, boolean analytics, Path restore) {
         settings = FreePorts.stack(dataDir);
         settings.put(SwitchboardConfig.ANALYTICS_ENABLED, Boolean.toString(analytics));
         for (String p : List.of("sim-fast", "sim-strong", "sim-flaky")) {
             settings.put("provider." + p + ".base.url", FreePorts.simulatorUrl(settings, p));
         }
-        stack = DevStack.start(SwitchboardConfig.withOverrides(settings), false);
+        SwitchboardConfig config = SwitchboardConfig.withOverrides(settings);
+        stack = restore == null ? DevStack.start(config, false) : DevStack.start(config, false, () -> BackupCommand.restore(config, restore));
     }
 
     /** Runs {@code switchboard ARGS} with this stack's settings. */

@@ -77,9 +77,24 @@ public final class DevStack implements AutoCloseable {
      */
     public static DevStack start(SwitchboardConfig config, boolean infraOnly, ProviderSimulator.Responder responder,
                                  Map<String, String> brokerSettings) {
+        return start(config, infraOnly, responder, brokerSettings, () -> {
+        });
+    }
+
+    /**
+     * As {@link #start(SwitchboardConfig, boolean)}, running {@code onceStorageRuns} when the broker and
+     * registry answer and before anything else writes to them (a restore of a backup): then the
+     * simulator, whose audit log writes when it starts, and the services.
+     */
+    public static DevStack start(SwitchboardConfig config, boolean infraOnly, Runnable onceStorageRuns) {
+        return start(config, infraOnly, ProviderSimulator.Responder.DEFAULT, Map.of(), onceStorageRuns);
+    }
+
+    private static DevStack start(SwitchboardConfig config, boolean infraOnly, ProviderSimulator.Responder responder,
+                                  Map<String, String> brokerSettings, Runnable onceStorageRuns) {
         DevStack stack = new DevStack(config, responder, brokerSettings);
         try {
-            stack.startAll(infraOnly);
+            stack.startAll(infraOnly, onceStorageRuns);
             return stack;
         } catch (RuntimeException | Error e) {
             stack.close();
@@ -87,7 +102,7 @@ public final class DevStack implements AutoCloseable {
         }
     }
 
-    private void startAll(boolean infraOnly) {
+    private void startAll(boolean infraOnly, Runnable onceStorageRuns) {
         // The issuer first: a broker that checks OAUTHBEARER tokens reads its keys at start-up.
         if (runsIdentityProvider(config)) {
             SwitchboardConfig.SecuritySettings security = config.security();
@@ -100,6 +115,7 @@ public final class DevStack implements AutoCloseable {
         // With registry credentials configured, the dev registry asks for them.
         registry = track(new SchemaRegistryServer(store, config.registryPort(),
                 config.security().registryClient().get("basic.auth.user.info")).start());
+        onceStorageRuns.run();
         // Topics and schemas, as every service makes sure of at start-up; in infra-only mode too.
         ServiceContext context = ServiceContext.connect(config);
         simulator = new ProviderSimulator(config.simulatedProviders(), config.simulatorSeed(), config.simulatorPort(), responder);

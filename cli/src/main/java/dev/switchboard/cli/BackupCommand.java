@@ -1,0 +1,146 @@
+package dev.switchboard.cli;
+
+import dev.switchboard.cli.backup.BackupException;
+import dev.switchboard.cli.backup.Backups;
+import dev.switchboard.cli.backup.Manifest;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "backup", mixinStandardHelpOptions = true,
+        description = "Back up Switchboard's topics (records, settings, schemas, group offsets) into a folder, verify a backup, "
+                + "or restore one into an empty stack.",
+        subcommands = {BackupCommand.CreateCommand.class, BackupCommand.VerifyCommand.class, BackupCommand.RestoreCommand.class})
+final class BackupCommand implements Runnable {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Write a backup of every llm.* topic (but llm.chunks) into DIR: per partition an Avro container file, "
+                    + "the schemas its records name, topic settings and where every group had read to.")
+    static final class CreateCommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "A new folder for the backup.")
+        Path dir;
+        @Option(names = "--since", paramLabel = "PREV",
+                description = "An earlier backup to continue: only records written after it are copied (incremental).")
+        Path since;
+        @Mixin
+        ConfigOptions config;
+
+        @Override
+        public Integer call() throws Exception {
+            StackConnection c = new StackConnection(config);
+            ProgressBar bar = new ProgressBar(System.err);
+            Manifest m = run(() -> new Backups(c.clients, c.codec.registry()).create(dir, since, bar::update));
+            bar.finish();
+            List<List<String>> rows = new ArrayList<>();
+            for (Manifest.TopicEntry t : m.topics()) {
+                rows.add(List.of(t.name(), Integer.toString(t.partitions()), Long.toString(t.records()),
+                        Long.toString(m.groupOffsets().stream().filter(g -> g.topic().equals(t.name())).map(Manifest.GroupOffset::group)
+                                .distinct().count() + m.shareGroupOffsets().stream().filter(g -> g.topic().equals(t.name()))
+                                .map(Manifest.GroupOffset::group).distinct().count())));
+            }
+            System.out.print(Table.of(List.of("TOPIC", "PARTITIONS", "RECORDS", "GROUPS"), rows));
+            System.out.printf("%d records of %d topics and %d schemas in %s%s%n", m.records(), m.topics().size(), m.schemas().size(),
+                    dir, m.base() == null ? "" : " (after " + since + ")");
+            return 0;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Check a backup (and the backups it continues): every file's checksum and record count, "
+                    + "and that every schema a record names is in it. Exit 1 when a part is damaged.")
+    static final class VerifyCommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "The backup's folder.")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            ProgressBar bar = new ProgressBar(System.err);
+            List<Backups.Checked> checked = run(() -> Backups.verify(dir, bar::update));
+            bar.finish();
+            List<List<String>> rows = checked.stream().map(k -> List.of(k.topic(), Integer.toString(k.partition()),
+                    Long.toString(k.records()), k.intact() ? "ok" : k.problem())).toList();
+            System.out.print(Table.of(List.of("TOPIC", "PARTITION", "RECORDS", "STATE"), rows));
+            long damaged = checked.stream().filter(k -> !k.intact()).count();
+            System.out.printf("%d parts, %d records, %s%n", checked.size(), checked.stream().mapToLong(Backups.Checked::records).sum(),
+                    damaged == 0 ? "all intact" : damaged + " damaged");
+            return damaged == 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true,
+            description = "Restore the backup in DIR into a Kafka cluster whose llm.* topics are empty or missing, before "
+                    + "Switchboard's services run (for the embedded stack: `switchboard dev --restore DIR --data-dir NEW`): verifies the backup, creates the "
+                    + "topics, registers the schemas, writes the records to the same partitions in order and moves every group "
+                    + "to where it had read to, so nothing is processed twice.")
+    static final class RestoreCommand implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "The backup's folder (an incremental one brings its bases).")
+        Path dir;
+        @Mixin
+        ConfigOptions config;
+
+        @Override
+        public Integer call() throws Exception {
+            StackConnection c = new StackConnection(config);
+            restore(c, dir);
+            return 0;
+        }
+    }
+
+    /** Restores {@code dir} into the stack {@code config} names (which answers), drawing progress and the summary. */
+    static void restore(dev.switchboard.platform.config.SwitchboardConfig config, Path dir) {
+        try {
+            restore(new StackConnection(config), dir);
+        } catch (CliException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new CliException("the restore failed: " + e.getMessage(), 1);
+        }
+    }
+
+    private static void restore(StackConnection c, Path dir) throws Exception {
+        ProgressBar verifying = new ProgressBar(System.err);
+        ProgressBar writing = new ProgressBar(System.err);
+        boolean[] verified = {false};
+        List<Backups.Restored> restored = run(() -> new Backups(c.clients, c.codec.registry()).restore(dir, verifying::update,
+                (done, total) -> {
+                    if (!verified[0]) {
+                        verified[0] = true;
+                        verifying.finish();
+                    }
+                    writing.update(done, total);
+                }));
+        writing.finish();
+        List<List<String>> rows = restored.stream().map(r -> List.of(r.topic(), Integer.toString(r.partitions()),
+                Long.toString(r.records()), Integer.toString(r.groupsMoved()))).toList();
+        System.out.print(Table.of(List.of("TOPIC", "PARTITIONS", "RECORDS", "GROUPS MOVED"), rows));
+        System.out.printf("%d records restored into %s%n", restored.stream().mapToLong(Backups.Restored::records).sum(),
+                c.config.bootstrapServers());
+    }
+
+    interface Step<T> {
+        T run() throws Exception;
+    }
+
+    /** Runs a step of the backup, turning what it refuses into an error naming the reason (exit 2). */
+    static <T> T run(Step<T> step) throws Exception {
+        try {
+            return step.run();
+        } catch (BackupException e) {
+            throw new CliException(e.getMessage(), 2);
+        }
+    }
+}

@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -45,13 +44,8 @@ final class BackupCommand implements Runnable {
             ProgressBar bar = new ProgressBar(System.err);
             Manifest m = run(() -> new Backups(c.clients, c.codec.registry()).create(dir, since, bar::update));
             bar.finish();
-            List<List<String>> rows = new ArrayList<>();
-            for (Manifest.TopicEntry t : m.topics()) {
-                rows.add(List.of(t.name(), Integer.toString(t.partitions()), Long.toString(t.records()),
-                        Long.toString(m.groupOffsets().stream().filter(g -> g.topic().equals(t.name())).map(Manifest.GroupOffset::group)
-                                .distinct().count() + m.shareGroupOffsets().stream().filter(g -> g.topic().equals(t.name()))
-                                .map(Manifest.GroupOffset::group).distinct().count())));
-            }
+            List<List<String>> rows = m.topics().stream().map(t -> List.of(t.name(), Integer.toString(t.partitions()),
+                    Long.toString(t.records()), Integer.toString(m.groupsReading(t.name())))).toList();
             System.out.print(Table.of(List.of("TOPIC", "PARTITIONS", "RECORDS", "GROUPS"), rows));
             System.out.printf("%d records of %d topics and %d schemas in %s%s%n", m.records(), m.topics().size(), m.schemas().size(),
                     dir, m.base() == null ? "" : " (after " + since + ")");

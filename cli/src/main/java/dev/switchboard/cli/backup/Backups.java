@@ -2,7 +2,10 @@ package dev.switchboard.cli.backup;
 
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.Topics;
+import dev.switchboard.platform.Sha256;
+import dev.switchboard.platform.kafka.DeadLetters;
 import dev.switchboard.schemas.registry.SchemaRegistryClient;
+import dev.switchboard.schemas.serde.ConfluentWireFormat;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.file.CodecFactory;
@@ -256,7 +259,7 @@ public final class Backups {
                         continue;
                     }
                     writers.get(tp).append(toAvro(r));
-                    Integer id = schemaId(r.value());
+                    Integer id = ConfluentWireFormat.schemaIdOrNull(r.value());
                     if (id != null) {
                         schemaSubjects.putIfAbsent(id, r.topic() + "-value");
                     }
@@ -278,7 +281,7 @@ public final class Backups {
         Map<String, List<Manifest.Part>> parts = new LinkedHashMap<>();
         for (TopicPartition tp : partitions) {
             parts.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(new Manifest.Part(tp.partition(), from.get(tp), ends.get(tp),
-                    counts.get(tp)[0], file(tp), sha256(dir.resolve(file(tp)))));
+                    counts.get(tp)[0], file(tp), Sha256.hex(dir.resolve(file(tp)))));
         }
         return parts;
     }
@@ -305,14 +308,6 @@ public final class Backups {
         return out;
     }
 
-    /** The schema id of a value in the Confluent wire format (magic byte 0, 4-byte id), else null. */
-    static Integer schemaId(byte[] value) {
-        if (value == null || value.length < 5 || value[0] != 0) {
-            return null;
-        }
-        return ByteBuffer.wrap(value, 1, 4).getInt();
-    }
-
     /** What {@link #verify} found of one part of {@code records} records (as its manifest says). */
     public record Checked(String topic, int partition, long records, boolean intact, String problem) {
     }
@@ -322,33 +317,31 @@ public final class Backups {
      * its record count, and that every schema a record names is in the backup.
      */
     public static List<Checked> verify(Path dir, Progress progress) throws IOException {
+        return verify(chain(dir), progress);
+    }
+
+    private static List<Checked> verify(List<Link> chain, Progress progress) throws IOException {
         List<Checked> out = new ArrayList<>();
-        List<Path> chain = chain(dir);
-        long total = 0;
-        for (Path d : chain) {
-            total += Manifest.read(d).records();
-        }
+        long total = records(chain);
         long done = 0;
         Set<Integer> schemas = new java.util.HashSet<>();
-        for (Path d : chain) {
-            Manifest.read(d).schemas().forEach(s -> schemas.add(s.id()));
-        }
-        for (Path d : chain) {
-            Manifest m = Manifest.read(d);
-            for (Manifest.TopicEntry topic : m.topics()) {
+        chain.forEach(l -> l.manifest().schemas().forEach(s -> schemas.add(s.id())));
+        for (Link link : chain) {
+            Path d = link.dir();
+            for (Manifest.TopicEntry topic : link.manifest().topics()) {
                 for (Manifest.Part part : topic.parts()) {
                     Path file = d.resolve(part.file());
                     String problem = null;
                     long records = 0;
                     if (!Files.isRegularFile(file)) {
                         problem = "missing: " + file;
-                    } else if (!sha256(file).equals(part.sha256())) {
+                    } else if (!Sha256.hex(file).equals(part.sha256())) {
                         problem = "checksum differs from the manifest's";
                     } else {
                         try (DataFileReader<GenericRecord> reader = new DataFileReader<>(file.toFile(), new GenericDatumReader<>(RECORD))) {
                             for (GenericRecord r : reader) {
                                 records++;
-                                Integer id = schemaId(bytes(r.get("value")));
+                                Integer id = ConfluentWireFormat.schemaIdOrNull(bytes(r.get("value")));
                                 if (id != null && !schemas.contains(id) && problem == null) {
                                     problem = "a record at offset " + r.get("offset") + " names schema " + id + ", which is not in the backup";
                                 }
@@ -367,19 +360,28 @@ public final class Backups {
         return out;
     }
 
-    /** The backups to restore, oldest first: {@code dir}'s bases, then {@code dir}. */
-    static List<Path> chain(Path dir) {
-        List<Path> chain = new ArrayList<>();
+    /** One backup of a chain: its folder and its manifest. */
+    record Link(Path dir, Manifest manifest) {
+    }
+
+    /** The backups to restore, oldest first: {@code dir}'s bases, then {@code dir}, each manifest read once. */
+    static List<Link> chain(Path dir) {
+        List<Link> chain = new ArrayList<>();
         Path d = dir;
         while (d != null) {
-            if (chain.contains(d.toAbsolutePath().normalize())) {
+            Path at = d.toAbsolutePath().normalize();
+            if (chain.stream().anyMatch(l -> l.dir().equals(at))) {
                 throw new BackupException(dir + ": its bases lead back to " + d);
             }
-            chain.addFirst(d.toAbsolutePath().normalize());
             Manifest m = Manifest.read(d);
+            chain.addFirst(new Link(at, m));
             d = m.base() == null ? null : d.resolve(m.base()).normalize();
         }
         return chain;
+    }
+
+    private static long records(List<Link> chain) {
+        return chain.stream().mapToLong(l -> l.manifest().records()).sum();
     }
 
     /** What a restore wrote into one topic. */
@@ -391,30 +393,28 @@ public final class Backups {
      * must be empty or missing; refuses, before writing anything, a backup that does not verify.
      */
     public List<Restored> restore(Path dir, Progress verifying, Progress progress) throws IOException, InterruptedException {
-        List<Checked> broken = verify(dir, verifying).stream().filter(c -> !c.intact()).toList();
+        List<Link> chain = chain(dir);
+        List<Checked> broken = verify(chain, verifying).stream().filter(c -> !c.intact()).toList();
         if (!broken.isEmpty()) {
             Checked first = broken.getFirst();
             throw new BackupException(dir + " does not verify (" + broken.size() + " parts): " + first.topic() + "-"
                     + first.partition() + " " + first.problem());
         }
-        List<Path> chain = chain(dir);
-        Manifest last = Manifest.read(chain.getLast());
+        Manifest last = chain.getLast().manifest();
         try (Admin admin = clients.admin("switchboard-restore")) {
             prepareTopics(admin, last);
             Map<Integer, Schema> schemas = new java.util.HashMap<>();
             Map<Integer, Integer> ids = registerSchemas(chain, schemas);
             // Per partition, the old offset of every restored record in order: a record's index is its new offset.
             Map<TopicPartition, long[]> oldOffsets = new TreeMap<>(java.util.Comparator.comparing(TopicPartition::toString));
-            long total = 0;
-            for (Path d : chain) {
-                total += Manifest.read(d).records();
-            }
+            long total = records(chain);
             long done = 0;
             java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
             // Records as large as any topic allows: each was written once already, so its topic takes it.
             try (KafkaProducer<byte[], byte[]> producer = clients.producer("switchboard-restore", MAX_RECORD_BYTES)) {
-                for (Path d : chain) {
-                    for (Manifest.TopicEntry topic : restoreOrder(Manifest.read(d).topics())) {
+                for (Link link : chain) {
+                    Path d = link.dir();
+                    for (Manifest.TopicEntry topic : restoreOrder(link.manifest().topics())) {
                         for (Manifest.Part part : topic.parts()) {
                             TopicPartition tp = new TopicPartition(topic.name(), part.partition());
                             long[] offsets = oldOffsets.getOrDefault(tp, new long[0]);
@@ -446,12 +446,12 @@ public final class Backups {
                         + "before trying again): " + failed.get().getMessage());
             }
             progress.update(total, total);
-            Map<String, Integer> moved = moveGroups(admin, last, oldOffsets);
+            moveGroups(admin, last, oldOffsets);
             List<Restored> out = new ArrayList<>();
             for (Manifest.TopicEntry topic : last.topics()) {
                 long records = oldOffsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic.name()))
                         .mapToLong(e -> e.getValue().length).sum();
-                out.add(new Restored(topic.name(), topic.partitions(), records, moved.getOrDefault(topic.name(), 0)));
+                out.add(new Restored(topic.name(), topic.partitions(), records, last.groupsReading(topic.name())));
             }
             return out;
         } catch (ExecutionException e) {
@@ -494,12 +494,12 @@ public final class Backups {
     }
 
     /** Registers every backed-up schema under its subject; returns old id to new id, and puts each schema by old id into {@code schemas}. */
-    private Map<Integer, Integer> registerSchemas(List<Path> chain, Map<Integer, Schema> schemas) throws IOException {
+    private Map<Integer, Integer> registerSchemas(List<Link> chain, Map<Integer, Schema> schemas) throws IOException {
         Map<Integer, Integer> ids = new java.util.HashMap<>();
-        for (Path d : chain) {
-            for (Manifest.SchemaEntry s : Manifest.read(d).schemas()) {
+        for (Link link : chain) {
+            for (Manifest.SchemaEntry s : link.manifest().schemas()) {
                 if (!ids.containsKey(s.id())) {
-                    Schema schema = new Schema.Parser().parse(Files.readString(d.resolve(s.file())));
+                    Schema schema = new Schema.Parser().parse(Files.readString(link.dir().resolve(s.file())));
                     schemas.put(s.id(), schema);
                     ids.put(s.id(), registry.register(s.subject(), schema));
                 }
@@ -521,9 +521,9 @@ public final class Backups {
         byte[] key = bytes(r.get("key"));
         byte[] value = withNewId(bytes(r.get("value")), ids);
         if ((tp.topic().equals(Topics.DLQ.name()) || tp.topic().equals(Topics.DLQ_PARKED.name())) && value != null) {
-            value = deadLetterWithNewIds(value, schemas.get(schemaId(bytes(r.get("value")))), ids);
+            value = deadLetterWithNewIds(value, schemas.get(ConfluentWireFormat.schemaIdOrNull(bytes(r.get("value")))), ids);
         } else if (tp.topic().equals(Topics.PLANNER_STATE.name()) && value != null) {
-            value = checkpointAtRestoredOffsets(value, schemas.get(schemaId(bytes(r.get("value")))), oldOffsets);
+            value = checkpointAtRestoredOffsets(value, schemas.get(ConfluentWireFormat.schemaIdOrNull(bytes(r.get("value")))), oldOffsets);
         } else if (tp.topic().equals(Topics.DLQ_REPLAYS) && key != null) {
             key = ledgerKey(new String(key, java.nio.charset.StandardCharsets.UTF_8), oldOffsets)
                     .getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -593,7 +593,7 @@ public final class Backups {
 
     /** {@code value} with its wire-format schema id rewritten by {@code ids}; the same array when it has none or keeps its id. */
     static byte[] withNewId(byte[] value, Map<Integer, Integer> ids) {
-        Integer old = schemaId(value);
+        Integer old = ConfluentWireFormat.schemaIdOrNull(value);
         if (old == null || !ids.containsKey(old) || ids.get(old).equals(old)) {
             return value;
         }
@@ -645,16 +645,14 @@ public final class Backups {
         }
     }
 
-    /** Moves every group to the restored offset of the record it had read to; returns groups moved per topic. */
-    private Map<String, Integer> moveGroups(Admin admin, Manifest manifest, Map<TopicPartition, long[]> oldOffsets)
+    /** Moves every group to the restored offset of the record it had read to. */
+    private void moveGroups(Admin admin, Manifest manifest, Map<TopicPartition, long[]> oldOffsets)
             throws ExecutionException, InterruptedException {
-        Map<String, Set<String>> movedByTopic = new TreeMap<>();
         Map<String, Map<TopicPartition, OffsetAndMetadata>> consumer = new TreeMap<>();
         for (Manifest.GroupOffset g : manifest.groupOffsets()) {
             TopicPartition tp = new TopicPartition(g.topic(), g.partition());
             consumer.computeIfAbsent(g.group(), k -> new LinkedHashMap<>())
                     .put(tp, new OffsetAndMetadata(restoredOffset(oldOffsets.get(tp), g.offset())));
-            movedByTopic.computeIfAbsent(g.topic(), t -> new java.util.TreeSet<>()).add(g.group());
         }
         for (Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>> e : consumer.entrySet()) {
             admin.alterConsumerGroupOffsets(e.getKey(), e.getValue()).all().get();
@@ -663,14 +661,10 @@ public final class Backups {
         for (Manifest.GroupOffset g : manifest.shareGroupOffsets()) {
             TopicPartition tp = new TopicPartition(g.topic(), g.partition());
             share.computeIfAbsent(g.group(), k -> new LinkedHashMap<>()).put(tp, restoredOffset(oldOffsets.get(tp), g.offset()));
-            movedByTopic.computeIfAbsent(g.topic(), t -> new java.util.TreeSet<>()).add(g.group());
         }
         for (Map.Entry<String, Map<TopicPartition, Long>> e : share.entrySet()) {
             admin.alterShareGroupOffsets(e.getKey(), e.getValue()).all().get();
         }
-        Map<String, Integer> out = new TreeMap<>();
-        movedByTopic.forEach((topic, groups) -> out.put(topic, groups.size()));
-        return out;
     }
 
     /** The new offset of the first restored record at or after old offset {@code old}: how many restored records came before it. */
@@ -682,22 +676,8 @@ public final class Backups {
         return i >= 0 ? i : -i - 1;
     }
 
+    /** An Avro {@code bytes} field's value as an array, null as null. */
     private static byte[] bytes(Object avro) {
-        if (avro == null) {
-            return null;
-        }
-        ByteBuffer b = ((ByteBuffer) avro).duplicate();
-        byte[] out = new byte[b.remaining()];
-        b.get(out);
-        return out;
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return avro == null ? null : DeadLetters.bytes((ByteBuffer) avro);
     }
 }

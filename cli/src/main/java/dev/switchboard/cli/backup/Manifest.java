@@ -46,6 +46,12 @@ public record Manifest(int format, long createdAtMs, String bootstrapServers, St
         return topics.stream().mapToLong(TopicEntry::records).sum();
     }
 
+    /** How many groups, consumer and share, had read {@code topic}. */
+    public int groupsReading(String topic) {
+        return (int) java.util.stream.Stream.concat(groupOffsets.stream(), shareGroupOffsets.stream())
+                .filter(g -> g.topic().equals(topic)).map(GroupOffset::group).distinct().count();
+    }
+
     void write(Path dir) throws IOException {
         Files.writeString(dir.resolve(FILE), JSON.writeValueAsString(this));
     }

@@ -29,10 +29,10 @@ class BackupsTest {
 
     @Test
     void theSchemaIdIsReadOnlyFromTheWireFormat() {
-        assertThat(Backups.schemaId(new byte[] {0, 0, 0, 1, 7, 42})).isEqualTo(263);
-        assertThat(Backups.schemaId(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 1})).isNull();
-        assertThat(Backups.schemaId(new byte[] {0, 0, 0, 1})).isNull();
-        assertThat(Backups.schemaId(null)).isNull();
+        assertThat(dev.switchboard.schemas.serde.ConfluentWireFormat.schemaIdOrNull(new byte[] {0, 0, 0, 1, 7, 42})).isEqualTo(263);
+        assertThat(dev.switchboard.schemas.serde.ConfluentWireFormat.schemaIdOrNull(new byte[] {(byte) 0xde, (byte) 0xad, (byte) 0xbe, (byte) 0xef, 1})).isNull();
+        assertThat(dev.switchboard.schemas.serde.ConfluentWireFormat.schemaIdOrNull(new byte[] {0, 0, 0, 1})).isNull();
+        assertThat(dev.switchboard.schemas.serde.ConfluentWireFormat.schemaIdOrNull(null)).isNull();
     }
 
     @Test
@@ -51,7 +51,7 @@ class BackupsTest {
         java.util.Map<Integer, Integer> ids = java.util.Map.of(9, 3, 15, 6);
         byte[] restored = Backups.deadLetterWithNewIds(Backups.withNewId(wire, ids), dev.switchboard.avro.DeadLetter.getClassSchema(), ids);
 
-        assertThat(Backups.schemaId(restored)).isEqualTo(3);
+        assertThat(dev.switchboard.schemas.serde.ConfluentWireFormat.schemaIdOrNull(restored)).isEqualTo(3);
         dev.switchboard.avro.DeadLetter read = new org.apache.avro.specific.SpecificDatumReader<>(dev.switchboard.avro.DeadLetter.class)
                 .read(null, org.apache.avro.io.DecoderFactory.get().binaryDecoder(restored, 5, restored.length - 5, null));
         assertThat(read.getValue().array()).containsExactly(0, 0, 0, 0, 6, 2, 4, 6);
@@ -98,7 +98,7 @@ class BackupsTest {
         assertThat(read.getFeedbackOffsets()).containsExactly(java.util.Map.entry("1", 2L));
         assertThat(read.getAttemptOffsets()).containsExactly(java.util.Map.entry("2", 0L));
         assertThat(read.getParts()).containsExactly("c1/model/a");
-        assertThat(Backups.schemaId(moved)).isEqualTo(4);
+        assertThat(dev.switchboard.schemas.serde.ConfluentWireFormat.schemaIdOrNull(moved)).isEqualTo(4);
     }
 
     @Test
@@ -117,7 +117,7 @@ class BackupsTest {
         manifest(full, null);
         manifest(second, "../full");
         manifest(third, "../second");
-        assertThat(Backups.chain(third)).containsExactly(full, second, third);
+        assertThat(Backups.chain(third)).extracting(Backups.Link::dir).containsExactly(full, second, third);
 
         manifest(full.resolve("loop"), "../../third");
         java.nio.file.Files.delete(full.resolve(Manifest.FILE));

@@ -36,6 +36,14 @@ public final class ConfluentWireFormat {
         return new Framed(schemaId, bytes, HEADER_SIZE);
     }
 
+    /** The schema id {@code bytes} name in this format, or null when they are not in it (too short, another magic byte). */
+    public static Integer schemaIdOrNull(byte[] bytes) {
+        if (bytes == null || bytes.length < HEADER_SIZE || bytes[0] != MAGIC_BYTE) {
+            return null;
+        }
+        return ByteBuffer.wrap(bytes, 1, 4).getInt();
+    }
+
     /** Writes the 5-byte header for {@code schemaId} into the start of a buffer sized for the payload. */
     public static byte[] frame(int schemaId, byte[] avroPayload) {
         return ByteBuffer.allocate(HEADER_SIZE + avroPayload.length)

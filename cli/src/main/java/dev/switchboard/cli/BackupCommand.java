@@ -3,6 +3,8 @@ package dev.switchboard.cli;
 import dev.switchboard.cli.backup.BackupException;
 import dev.switchboard.cli.backup.Backups;
 import dev.switchboard.cli.backup.Manifest;
+import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
+import dev.switchboard.platform.config.SwitchboardConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -13,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "backup", mixinStandardHelpOptions = true,
-        description = "Back up Switchboard's topics (records, settings, schemas, group offsets) into a folder, verify a backup, "
-                + "or restore one into an empty stack.",
+        description = "Back up Switchboard's topics (records, settings, schemas, group offsets) and analytics tables into a "
+                + "folder, verify a backup, or restore one into an empty stack.",
         subcommands = {BackupCommand.CreateCommand.class, BackupCommand.VerifyCommand.class, BackupCommand.RestoreCommand.class})
 final class BackupCommand implements Runnable {
 
@@ -27,29 +29,47 @@ final class BackupCommand implements Runnable {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Write a backup of every llm.* topic (but llm.chunks) into DIR: per partition an Avro container file, "
-                    + "the schemas its records name, topic settings and where every group had read to.")
+            description = "Write a backup of every llm.* topic (but llm.chunks) and the analytics app's own topics into DIR: per "
+                    + "partition an Avro container file, the schemas its records name, topic settings and where every group had "
+                    + "read to; and the ClickHouse analytics tables, whole, when analytics writes to ClickHouse.")
     static final class CreateCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "DIR", description = "A new folder for the backup.")
         Path dir;
         @Option(names = "--since", paramLabel = "PREV",
                 description = "An earlier backup to continue: only records written after it are copied (incremental).")
         Path since;
+        @Option(names = "--skip-clickhouse", description = "Back up the topics alone, not the ClickHouse analytics tables.")
+        boolean skipClickHouse;
         @Mixin
         ConfigOptions config;
 
         @Override
         public Integer call() throws Exception {
             StackConnection c = new StackConnection(config);
-            ProgressBar bar = new ProgressBar(System.err);
-            Manifest m = run(() -> new Backups(c.clients, c.codec.registry()).create(dir, since, bar::update));
-            bar.finish();
-            List<List<String>> rows = m.topics().stream().map(t -> List.of(t.name(), Integer.toString(t.partitions()),
-                    Long.toString(t.records()), Integer.toString(m.groupsReading(t.name())))).toList();
-            System.out.print(Table.of(List.of("TOPIC", "PARTITIONS", "RECORDS", "GROUPS"), rows));
-            System.out.printf("%d records of %d topics and %d schemas in %s%s%n", m.records(), m.topics().size(), m.schemas().size(),
-                    dir, m.base() == null ? "" : " (after " + since + ")");
-            return 0;
+            try (ClickHouseConnection clickhouse = skipClickHouse ? null : analyticsTables(c)) {
+                ProgressBar tables = new ProgressBar(System.err, "tables");
+                ProgressBar topics = new ProgressBar(System.err, "topics");
+                boolean[] tablesDone = {clickhouse == null};
+                Manifest m = run(() -> new Backups(c.clients, c.codec.registry(), clickhouse).create(dir, since, tables::update,
+                        (done, total) -> {
+                            if (!tablesDone[0]) {
+                                tablesDone[0] = true;
+                                tables.finish();
+                            }
+                            topics.update(done, total);
+                        }));
+                topics.finish();
+                List<List<String>> rows = m.topics().stream().map(t -> List.of(t.name(), Integer.toString(t.partitions()),
+                        Long.toString(t.records()), Integer.toString(m.groupsReading(t.name())))).toList();
+                System.out.print(Table.of(List.of("TOPIC", "PARTITIONS", "RECORDS", "GROUPS"), rows));
+                if (m.clickhouse() != null) {
+                    System.out.print(tablesTable(m.clickhouse().tables()));
+                }
+                System.out.printf("%d records of %d topics and %d schemas%s in %s%s%n", m.records(), m.topics().size(), m.schemas().size(),
+                        m.clickhouse() == null ? "" : ", " + m.clickhouse().rows() + " rows of " + m.clickhouse().tables().size()
+                                + " ClickHouse tables", dir, m.base() == null ? "" : " (after " + since + ")");
+                return 0;
+            }
         }
     }
 
@@ -65,7 +85,7 @@ final class BackupCommand implements Runnable {
             ProgressBar bar = new ProgressBar(System.err);
             List<Backups.Checked> checked = run(() -> Backups.verify(dir, bar::update));
             bar.finish();
-            List<List<String>> rows = checked.stream().map(k -> List.of(k.topic(), Integer.toString(k.partition()),
+            List<List<String>> rows = checked.stream().map(k -> List.of(k.topic(), k.partition() < 0 ? "-" : Integer.toString(k.partition()),
                     Long.toString(k.records()), k.intact() ? "ok" : k.problem())).toList();
             System.out.print(Table.of(List.of("TOPIC", "PARTITION", "RECORDS", "STATE"), rows));
             long damaged = checked.stream().filter(k -> !k.intact()).count();
@@ -83,21 +103,31 @@ final class BackupCommand implements Runnable {
     static final class RestoreCommand implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "DIR", description = "The backup's folder (an incremental one brings its bases).")
         Path dir;
+        @Option(names = "--skip-clickhouse", description = "Restore the topics alone, not the backup's ClickHouse analytics tables.")
+        boolean skipClickHouse;
         @Mixin
         ConfigOptions config;
 
         @Override
         public Integer call() throws Exception {
             StackConnection c = new StackConnection(config);
-            restore(c, dir);
+            try (ClickHouseConnection clickhouse = skipClickHouse || !analyticsConfigured(c.config) ? null : c.clickhouse()) {
+                restore(c, dir, clickhouse, skipClickHouse);
+            }
             return 0;
         }
     }
 
-    /** Restores {@code dir} into the stack {@code config} names (which answers), drawing progress and the summary. */
-    static void restore(dev.switchboard.platform.config.SwitchboardConfig config, Path dir) {
+    /**
+     * Restores {@code dir} into the stack {@code config} names (which answers), drawing progress and the
+     * summary; its analytics tables into the ClickHouse {@code config} names when {@code withClickHouse}.
+     */
+    static void restore(SwitchboardConfig config, Path dir, boolean withClickHouse) {
         try {
-            restore(new StackConnection(config), dir);
+            StackConnection c = new StackConnection(config);
+            try (ClickHouseConnection clickhouse = withClickHouse ? c.clickhouse() : null) {
+                restore(c, dir, clickhouse, false);
+            }
         } catch (CliException e) {
             throw e;
         } catch (Exception e) {
@@ -105,24 +135,59 @@ final class BackupCommand implements Runnable {
         }
     }
 
-    private static void restore(StackConnection c, Path dir) throws Exception {
-        ProgressBar verifying = new ProgressBar(System.err);
-        ProgressBar writing = new ProgressBar(System.err);
+    private static void restore(StackConnection c, Path dir, ClickHouseConnection clickhouse, boolean skipTables) throws Exception {
+        ProgressBar verifying = new ProgressBar(System.err, "verify");
+        ProgressBar writing = new ProgressBar(System.err, "topics");
+        ProgressBar tables = new ProgressBar(System.err, "tables");
         boolean[] verified = {false};
-        List<Backups.Restored> restored = run(() -> new Backups(c.clients, c.codec.registry()).restore(dir, verifying::update,
+        boolean[] written = {false};
+        Backups.Restoration restored = run(() -> new Backups(c.clients, c.codec.registry(), clickhouse).restore(dir, skipTables,
+                verifying::update,
                 (done, total) -> {
                     if (!verified[0]) {
                         verified[0] = true;
                         verifying.finish();
                     }
                     writing.update(done, total);
+                },
+                (done, total) -> {
+                    if (!written[0]) {
+                        written[0] = true;
+                        writing.finish();
+                    }
+                    tables.update(done, total);
                 }));
-        writing.finish();
-        List<List<String>> rows = restored.stream().map(r -> List.of(r.topic(), Integer.toString(r.partitions()),
+        (written[0] ? tables : writing).finish();
+        List<List<String>> rows = restored.topics().stream().map(r -> List.of(r.topic(), Integer.toString(r.partitions()),
                 Long.toString(r.records()), Integer.toString(r.groupsMoved()))).toList();
         System.out.print(Table.of(List.of("TOPIC", "PARTITIONS", "RECORDS", "GROUPS MOVED"), rows));
-        System.out.printf("%d records restored into %s%n", restored.stream().mapToLong(Backups.Restored::records).sum(),
-                c.config.bootstrapServers());
+        if (!restored.tables().isEmpty()) {
+            System.out.print(tablesTable(restored.tables()));
+        }
+        System.out.printf("%d records restored into %s%s%n", restored.topics().stream().mapToLong(Backups.Restored::records).sum(),
+                c.config.bootstrapServers(), restored.tables().isEmpty() ? "" : ", " + restored.tables().stream()
+                        .mapToLong(Manifest.TableEntry::rows).sum() + " rows into " + clickhouse.url());
+    }
+
+    private static String tablesTable(List<Manifest.TableEntry> tables) {
+        return Table.of(List.of("CLICKHOUSE TABLE", "ROWS"), tables.stream().map(t -> List.of(t.name(), Long.toString(t.rows()))).toList());
+    }
+
+    /** Whether the stack writes analytics to ClickHouse ({@code analytics.enabled}, {@code analytics.clickhouse.enabled}). */
+    private static boolean analyticsConfigured(SwitchboardConfig config) {
+        return config.analytics().enabled() && config.analytics().clickhouseEnabled();
+    }
+
+    /** The analytics ClickHouse to back up, which answers; null when the stack writes no analytics to ClickHouse. */
+    private static ClickHouseConnection analyticsTables(StackConnection c) {
+        if (!analyticsConfigured(c.config)) {
+            return null;
+        }
+        try {
+            return c.clickhouse();
+        } catch (CliException e) {
+            throw new CliException(e.getMessage() + " To back up the topics alone: --skip-clickhouse", e.exitCode());
+        }
     }
 
     interface Step<T> {

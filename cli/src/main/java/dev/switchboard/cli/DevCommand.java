@@ -65,7 +65,8 @@ final class DevCommand implements Callable<Integer> {
         long start = System.nanoTime();
         DevStack stack;
         try {
-            stack = restore == null ? DevStack.start(cfg, infraOnly) : DevStack.start(cfg, infraOnly, () -> BackupCommand.restore(cfg, restore));
+            stack = restore == null ? DevStack.start(cfg, infraOnly) : DevStack.start(cfg, infraOnly, () -> BackupCommand.restore(cfg, restore,
+                    DevStack.runsClickHouse(cfg, infraOnly)));
         } catch (CliException e) {
             throw e;
         } catch (RuntimeException e) {

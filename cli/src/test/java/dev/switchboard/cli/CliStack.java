@@ -35,13 +35,20 @@ final class CliStack implements AutoCloseable {
 
     /** With {@code restore}, the backup is restored into the new stack as {@code dev --restore} does. */
     CliStack(Path dataDir, boolean analytics, Path restore) {
+        this(dataDir, analytics, restore, Map.of());
+    }
+
+    /** As {@link #CliStack(Path, boolean, Path)}, with {@code extra} settings. */
+    CliStack(Path dataDir, boolean analytics, Path restore, Map<String, String> extra) {
         settings = FreePorts.stack(dataDir);
+        settings.putAll(extra);
         settings.put(SwitchboardConfig.ANALYTICS_ENABLED, Boolean.toString(analytics));
         for (String p : List.of("sim-fast", "sim-strong", "sim-flaky")) {
             settings.put("provider." + p + ".base.url", FreePorts.simulatorUrl(settings, p));
         }
         SwitchboardConfig config = SwitchboardConfig.withOverrides(settings);
-        stack = restore == null ? DevStack.start(config, false) : DevStack.start(config, false, () -> BackupCommand.restore(config, restore));
+        stack = restore == null ? DevStack.start(config, false) : DevStack.start(config, false, () -> BackupCommand.restore(config, restore,
+                DevStack.runsClickHouse(config, false)));
     }
 
     /** Runs {@code switchboard ARGS} with this stack's settings. */

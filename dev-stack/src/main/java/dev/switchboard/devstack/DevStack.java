@@ -82,9 +82,10 @@ public final class DevStack implements AutoCloseable {
     }
 
     /**
-     * As {@link #start(SwitchboardConfig, boolean)}, running {@code onceStorageRuns} when the broker and
-     * registry answer and before anything else writes to them (a restore of a backup): then the
-     * simulator, whose audit log writes when it starts, and the services.
+     * As {@link #start(SwitchboardConfig, boolean)}, running {@code onceStorageRuns} when the broker,
+     * registry and ClickHouse (when the stack runs one, {@link #runsClickHouse}) answer and before
+     * anything else writes to them (a restore of a backup): then the simulator, whose audit log writes
+     * when it starts, and the services.
      */
     public static DevStack start(SwitchboardConfig config, boolean infraOnly, Runnable onceStorageRuns) {
         return start(config, infraOnly, ProviderSimulator.Responder.DEFAULT, Map.of(), onceStorageRuns);
@@ -115,6 +116,17 @@ public final class DevStack implements AutoCloseable {
         // With registry credentials configured, the dev registry asks for them.
         registry = track(new SchemaRegistryServer(store, config.registryPort(),
                 config.security().registryClient().get("basic.auth.user.info")).start());
+        // ClickHouse before the restore too: a backup holds the analytics tables.
+        boolean withClickHouse = !infraOnly && config.analytics().enabled() && config.analytics().clickhouseEnabled();
+        if (withClickHouse) {
+            if (LocalClickHouse.command().isPresent()) {
+                clickhouse = track(new LocalClickHouse(config.dataDir().resolve("clickhouse"),
+                        config.analytics().devClickhousePort(), config.analytics().devClickhouseTcpPort()).start());
+            } else {
+                clickhouseMissing = true;
+                log.warn("{}. Analytics runs without it.", LocalClickHouse.INSTALL_HINT);
+            }
+        }
         onceStorageRuns.run();
         // Topics and schemas, as every service makes sure of at start-up; in infra-only mode too.
         ServiceContext context = ServiceContext.connect(config);
@@ -140,17 +152,7 @@ public final class DevStack implements AutoCloseable {
         checks.addAll(router.healthChecks());
         checks.addAll(workers.healthChecks());
         if (config.analytics().enabled()) {
-            SwitchboardConfig analyticsConfig = config;
-            if (config.analytics().clickhouseEnabled()) {
-                if (LocalClickHouse.command().isPresent()) {
-                    clickhouse = track(new LocalClickHouse(config.dataDir().resolve("clickhouse"),
-                            config.analytics().devClickhousePort(), config.analytics().devClickhouseTcpPort()).start());
-                } else {
-                    clickhouseMissing = true;
-                    log.warn("{}. Analytics runs without it.", LocalClickHouse.INSTALL_HINT);
-                    analyticsConfig = config.withClickHouse(false);
-                }
-            }
+            SwitchboardConfig analyticsConfig = clickhouseMissing ? config.withClickHouse(false) : config;
             analytics = track(new AnalyticsService(analyticsConfig, clients, codec).start());
             checks.addAll(analytics.healthChecks());
         }
@@ -175,6 +177,11 @@ public final class DevStack implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while starting services", e);
         }
+    }
+
+    /** Whether the stack, started so, runs a ClickHouse server (analytics and ClickHouse on, and clickhouse-server installed). */
+    public static boolean runsClickHouse(SwitchboardConfig config, boolean infraOnly) {
+        return !infraOnly && config.analytics().enabled() && config.analytics().clickhouseEnabled() && LocalClickHouse.command().isPresent();
     }
 
     /** The dev issuer runs when security is on and security.issuer is its address (localhost:dev.idp.port). */

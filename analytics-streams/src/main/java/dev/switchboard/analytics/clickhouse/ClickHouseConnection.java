@@ -75,17 +75,36 @@ public final class ClickHouseConnection implements AutoCloseable {
 
     /** The rows of a query, read as {@code JSONEachRow} with 64-bit integers as numbers. */
     public List<JsonNode> query(String sql) {
+        List<JsonNode> rows = new ArrayList<>();
+        forEachRow(sql, line -> {
+            try {
+                rows.add(JSON.readTree(line));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        return rows;
+    }
+
+    /**
+     * Streams the rows of a query to {@code row}, each as the line of {@code JSONEachRow} ClickHouse
+     * wrote (64-bit integers as numbers), without holding them all; returns how many there were.
+     */
+    public long forEachRow(String sql, java.util.function.Consumer<String> row) {
         String statement = sql.strip().replaceAll(";$", "")
                 + " SETTINGS output_format_json_quote_64bit_integers = 0 FORMAT JSONEachRow";
-        List<JsonNode> rows = new ArrayList<>();
+        long rows = 0;
         try (QueryResponse response = client.query(statement).get(60, TimeUnit.SECONDS);
              BufferedReader reader = new BufferedReader(new InputStreamReader(response.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
                 if (!line.isBlank()) {
-                    rows.add(JSON.readTree(line));
+                    row.accept(line);
+                    rows++;
                 }
             }
+        } catch (java.io.UncheckedIOException e) {
+            throw e;
         } catch (Exception e) {
             throw failure("query", e);
         }

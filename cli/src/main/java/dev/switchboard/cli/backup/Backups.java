@@ -58,7 +58,10 @@ import java.util.concurrent.ExecutionException;
  * Avro container file of {@link #RECORD} (offset, timestamp, key, value, headers, bytes as they
  * were), the topic's settings, the value schemas the records name by id (from the Schema Registry),
  * and the committed offsets of every consumer group and the start offsets of every share group on
- * those topics. Records are copied as bytes, as they were.
+ * those topics. Records are copied as bytes, as they were. The analytics app's own topics (its
+ * stores' changelogs and repartition topics, {@code switchboard-analytics-*}) are backed up with them,
+ * so that its windows go on from where they were rather than start again empty. When the stack writes
+ * analytics to ClickHouse, the backup also holds its tables ({@link ClickHouseTables}), whole.
  * An incremental backup reads each partition from where its base ended.
  *
  * <p>A restore needs topics that are empty or missing (the embedded stack restores before anything
@@ -103,18 +106,34 @@ public final class Backups {
 
     private final KafkaClients clients;
     private final SchemaRegistryClient registry;
+    private final ClickHouseTables clickhouse;
 
+    /** Backups of the topics only. */
     public Backups(KafkaClients clients, SchemaRegistryClient registry) {
+        this(clients, registry, null);
+    }
+
+    /** Backups of the topics and, when {@code clickhouse} is not null, of the analytics tables in it. */
+    public Backups(KafkaClients clients, SchemaRegistryClient registry, dev.switchboard.analytics.clickhouse.ClickHouseConnection clickhouse) {
         this.clients = clients;
         this.registry = registry;
+        this.clickhouse = clickhouse == null ? null : new ClickHouseTables(clickhouse);
+    }
+
+    /** Whether a topic is backed up: Switchboard's but the ephemeral llm.chunks, and the analytics app's internal ones. */
+    static boolean backedUp(String topic) {
+        return (topic.startsWith("llm.") && !SKIPPED.contains(topic))
+                || topic.startsWith(dev.switchboard.analytics.AnalyticsService.APPLICATION_ID + "-");
     }
 
     /**
      * Writes a backup of the stack into {@code dir} (created; must not hold a backup already).
      *
      * @param base a backup to continue from (incremental), or null for a full backup
+     * @param tables progress of the ClickHouse tables' rows (when they are backed up)
+     * @param progress progress of the topics' records
      */
-    public Manifest create(Path dir, Path base, Progress progress) throws IOException, InterruptedException {
+    public Manifest create(Path dir, Path base, Progress tables, Progress progress) throws IOException, InterruptedException {
         if (Files.exists(dir.resolve(Manifest.FILE))) {
             throw new BackupException(dir + " holds a backup already: choose a new folder");
         }
@@ -123,13 +142,16 @@ public final class Backups {
         Files.createDirectories(dir.resolve("schemas"));
         try (Admin admin = clients.admin("switchboard-backup")) {
             List<String> names = admin.listTopics().names().get().stream()
-                    .filter(t -> t.startsWith("llm.") && !SKIPPED.contains(t)).sorted().toList();
+                    .filter(Backups::backedUp).sorted().toList();
             Map<String, TopicDescription> described = admin.describeTopics(names).allTopicNames().get();
             Map<String, Map<String, String>> configs = configs(admin, names);
             // Groups first: what they had read is then all in the backup, whatever they read meanwhile.
             List<Manifest.GroupOffset> groups = new ArrayList<>();
             List<Manifest.GroupOffset> shareGroups = new ArrayList<>();
             groupOffsets(admin, Set.copyOf(names), groups, shareGroups);
+            // Then the tables, before the topics' ends are read: every row's record is in the backup, and the sink,
+            // moved back to where it had read to, may write a row again, never miss one.
+            Manifest.ClickHouseEntry tablesEntry = clickhouse == null ? null : clickhouse.dump(dir, tables);
             try (KafkaConsumer<byte[], byte[]> reader = clients.reader("switchboard-backup")) {
                 List<TopicPartition> partitions = new ArrayList<>();
                 for (String name : names) {
@@ -165,7 +187,7 @@ public final class Backups {
                         described.get(n).partitions().size(), configs.get(n), parts.getOrDefault(n, List.of()))).toList();
                 Manifest manifest = new Manifest(Manifest.FORMAT, System.currentTimeMillis(), clients.bootstrapServers(),
                         base == null ? null : dir.toAbsolutePath().relativize(base.toAbsolutePath()).toString(), topics, schemas,
-                        groups, shareGroups);
+                        groups, shareGroups, tablesEntry);
                 manifest.write(dir);
                 return manifest;
             }
@@ -205,7 +227,7 @@ public final class Backups {
                         Map.of(group.groupId(), new ListShareGroupOffsetsSpec())).partitionsToOffsetInfo(group.groupId()).get();
                 offsets.forEach((tp, info) -> {
                     if (info != null && topics.contains(tp.topic())) {
-                        shareGroups.add(new Manifest.GroupOffset(group.groupId(), tp.topic(), tp.partition(), info.startOffset()));
+                        shareGroups.add(new Manifest.GroupOffset(group.groupId(), tp.topic(), tp.partition(), info.startOffset(), null));
                     }
                 });
             } else if (type == GroupType.CLASSIC || type == GroupType.CONSUMER) {
@@ -213,7 +235,8 @@ public final class Backups {
                         admin.listConsumerGroupOffsets(group.groupId()).partitionsToOffsetAndMetadata().get();
                 offsets.forEach((tp, offset) -> {
                     if (offset != null && topics.contains(tp.topic())) {
-                        groups.add(new Manifest.GroupOffset(group.groupId(), tp.topic(), tp.partition(), offset.offset()));
+                        groups.add(new Manifest.GroupOffset(group.groupId(), tp.topic(), tp.partition(), offset.offset(),
+                                offset.metadata() == null || offset.metadata().isEmpty() ? null : offset.metadata()));
                     }
                 });
             }
@@ -308,7 +331,10 @@ public final class Backups {
         return out;
     }
 
-    /** What {@link #verify} found of one part of {@code records} records (as its manifest says). */
+    /**
+     * What {@link #verify} found of one part of {@code records} records (as its manifest says): a
+     * topic's partition, or a ClickHouse table's rows (partition -1).
+     */
     public record Checked(String topic, int partition, long records, boolean intact, String problem) {
     }
 
@@ -321,6 +347,16 @@ public final class Backups {
     }
 
     private static List<Checked> verify(List<Link> chain, Progress progress) throws IOException {
+        List<Checked> out = verifyTopics(chain, progress);
+        // A restore takes the tables of the newest backup alone: each backup holds them whole.
+        Link last = chain.getLast();
+        if (last.manifest().clickhouse() != null) {
+            out.addAll(ClickHouseTables.verify(last.dir(), last.manifest().clickhouse()));
+        }
+        return out;
+    }
+
+    private static List<Checked> verifyTopics(List<Link> chain, Progress progress) throws IOException {
         List<Checked> out = new ArrayList<>();
         long total = records(chain);
         long done = 0;
@@ -388,21 +424,36 @@ public final class Backups {
     public record Restored(String topic, int partitions, long records, int groupsMoved) {
     }
 
+    /** What a restore wrote: per topic, and per ClickHouse table (none when the backup has none or they were skipped). */
+    public record Restoration(List<Restored> topics, List<Manifest.TableEntry> tables) {
+    }
+
     /**
      * Restores the backup in {@code dir} (with the backups it continues) into this stack, whose topics
-     * must be empty or missing; refuses, before writing anything, a backup that does not verify.
+     * (and analytics tables) must be empty or missing; refuses, before writing anything, a backup that
+     * does not verify, and one with ClickHouse tables when this has no ClickHouse, unless {@code skipTables}.
      */
-    public List<Restored> restore(Path dir, Progress verifying, Progress progress) throws IOException, InterruptedException {
+    public Restoration restore(Path dir, boolean skipTables, Progress verifying, Progress progress, Progress tablesProgress)
+            throws IOException, InterruptedException {
         List<Link> chain = chain(dir);
         List<Checked> broken = verify(chain, verifying).stream().filter(c -> !c.intact()).toList();
         if (!broken.isEmpty()) {
             Checked first = broken.getFirst();
-            throw new BackupException(dir + " does not verify (" + broken.size() + " parts): " + first.topic() + "-"
-                    + first.partition() + " " + first.problem());
+            throw new BackupException(dir + " does not verify (" + broken.size() + " parts): " + first.topic()
+                    + (first.partition() < 0 ? "" : "-" + first.partition()) + " " + first.problem());
         }
         Manifest last = chain.getLast().manifest();
+        Manifest.ClickHouseEntry tables = skipTables ? null : last.clickhouse();
+        if (tables != null && clickhouse == null) {
+            throw new BackupException("The backup holds " + tables.rows() + " rows of ClickHouse tables, but no ClickHouse is "
+                    + "configured here (analytics.clickhouse.enabled, analytics.clickhouse.url; the dev stack runs one unless "
+                    + "--infra-only or clickhouse-server is not installed): configure it, or restore the topics alone with --skip-clickhouse");
+        }
         try (Admin admin = clients.admin("switchboard-restore")) {
             prepareTopics(admin, last);
+            if (tables != null) {
+                clickhouse.prepare(tables);
+            }
             Map<Integer, Schema> schemas = new java.util.HashMap<>();
             Map<Integer, Integer> ids = registerSchemas(chain, schemas);
             // Per partition, the old offset of every restored record in order: a record's index is its new offset.
@@ -447,13 +498,33 @@ public final class Backups {
             }
             progress.update(total, total);
             moveGroups(admin, last, oldOffsets);
+            List<Manifest.TableEntry> restoredTables = new ArrayList<>();
+            if (tables != null) {
+                Path at = chain.getLast().dir();
+                Map<TopicPartition, long[]> dlq = new java.util.HashMap<>();
+                oldOffsets.forEach((tp, offsets) -> {
+                    if (tp.topic().equals(Topics.DLQ.name())) {
+                        dlq.put(tp, offsets);
+                    }
+                });
+                try {
+                    List<Long> rows = clickhouse.restore(at, tables, dlq, tablesProgress);
+                    for (int i = 0; i < rows.size(); i++) {
+                        Manifest.TableEntry t = tables.tables().get(i);
+                        restoredTables.add(new Manifest.TableEntry(t.name(), rows.get(i), t.file(), t.sha256()));
+                    }
+                } catch (dev.switchboard.analytics.clickhouse.ClickHouseConnection.ClickHouseException e) {
+                    throw new BackupException("The topics are restored, but ClickHouse at " + clickhouse.url() + " refused the "
+                            + "analytics rows (empty its switchboard tables before trying again): " + e.getMessage());
+                }
+            }
             List<Restored> out = new ArrayList<>();
             for (Manifest.TopicEntry topic : last.topics()) {
                 long records = oldOffsets.entrySet().stream().filter(e -> e.getKey().topic().equals(topic.name()))
                         .mapToLong(e -> e.getValue().length).sum();
                 out.add(new Restored(topic.name(), topic.partitions(), records, last.groupsReading(topic.name())));
             }
-            return out;
+            return new Restoration(out, restoredTables);
         } catch (ExecutionException e) {
             throw new BackupException("Kafka refused a request of the restore: " + e.getCause().getMessage());
         }
@@ -652,7 +723,7 @@ public final class Backups {
         for (Manifest.GroupOffset g : manifest.groupOffsets()) {
             TopicPartition tp = new TopicPartition(g.topic(), g.partition());
             consumer.computeIfAbsent(g.group(), k -> new LinkedHashMap<>())
-                    .put(tp, new OffsetAndMetadata(restoredOffset(oldOffsets.get(tp), g.offset())));
+                    .put(tp, new OffsetAndMetadata(restoredOffset(oldOffsets.get(tp), g.offset()), g.metadata()));
         }
         for (Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>> e : consumer.entrySet()) {
             admin.alterConsumerGroupOffsets(e.getKey(), e.getValue()).all().get();

@@ -12,12 +12,15 @@ import java.util.Map;
 /**
  * What a backup folder holds ({@code manifest.json}, written last: a folder without one is not a
  * backup): per topic its partitions, settings and one Avro container file per partition with the
- * offsets it covers; the value schemas the records name by id; where every group had read to.
+ * offsets it covers; the value schemas the records name by id; where every group had read to; and,
+ * when the stack writes analytics to ClickHouse, every analytics table's rows.
  *
  * @param base the backup this one continues (incremental), relative to this one's folder, or null for a full one
+ * @param clickhouse the analytics tables, whole in every backup (an incremental one too), or null when none were backed up
  */
 public record Manifest(int format, long createdAtMs, String bootstrapServers, String base, List<TopicEntry> topics,
-                       List<SchemaEntry> schemas, List<GroupOffset> groupOffsets, List<GroupOffset> shareGroupOffsets) {
+                       List<SchemaEntry> schemas, List<GroupOffset> groupOffsets, List<GroupOffset> shareGroupOffsets,
+                       ClickHouseEntry clickhouse) {
 
     public static final String FILE = "manifest.json";
     static final int FORMAT = 1;
@@ -38,8 +41,22 @@ public record Manifest(int format, long createdAtMs, String bootstrapServers, St
     public record SchemaEntry(int id, String subject, String file) {
     }
 
-    /** Where a group had read a partition to: a consumer group's committed offset, a share group's start offset. */
-    public record GroupOffset(String group, String topic, int partition, long offset) {
+    /**
+     * Where a group had read a partition to: a consumer group's committed offset (with the metadata it
+     * was committed with), a share group's start offset (metadata null).
+     */
+    public record GroupOffset(String group, String topic, int partition, long offset, String metadata) {
+    }
+
+    /** The analytics tables: the migration version their schema was at, and each table's rows. */
+    public record ClickHouseEntry(int schemaVersion, List<TableEntry> tables) {
+        public long rows() {
+            return tables.stream().mapToLong(TableEntry::rows).sum();
+        }
+    }
+
+    /** One ClickHouse table's rows ({@code database.table}), one JSON object per line in a gzip file. */
+    public record TableEntry(String name, long rows, String file, String sha256) {
     }
 
     public long records() {

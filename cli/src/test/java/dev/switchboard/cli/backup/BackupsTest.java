@@ -102,6 +102,31 @@ class BackupsTest {
     }
 
     @Test
+    void aDeadLettersRowNamesItsRestoredOffsetAndOneWhoseRecordWasNotBackedUpKeepsItsOwn() {
+        java.util.Map<org.apache.kafka.common.TopicPartition, long[]> restored = java.util.Map.of(
+                new org.apache.kafka.common.TopicPartition("llm.dlq", 1), new long[] {4, 6, 9});
+        String row = "{\"dlq_partition\":1,\"dlq_offset\":9,\"error_class\":\"TOO_SHORT\",\"ts\":1795546800,\"ts_ms\":1795546800123}";
+        assertThat(ClickHouseTables.atRestoredOffset(row, restored))
+                .isEqualTo(row.replace("\"dlq_offset\":9", "\"dlq_offset\":2"));
+        // Retention had deleted offset 2 before the backup; partition 0 had no record backed up at all.
+        String expired = row.replace("\"dlq_offset\":9", "\"dlq_offset\":2");
+        assertThat(ClickHouseTables.atRestoredOffset(expired, restored)).isEqualTo(expired);
+        String other = row.replace("\"dlq_partition\":1", "\"dlq_partition\":0");
+        assertThat(ClickHouseTables.atRestoredOffset(other, restored)).isEqualTo(other);
+        assertThatThrownBy(() -> ClickHouseTables.atRestoredOffset("{\"dlq_partition\":", restored))
+                .isInstanceOf(BackupException.class).hasMessageContaining("switchboard.dead_letters");
+    }
+
+    @Test
+    void analyticsAppTopicsAreBackedUpAndEphemeralOnesAreNot() {
+        assertThat(Backups.backedUp("llm.requests")).isTrue();
+        assertThat(Backups.backedUp("switchboard-analytics-provider-window-stats-changelog")).isTrue();
+        assertThat(Backups.backedUp("llm.chunks")).isFalse();
+        assertThat(Backups.backedUp("__consumer_offsets")).isFalse();
+        assertThat(Backups.backedUp("other-app-changelog")).isFalse();
+    }
+
+    @Test
     void topicsThatNameOffsetsOfOthersAreRestoredAfterThem() {
         List<Manifest.TopicEntry> sorted = java.util.stream.Stream.of("llm.attempts", "llm.dlq", "llm.dlq.replays", "llm.planner-state",
                 "llm.plans", "llm.requests").map(n -> new Manifest.TopicEntry(n, 1, java.util.Map.of(), List.of())).toList();
@@ -129,6 +154,6 @@ class BackupsTest {
 
     private static void manifest(Path dir, String base) throws Exception {
         java.nio.file.Files.createDirectories(dir);
-        new Manifest(Manifest.FORMAT, 0, "localhost:9092", base, List.of(), List.of(), List.of(), List.of()).write(dir);
+        new Manifest(Manifest.FORMAT, 0, "localhost:9092", base, List.of(), List.of(), List.of(), List.of(), null).write(dir);
     }
 }

@@ -70,7 +70,7 @@ class ClickHouseSinkIT {
         clickhouse = new ClickHouseConnection(server.url(), "default", "");
         codec = new Codec(new SchemaRegistryClient(infra.registryUrl()));
         producer = infra.clients.producer("it");
-        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3, 4, 5, 6, 7);
+        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
     }
 
     @AfterAll
@@ -130,15 +130,24 @@ class ClickHouseSinkIT {
             publish(attempt("rerun-1", 1, "delta", true, 40));
             await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count() FROM switchboard.attempts WHERE request_id = 'rerun-1'") == 1);
         }
-        // As if V003 (ALTER TABLE … ADD COLUMN) and V005 (RENAME, CREATE, INSERT … SELECT, views) had run
+        // A dead letter whose record retention deleted before a restore, and the new dead letter at its offset after it.
+        String deadLetter = "{\"dlq_partition\":0,\"dlq_offset\":7,\"original_topic\":\"llm.requests\",\"original_partition\":0,"
+                + "\"original_offset\":1,\"stage\":\"planner\",\"error_class\":\"TOO_SHORT\",\"error_message\":\"\",\"request_id\":\"\","
+                + "\"attempts\":1,\"ts\":1795546800,\"ts_ms\":";
+        clickhouse.insert("switchboard.dead_letters", List.of(deadLetter + "1795546800000}"));
+        // As if V003 (ALTER TABLE … ADD COLUMN), V005 and V008 (RENAME, CREATE, INSERT … SELECT, views) had run
         // without being recorded: each runs again from its first statement.
-        clickhouse.execute("ALTER TABLE switchboard.schema_migrations DELETE WHERE version IN (3, 5)");
-        await().atMost(Duration.ofSeconds(10)).until(() -> count("SELECT count() FROM switchboard.schema_migrations WHERE version IN (3, 5)") == 0);
+        clickhouse.execute("ALTER TABLE switchboard.schema_migrations DELETE WHERE version IN (3, 5, 8)");
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("SELECT count() FROM switchboard.schema_migrations WHERE version IN (3, 5, 8)") == 0);
 
-        assertThat(Migrations.apply(clickhouse)).containsExactly(3, 5);
+        assertThat(Migrations.apply(clickhouse)).containsExactly(3, 5, 8);
 
         assertThat(count("SELECT count() FROM switchboard.attempts FINAL WHERE request_id = 'rerun-1'")).isEqualTo(1);
         assertThat(count("SELECT count() FROM system.tables WHERE database = 'switchboard' AND name LIKE 'attempts%'")).isEqualTo(2);
+        assertThat(count("SELECT count() FROM system.tables WHERE database = 'switchboard' AND name LIKE 'dead_letters%'")).isEqualTo(2);
+        // Two dead letters at one offset, written at different times, are two rows; the same one twice is one.
+        clickhouse.insert("switchboard.dead_letters", List.of(deadLetter + "1795546800000}", deadLetter + "1795550400000}"));
+        assertThat(count("SELECT count() FROM switchboard.dead_letters FINAL WHERE dlq_offset = 7")).isEqualTo(2);
     }
 
     @Test
@@ -210,7 +219,7 @@ class ClickHouseSinkIT {
                 await().atMost(Duration.ofSeconds(60)).until(() -> countOn(connection,
                         "SELECT count() FROM switchboard.attempts FINAL WHERE provider = 'zeta'") == 3);
                 await().atMost(Duration.ofSeconds(30)).until(() -> sink.check().up());
-                assertThat(countOn(connection, "SELECT count() FROM switchboard.schema_migrations")).isEqualTo(7);
+                assertThat(countOn(connection, "SELECT count() FROM switchboard.schema_migrations")).isEqualTo(8);
             } finally {
                 late.close();
             }

@@ -25,9 +25,11 @@ import java.util.concurrent.Callable;
                         + "switchboard-workers-P), up to topics.partitions processes."})
 final class RunCommand implements Callable<Integer> {
 
-    enum Kind { planner, router, workers, analytics }
+    enum Kind { planner, router, workers, analytics, idp, simulator }
 
-    @Parameters(index = "0", paramLabel = "SERVICE", description = "One of: ${COMPLETION-CANDIDATES}.")
+    @Parameters(index = "0", paramLabel = "SERVICE", description = "One of: ${COMPLETION-CANDIDATES}. idp (the dev OAuth2 "
+            + "issuer, on dev.idp.port) and simulator (the simulated providers, on simulator.port) are the embedded stack's "
+            + "development stand-ins, run on their own for docker-compose: never expose them beyond a development machine.")
     Kind service;
 
     @Option(names = {"-p", "--provider"}, paramLabel = "P", split = ",",
@@ -60,11 +62,73 @@ final class RunCommand implements Callable<Integer> {
                 case router -> RouterMain.start(cfg);
                 case workers -> WorkersMain.start(cfg);
                 case analytics -> AnalyticsMain.start(cfg);
+                case idp -> standIn("dev-idp", dev.switchboard.devstack.idp.DevIdentityProvider.start(wildcard(),
+                        cfg.security().devIdpPort(), cfg.dataDir().resolve("idp").resolve("signing-key.json"),
+                        cfg.security().audience(), cfg.security().tenantClaim(), cfg.security().rolesClaim()));
+                case simulator -> simulator(cfg);
             };
         } catch (IllegalStateException e) {
             throw new CliException(e.getMessage(), 3);
         }
         ServiceLauncher.runUntilStopped(service + (service == Kind.workers ? " for " + cfg.workerProviders() : ""), cfg, running, telemetry);
         return 0;
+    }
+
+    /** The simulated providers, their fault endpoint guarded and audited when security is on (as in the embedded stack). */
+    private static Service simulator(SwitchboardConfig cfg) {
+        dev.switchboard.devstack.simulator.ProviderSimulator simulator = new dev.switchboard.devstack.simulator.ProviderSimulator(
+                cfg.simulatedProviders(), cfg.simulatorSeed(), cfg.simulatorPort());
+        List<AutoCloseable> parts = new ArrayList<>();
+        if (cfg.security().enabled()) {
+            dev.switchboard.platform.ServiceContext context = dev.switchboard.platform.ServiceContext.connect(cfg);
+            dev.switchboard.platform.audit.AuditLog audit = new dev.switchboard.platform.audit.AuditLog(context.clients(), context.codec(),
+                    "simulator");
+            parts.add(audit);
+            simulator.guard(new dev.switchboard.devstack.simulator.FaultsGuard(cfg.security(), audit));
+        }
+        parts.addFirst(simulator.start()::close);
+        return standIn("simulator", () -> {
+            for (AutoCloseable part : parts) {
+                part.close();
+            }
+        });
+    }
+
+    /** A development stand-in as a service: up while its process runs, closed when it stops. */
+    private static Service standIn(String name, AutoCloseable running) {
+        return new Service() {
+            @Override
+            public List<dev.switchboard.platform.health.HealthCheck> healthChecks() {
+                return List.of(new dev.switchboard.platform.health.HealthCheck() {
+                    @Override
+                    public String name() {
+                        return name;
+                    }
+
+                    @Override
+                    public dev.switchboard.platform.health.Health check() {
+                        return new dev.switchboard.platform.health.Health(true, Map.of());
+                    }
+                });
+            }
+
+            @Override
+            public void close() {
+                try {
+                    running.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(name + " did not stop cleanly: " + e.getMessage(), e);
+                }
+            }
+        };
+    }
+
+    /** Every interface of the host (a container's), so that other containers reach it. */
+    private static java.net.InetAddress wildcard() {
+        try {
+            return java.net.InetAddress.getByName("0.0.0.0");
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

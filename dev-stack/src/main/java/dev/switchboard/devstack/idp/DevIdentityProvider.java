@@ -57,12 +57,21 @@ public final class DevIdentityProvider implements AutoCloseable {
      * {@code tenantClaim} and {@code rolesClaim}.
      */
     public static DevIdentityProvider start(int port, Path keyFile, String audience, String tenantClaim, String rolesClaim) {
+        return start(java.net.InetAddress.getLoopbackAddress(), port, keyFile, audience, tenantClaim, rolesClaim);
+    }
+
+    /**
+     * As {@link #start(int, Path, String, String, String)}, listening on {@code address}: the wildcard
+     * address where other hosts (containers) ask it for keys and tokens.
+     */
+    public static DevIdentityProvider start(java.net.InetAddress address, int port, Path keyFile, String audience, String tenantClaim,
+                                            String rolesClaim) {
         OAuth2Config config = new OAuth2Config(false, null, null, false,
                 new OAuth2TokenProvider(new KeyProvider(List.of(signingKey(keyFile)), JWSAlgorithm.RS256.getName())),
                 Set.of(new Callback(audience, tenantClaim, rolesClaim)), new MockWebServerWrapper());
         MockOAuth2Server server = new MockOAuth2Server(config);
         try {
-            server.start(port);
+            server.start(address, port);
         } catch (RuntimeException e) {
             throw new IllegalStateException("The dev OAuth2 issuer cannot listen on port " + port + " (dev.idp.port): "
                     + e.getMessage(), e);

@@ -25,9 +25,10 @@ import java.util.concurrent.Callable;
                         + "switchboard-workers-P), up to topics.partitions processes."})
 final class RunCommand implements Callable<Integer> {
 
-    enum Kind { planner, router, workers, analytics, idp, simulator }
+    enum Kind { planner, router, workers, analytics, replayer, idp, simulator }
 
-    @Parameters(index = "0", paramLabel = "SERVICE", description = "One of: ${COMPLETION-CANDIDATES}. idp (the dev OAuth2 "
+    @Parameters(index = "0", paramLabel = "SERVICE", description = "One of: ${COMPLETION-CANDIDATES}. replayer replays dead "
+            + "letters of provider failures once the provider answers again (dlq.auto.replay.*; run one per cluster). idp (the dev OAuth2 "
             + "issuer, on dev.idp.port) and simulator (the simulated providers, on simulator.port) are the embedded stack's "
             + "development stand-ins, run on their own for docker-compose: never expose them beyond a development machine.")
     Kind service;
@@ -65,6 +66,10 @@ final class RunCommand implements Callable<Integer> {
                 case idp -> standIn("dev-idp", dev.switchboard.devstack.idp.DevIdentityProvider.start(wildcard(),
                         cfg.security().devIdpPort(), cfg.dataDir().resolve("idp").resolve("signing-key.json"),
                         cfg.security().audience(), cfg.security().tenantClaim(), cfg.security().rolesClaim()));
+                case replayer -> {
+                    dev.switchboard.platform.ServiceContext context = dev.switchboard.platform.ServiceContext.connect(cfg);
+                    yield new dev.switchboard.provider.AutoReplay(cfg, context.clients(), context.codec()).start();
+                }
                 case simulator -> simulator(cfg);
             };
         } catch (IllegalStateException e) {

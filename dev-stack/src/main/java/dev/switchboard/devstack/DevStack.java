@@ -2,6 +2,7 @@ package dev.switchboard.devstack;
 
 import dev.switchboard.analytics.AnalyticsService;
 import dev.switchboard.devstack.clickhouse.LocalClickHouse;
+import dev.switchboard.provider.AutoReplay;
 import dev.switchboard.devstack.idp.DevIdentityProvider;
 import dev.switchboard.devstack.kafka.EmbeddedKafka;
 import dev.switchboard.devstack.registry.SchemaRegistryServer;
@@ -51,6 +52,7 @@ public final class DevStack implements AutoCloseable {
     private DevIdentityProvider idp;
     private AnalyticsService analytics;
     private boolean clickhouseMissing;
+    private AutoReplay autoReplay;
 
     private DevStack(SwitchboardConfig config, ProviderSimulator.Responder responder, Map<String, String> brokerSettings) {
         this.config = config;
@@ -151,6 +153,10 @@ public final class DevStack implements AutoCloseable {
         List<HealthCheck> checks = new ArrayList<>(planner.healthChecks());
         checks.addAll(router.healthChecks());
         checks.addAll(workers.healthChecks());
+        if (config.autoReplay().enabled()) {
+            autoReplay = track(new AutoReplay(config, clients, codec).start());
+            checks.addAll(autoReplay.healthChecks());
+        }
         if (config.analytics().enabled()) {
             SwitchboardConfig analyticsConfig = clickhouseMissing ? config.withClickHouse(false) : config;
             analytics = track(new AnalyticsService(analyticsConfig, clients, codec).start());
@@ -199,6 +205,11 @@ public final class DevStack implements AutoCloseable {
     private <T extends AutoCloseable> T track(T component) {
         started.push(component);
         return component;
+    }
+
+    /** The automatic replay of dead letters, when {@code dlq.auto.replay.enabled}; else null. */
+    public AutoReplay autoReplay() {
+        return autoReplay;
     }
 
     public SwitchboardConfig config() {

@@ -42,6 +42,7 @@ public record SwitchboardConfig(
         long simulatorSeed,
         List<SimulatedProviderSpec> simulatedProviders,
         int dlqMaxReplays,
+        AutoReplaySettings autoReplay,
         CircuitSettings circuit,
         int healthPort,
         AnalyticsSettings analytics,
@@ -347,6 +348,18 @@ public record SwitchboardConfig(
     public static final String SIMULATOR_SEED = "simulator.seed";
     public static final String SIMULATOR_PROVIDERS = "simulator.providers";
     public static final String DLQ_MAX_REPLAYS = "dlq.max.replays";
+    public static final String AUTO_REPLAY_ENABLED = "dlq.auto.replay.enabled";
+    public static final String AUTO_REPLAY_INTERVAL_MS = "dlq.auto.replay.interval.ms";
+    public static final String AUTO_REPLAY_RATE = "dlq.auto.replay.rate";
+    public static final String AUTO_REPLAY_MAX_PER_ROUND = "dlq.auto.replay.max.per.round";
+
+    /**
+     * Automatic replay of dead letters whose cause has cleared: a provider failure, after the provider
+     * answered again. {@code enabled} runs it in the embedded stack; {@code switchboard run replayer}
+     * runs it on its own.
+     */
+    public record AutoReplaySettings(boolean enabled, Duration interval, double ratePerSecond, int maxPerRound) {
+    }
 
     private static final ConfigDef.Validator NON_BLANK = new ConfigDef.NonEmptyString();
     private static final ConfigDef.Validator NON_EMPTY_LIST = (name, value) -> {
@@ -381,7 +394,7 @@ public record SwitchboardConfig(
         return new SwitchboardConfig(bootstrapServers, schemaRegistryUrl, topicPartitions, topicReplicationFactor, providers,
                 plannerRanking, plannerMaxSteps, plannerStrategy, workerProviders, workerMaxInFlight, dataDir, kafkaPort,
                 kafkaControllerPort, registryPort, simulatorPort, simulatorSeed, simulatedProviders, dlqMaxReplays,
-                circuit, healthPort,
+                autoReplay, circuit, healthPort,
                 new AnalyticsSettings(a.enabled(), enabled, a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword(),
                         a.windowGrace(), a.sinkBatchSize(), a.sinkFlush(), a.stateDir(), a.devClickhousePort(),
                         a.devClickhouseTcpPort()), routing, planning, edge, security, fingerprint);
@@ -595,6 +608,15 @@ public record SwitchboardConfig(
                 .define(SIMULATOR_SEED, Type.LONG, 42L, Importance.LOW, "Seed of the provider simulator's randomness.")
                 .define(DLQ_MAX_REPLAYS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM,
                         "How often one request may be replayed from llm.dlq before its dead letter is parked instead.")
+                .define(AUTO_REPLAY_ENABLED, Type.BOOLEAN, false, Importance.MEDIUM,
+                        "Replay dead letters of provider failures automatically once the provider answers again (embedded "
+                                + "stack; elsewhere run 'switchboard run replayer', one per cluster). Rate-limited and audited.")
+                .define(AUTO_REPLAY_INTERVAL_MS, Type.LONG, 30_000L, Range.atLeast(100L), Importance.LOW,
+                        "How often the automatic replay looks for dead letters whose cause has cleared.")
+                .define(AUTO_REPLAY_RATE, Type.DOUBLE, 10.0, Range.atLeast(0.001), Importance.LOW,
+                        "Dead letters the automatic replay publishes a second, at most.")
+                .define(AUTO_REPLAY_MAX_PER_ROUND, Type.INT, 100, Range.atLeast(1), Importance.LOW,
+                        "Dead letters the automatic replay publishes in one round, at most; the rest wait for the next.")
                 .define(SIMULATOR_PROVIDERS, Type.LIST, List.of(), Importance.LOW,
                         "Providers the simulator serves at /<name>/v1; each takes simulator.<name>.* settings.");
         for (String name : providerNames) {
@@ -898,6 +920,8 @@ public record SwitchboardConfig(
                 Path.of((String) v.get(DATA_DIR)), (Integer) v.get(KAFKA_PORT), (Integer) v.get(KAFKA_CONTROLLER_PORT),
                 (Integer) v.get(REGISTRY_PORT), (Integer) v.get(SIMULATOR_PORT), (Long) v.get(SIMULATOR_SEED),
                 simulated, (Integer) v.get(DLQ_MAX_REPLAYS),
+                new AutoReplaySettings((Boolean) v.get(AUTO_REPLAY_ENABLED), Duration.ofMillis((Long) v.get(AUTO_REPLAY_INTERVAL_MS)),
+                        (Double) v.get(AUTO_REPLAY_RATE), (Integer) v.get(AUTO_REPLAY_MAX_PER_ROUND)),
                 new CircuitSettings(((Double) v.get(CIRCUIT_FAILURE_RATE)).floatValue(), (Integer) v.get(CIRCUIT_WINDOW),
                         (Integer) v.get(CIRCUIT_MINIMUM_CALLS), Duration.ofMillis((Long) v.get(CIRCUIT_OPEN_MS)),
                         Duration.ofMillis((Long) v.get(PERMIT_WAIT_MS)), (String) v.get(CONTENT_FILTERED)),

@@ -66,7 +66,8 @@ public final class Replayer {
         this.requestToken = requestToken;
     }
 
-    public ReplayPlan plan(DeadLetterFilter filter, int max) {
+    /** The dead letters {@code filter} selects (a {@link DeadLetterFilter}, or any rule), at most {@code max}, not yet replayed. */
+    public ReplayPlan plan(java.util.function.Predicate<DeadLetterEntry> filter, int max) {
         Set<String> replayed = log.replayed();
         List<DeadLetterEntry> replay = new ArrayList<>();
         List<DeadLetterEntry> park = new ArrayList<>();
@@ -105,6 +106,10 @@ public final class Replayer {
         List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> ledger = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = clients.transactionalProducer("switchboard-dlq-replay", TRANSACTIONAL_ID)) {
             producer.initTransactions();
+            // Any earlier run under this transactional id is now committed or aborted (a running one is fenced):
+            // what the ledger says now is final, and what another run replayed since this plan was made is left out.
+            Set<String> replayedSince = log.replayed();
+            all.removeIf(entry -> replayedSince.contains(entry.id()));
             int inTransaction = 0;
             producer.beginTransaction();
             for (DeadLetterEntry entry : all) {

@@ -31,6 +31,11 @@ public final class ProviderHealthView implements AutoCloseable {
         return health != null && "OPEN".equals(health.getState());
     }
 
+    /** The latest report on {@code provider}, or null when there is none. */
+    public ProviderHealth latest(String provider) {
+        return view.get(provider);
+    }
+
     /** The latest state of every provider reported so far. */
     public Map<String, String> states() {
         Map<String, String> states = new TreeMap<>();

@@ -112,7 +112,7 @@ class DeployManifestsTest {
         Map<String, Map<String, Object>> deployments = new LinkedHashMap<>();
         List<Map<String, Object>> all = new ArrayList<>();
         for (Path kustomization : List.of(Path.of("deploy/k8s/base"), Path.of("deploy/k8s/overlays/dev"),
-                Path.of("deploy/k8s/components/keda"), Path.of("deploy/k8s/components/hpa"))) {
+                Path.of("deploy/k8s/overlays/cluster"), Path.of("deploy/k8s/components/keda"), Path.of("deploy/k8s/components/hpa"))) {
             all.addAll(kustomize(ROOT.resolve(kustomization)));
         }
         for (Map<String, Object> doc : all) {
@@ -186,6 +186,28 @@ class DeployManifestsTest {
             assertThat(map(so.get("spec")).get("maxReplicaCount")).as(name(so) + ": a replica beyond the partitions idles")
                     .isEqualTo(base.topicPartitions());
         }
+    }
+
+    @Test
+    void kustomizeBuildsEveryOverlay() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(onPath("kubectl"), "kubectl is not installed here: kustomize builds not run");
+        Map<String, Map<String, Integer>> expected = Map.of(
+                "deploy/k8s/base", Map.of("Deployment", 6, "PodDisruptionBudget", 6, "Service", 1, "ConfigMap", 1, "Secret", 2),
+                "deploy/k8s/overlays/dev", Map.of("Deployment", 11, "PodDisruptionBudget", 6, "Service", 6, "Namespace", 1),
+                "deploy/k8s/overlays/cluster", Map.of("Deployment", 6, "ScaledObject", 5, "Namespace", 1));
+        for (Map.Entry<String, Map<String, Integer>> e : expected.entrySet()) {
+            Process p = new ProcessBuilder("kubectl", "kustomize", ROOT.resolve(e.getKey()).toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as(e.getKey() + ": " + out).isEqualTo(0);
+            Map<String, Integer> kinds = new TreeMap<>();
+            new Yaml(new LoaderOptions()).loadAll(out).forEach(d -> kinds.merge((String) map(d).get("kind"), 1, Integer::sum));
+            e.getValue().forEach((kind, count) -> assertThat(kinds).as(e.getKey()).containsEntry(kind, count));
+        }
+    }
+
+    private static boolean onPath(String command) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, command)));
     }
 
     private static void assertPinnedOrBuilt(String where, String image) {

@@ -111,7 +111,7 @@ final class BackupCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             StackConnection c = new StackConnection(config);
-            try (ClickHouseConnection clickhouse = skipClickHouse || !analyticsConfigured(c.config) ? null : c.clickhouse()) {
+            try (ClickHouseConnection clickhouse = skipClickHouse ? null : analyticsTables(c)) {
                 restore(c, dir, clickhouse, skipClickHouse);
             }
             return 0;
@@ -178,7 +178,7 @@ final class BackupCommand implements Runnable {
         return config.analytics().enabled() && config.analytics().clickhouseEnabled();
     }
 
-    /** The analytics ClickHouse to back up, which answers; null when the stack writes no analytics to ClickHouse. */
+    /** The analytics ClickHouse to back up or restore into, which answers; null when the stack writes no analytics to ClickHouse. */
     private static ClickHouseConnection analyticsTables(StackConnection c) {
         if (!analyticsConfigured(c.config)) {
             return null;
@@ -186,7 +186,7 @@ final class BackupCommand implements Runnable {
         try {
             return c.clickhouse();
         } catch (CliException e) {
-            throw new CliException(e.getMessage() + " To back up the topics alone: --skip-clickhouse", e.exitCode());
+            throw new CliException(e.getMessage() + " (--skip-clickhouse leaves the analytics tables out)", e.exitCode());
         }
     }
 

@@ -120,13 +120,14 @@ final class BackupCommand implements Runnable {
 
     /**
      * Restores {@code dir} into the stack {@code config} names (which answers), drawing progress and the
-     * summary; its analytics tables into the ClickHouse {@code config} names when {@code withClickHouse}.
+     * summary; its analytics tables into the ClickHouse {@code config} names when {@code withClickHouse}
+     * (refused when the backup holds tables and there is none, unless {@code skipTables}).
      */
-    static void restore(SwitchboardConfig config, Path dir, boolean withClickHouse) {
+    static void restore(SwitchboardConfig config, Path dir, boolean withClickHouse, boolean skipTables) {
         try {
             StackConnection c = new StackConnection(config);
-            try (ClickHouseConnection clickhouse = withClickHouse ? c.clickhouse() : null) {
-                restore(c, dir, clickhouse, false);
+            try (ClickHouseConnection clickhouse = withClickHouse && !skipTables ? c.clickhouse() : null) {
+                restore(c, dir, clickhouse, skipTables);
             }
         } catch (CliException e) {
             throw e;

@@ -37,6 +37,10 @@ final class DevCommand implements Callable<Integer> {
                     + "starts; the folder must hold no data yet.")
     Path restore;
 
+    @Option(names = "--skip-clickhouse", description = "With --restore: restore the topics alone, not the backup's ClickHouse "
+            + "analytics tables (needed when the stack runs no ClickHouse: --infra-only, or clickhouse-server not installed).")
+    boolean skipClickHouse;
+
     /** The settings the options give: {@code --data-dir} only when given, so that {@code --set dev.data.dir} and the environment count. */
     Map<String, String> overrides() {
         Map<String, String> overrides = new HashMap<>();
@@ -66,7 +70,7 @@ final class DevCommand implements Callable<Integer> {
         DevStack stack;
         try {
             stack = restore == null ? DevStack.start(cfg, infraOnly) : DevStack.start(cfg, infraOnly, () -> BackupCommand.restore(cfg, restore,
-                    DevStack.runsClickHouse(cfg, infraOnly)));
+                    DevStack.runsClickHouse(cfg, infraOnly), skipClickHouse));
         } catch (CliException e) {
             throw e;
         } catch (RuntimeException e) {

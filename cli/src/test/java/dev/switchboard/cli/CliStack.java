@@ -48,7 +48,7 @@ final class CliStack implements AutoCloseable {
         }
         SwitchboardConfig config = SwitchboardConfig.withOverrides(settings);
         stack = restore == null ? DevStack.start(config, false) : DevStack.start(config, false, () -> BackupCommand.restore(config, restore,
-                DevStack.runsClickHouse(config, false)));
+                DevStack.runsClickHouse(config, false), false));
     }
 
     /** Runs {@code switchboard ARGS} with this stack's settings. */

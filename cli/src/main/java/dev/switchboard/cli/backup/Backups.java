@@ -447,7 +447,8 @@ public final class Backups {
         if (tables != null && clickhouse == null) {
             throw new BackupException("The backup holds " + tables.rows() + " rows of ClickHouse tables, but no ClickHouse is "
                     + "configured here (analytics.clickhouse.enabled, analytics.clickhouse.url; the dev stack runs one unless "
-                    + "--infra-only or clickhouse-server is not installed): configure it, or restore the topics alone with --skip-clickhouse");
+                    + "--infra-only or clickhouse-server is not installed): configure it, or restore the topics alone with --skip-clickhouse "
+                    + "(backup restore and dev --restore take it)");
         }
         try (Admin admin = clients.admin("switchboard-restore")) {
             prepareTopics(admin, last);

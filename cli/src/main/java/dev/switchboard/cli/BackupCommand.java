@@ -47,18 +47,10 @@ final class BackupCommand implements Runnable {
         public Integer call() throws Exception {
             StackConnection c = new StackConnection(config);
             try (ClickHouseConnection clickhouse = skipClickHouse ? null : analyticsTables(c)) {
-                ProgressBar tables = new ProgressBar(System.err, "tables");
-                ProgressBar topics = new ProgressBar(System.err, "topics");
-                boolean[] tablesDone = {clickhouse == null};
-                Manifest m = run(() -> new Backups(c.clients, c.codec.registry(), clickhouse).create(dir, since, tables::update,
-                        (done, total) -> {
-                            if (!tablesDone[0]) {
-                                tablesDone[0] = true;
-                                tables.finish();
-                            }
-                            topics.update(done, total);
-                        }));
-                topics.finish();
+                Steps steps = new Steps();
+                Manifest m = run(() -> new Backups(c.clients, c.codec.registry(), clickhouse).create(dir, since, steps.bar("tables"),
+                        steps.bar("topics")));
+                steps.finish();
                 List<List<String>> rows = m.topics().stream().map(t -> List.of(t.name(), Integer.toString(t.partitions()),
                         Long.toString(t.records()), Integer.toString(m.groupsReading(t.name())))).toList();
                 System.out.print(Table.of(List.of("TOPIC", "PARTITIONS", "RECORDS", "GROUPS"), rows));
@@ -137,28 +129,10 @@ final class BackupCommand implements Runnable {
     }
 
     private static void restore(StackConnection c, Path dir, ClickHouseConnection clickhouse, boolean skipTables) throws Exception {
-        ProgressBar verifying = new ProgressBar(System.err, "verify");
-        ProgressBar writing = new ProgressBar(System.err, "topics");
-        ProgressBar tables = new ProgressBar(System.err, "tables");
-        boolean[] verified = {false};
-        boolean[] written = {false};
+        Steps steps = new Steps();
         Backups.Restoration restored = run(() -> new Backups(c.clients, c.codec.registry(), clickhouse).restore(dir, skipTables,
-                verifying::update,
-                (done, total) -> {
-                    if (!verified[0]) {
-                        verified[0] = true;
-                        verifying.finish();
-                    }
-                    writing.update(done, total);
-                },
-                (done, total) -> {
-                    if (!written[0]) {
-                        written[0] = true;
-                        writing.finish();
-                    }
-                    tables.update(done, total);
-                }));
-        (written[0] ? tables : writing).finish();
+                steps.bar("verify"), steps.bar("topics"), steps.bar("tables")));
+        steps.finish();
         List<List<String>> rows = restored.topics().stream().map(r -> List.of(r.topic(), Integer.toString(r.partitions()),
                 Long.toString(r.records()), Integer.toString(r.groupsMoved()))).toList();
         System.out.print(Table.of(List.of("TOPIC", "PARTITIONS", "RECORDS", "GROUPS MOVED"), rows));
@@ -168,6 +142,33 @@ final class BackupCommand implements Runnable {
         System.out.printf("%d records restored into %s%s%n", restored.topics().stream().mapToLong(Backups.Restored::records).sum(),
                 c.config.bootstrapServers(), restored.tables().isEmpty() ? "" : ", " + restored.tables().stream()
                         .mapToLong(Manifest.TableEntry::rows).sum() + " rows into " + clickhouse.url());
+    }
+
+    /**
+     * A progress bar per step of a command, on stderr, one line each: a step's first update ends the
+     * line of the step drawn before it; a step that never reports draws nothing.
+     */
+    static final class Steps {
+        private ProgressBar drawing;
+
+        Backups.Progress bar(String label) {
+            ProgressBar bar = new ProgressBar(System.err, label);
+            return (done, total) -> {
+                if (drawing != bar) {
+                    finish();
+                    drawing = bar;
+                }
+                bar.update(done, total);
+            };
+        }
+
+        /** Ends the line of the step drawn last. */
+        void finish() {
+            if (drawing != null) {
+                drawing.finish();
+                drawing = null;
+            }
+        }
     }
 
     private static String tablesTable(List<Manifest.TableEntry> tables) {

@@ -148,17 +148,12 @@ class ContainerImageIT {
 
     /** The health check docker-compose.yml gives Switchboard's services, on {@code port}. */
     private static List<String> healthCheck(int port) throws IOException {
-        Map<String, Object> planner = map(map(DeployManifestsTest.yaml(Paths.get("..", "docker-compose.yml")).getFirst().get("services"))
-                .get("planner"));
+        Map<String, Object> planner = DeployManifestsTest.map(DeployManifestsTest.map(DeployManifestsTest.yaml(
+                Paths.get("..", "docker-compose.yml")).getFirst().get("services")).get("planner"));
         List<String> test = new ArrayList<>();
-        ((List<?>) map(planner.get("healthcheck")).get("test")).forEach(a -> test.add(a.toString()));
+        ((List<?>) DeployManifestsTest.map(planner.get("healthcheck")).get("test")).forEach(a -> test.add(a.toString()));
         assertThat(test.getFirst()).isEqualTo("CMD");
         return test.subList(1, test.size()).stream().map(a -> a.replace("localhost:8080", "localhost:" + port)).toList();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> map(Object o) {
-        return (Map<String, Object>) o;
     }
 
     /** {@code n} ports free at once: each taken until all are found, so no two are the same. */

@@ -305,7 +305,7 @@ class DeployManifestsTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static <V> Map<String, V> map(Object o) {
+    static <V> Map<String, V> map(Object o) {
         return (Map<String, V>) o;
     }
 

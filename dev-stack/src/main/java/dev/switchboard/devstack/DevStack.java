@@ -2,7 +2,6 @@ package dev.switchboard.devstack;
 
 import dev.switchboard.analytics.AnalyticsService;
 import dev.switchboard.devstack.clickhouse.LocalClickHouse;
-import dev.switchboard.provider.AutoReplay;
 import dev.switchboard.devstack.idp.DevIdentityProvider;
 import dev.switchboard.devstack.kafka.EmbeddedKafka;
 import dev.switchboard.devstack.registry.SchemaRegistryServer;
@@ -18,6 +17,7 @@ import dev.switchboard.platform.health.HealthServer;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
+import dev.switchboard.provider.AutoReplay;
 import dev.switchboard.provider.WorkersService;
 import dev.switchboard.router.RouterService;
 import dev.switchboard.router.edge.Edge;
@@ -119,8 +119,7 @@ public final class DevStack implements AutoCloseable {
         registry = track(new SchemaRegistryServer(store, config.registryPort(),
                 config.security().registryClient().get("basic.auth.user.info")).start());
         // ClickHouse before the restore too: a backup holds the analytics tables.
-        boolean withClickHouse = !infraOnly && config.analytics().enabled() && config.analytics().clickhouseEnabled();
-        if (withClickHouse) {
+        if (wantsClickHouse(config, infraOnly)) {
             if (LocalClickHouse.command().isPresent()) {
                 clickhouse = track(new LocalClickHouse(config.dataDir().resolve("clickhouse"),
                         config.analytics().devClickhousePort(), config.analytics().devClickhouseTcpPort()).start());
@@ -187,7 +186,12 @@ public final class DevStack implements AutoCloseable {
 
     /** Whether the stack, started so, runs a ClickHouse server (analytics and ClickHouse on, and clickhouse-server installed). */
     public static boolean runsClickHouse(SwitchboardConfig config, boolean infraOnly) {
-        return !infraOnly && config.analytics().enabled() && config.analytics().clickhouseEnabled() && LocalClickHouse.command().isPresent();
+        return wantsClickHouse(config, infraOnly) && LocalClickHouse.command().isPresent();
+    }
+
+    /** Whether the stack, started so, would run a ClickHouse server if one is installed. */
+    private static boolean wantsClickHouse(SwitchboardConfig config, boolean infraOnly) {
+        return !infraOnly && config.analytics().enabled() && config.analytics().clickhouseEnabled();
     }
 
     /** The dev issuer runs when security is on and security.issuer is its address (localhost:dev.idp.port). */

@@ -110,9 +110,13 @@ final class BenchReplayCommand implements Callable<Integer> {
                         + "cost %s of its cost; first half of the rows: quality %s%n", seeds, quality, pct(quality.min()),
                 pct(quality.max()), cost, firstHalf);
         Summary kept = settings.targeted() ? Summary.of(runs.stream().mapToDouble(OfflineRouting.Run::estimatedShare).toArray()) : null;
+        Summary realised = Summary.of(runs.stream().mapToDouble(r -> r.quality() / r.referenceQuality()).toArray());
+        Summary reference = Summary.of(runs.stream().mapToDouble(r -> r.referenceQuality() / best.quality()).toArray());
         if (kept != null) {
-            System.out.printf(Locale.ROOT, "quality target %.3g: the choices kept %s of the best candidate's estimated quality%n",
-                    targetQuality, kept);
+            System.out.printf(Locale.ROOT, "quality target %.3g: the choices kept %s of the best candidate's estimated quality, "
+                            + "and %s of its realised quality (%+.1f points from the target; the best candidates realised %s of "
+                            + "the best model's quality)%n", targetQuality, kept, realised,
+                    100 * (realised.mean() - targetQuality), reference);
         }
         System.out.printf(Locale.ROOT, "best single model: %s, quality %.4f, cost per query $%.3e%n", best.name(),
                 best.quality(), best.costPerQuery());
@@ -153,7 +157,10 @@ final class BenchReplayCommand implements Callable<Integer> {
         if (kept != null) {
             line.put("targetQuality", targetQuality);
             line.put("estimatedShareKept", kept.mean());
+            line.put("realisedShareKept", realised.mean());
+            line.put("realisedShareKeptStdErr", realised.standardError());
         }
+        line.put("referenceQualityVsBest", reference.mean());
         line.put("qualityVsBest", quality.mean());
         line.put("qualityVsBestStdErr", quality.standardError());
         line.put("costVsBest", cost.mean());

@@ -109,11 +109,14 @@ final class BenchRoutingCommand implements Callable<Integer> {
         }
         System.out.print(Table.of(List.of("policy", "quality", "cost/query $", "quality vs best", "cost vs best"), table));
         if (result.target() != null) {
-            System.out.printf(Locale.ROOT, "%ntarget %s: achieved %s of the best single model's quality at %s of its cost%s%n",
-                    result.target(), pct(result.quality() / best.quality()), pct(result.costPerQuery() / best.costPerQuery()),
-                    result.target().isCost() ? String.format(Locale.ROOT, ", $%.6g a query", result.costPerQuery())
-                            : String.format(Locale.ROOT, " (%+.1f points from the target)",
-                            100 * (result.quality() / best.quality() - result.target().qualityShare())));
+            System.out.printf(Locale.ROOT, "%ntarget %s: %s%s of the best single model's quality at %s of its cost%s%n",
+                    result.target(), result.target().isCost() ? "" : String.format(Locale.ROOT,
+                            "achieved %s of the quality of each plan's best-estimated candidate (%+.1f points from the target), "
+                                    + "which realised %s of the best single model's; ", pct(result.quality() / result.referenceQuality()),
+                            100 * (result.quality() / result.referenceQuality() - result.target().qualityShare()),
+                            pct(result.referenceQuality() / best.quality())),
+                    pct(result.quality() / best.quality()), pct(result.costPerQuery() / best.costPerQuery()),
+                    result.target().isCost() ? String.format(Locale.ROOT, ", $%.6g a query", result.costPerQuery()) : "");
         }
         System.out.printf(Locale.ROOT, "%nbest single model: %s. Switchboard answered %d of %d (%d failed), learnt from %d "
                         + "feedback scores, in %.1f s; picks: %s%n",
@@ -135,7 +138,9 @@ final class BenchRoutingCommand implements Callable<Integer> {
                 summary.put("targetCost", result.target().costUsd());
             } else {
                 summary.put("targetQuality", result.target().qualityShare());
+                summary.put("qualityVsReference", result.quality() / result.referenceQuality());
             }
+            summary.put("referenceQuality", result.referenceQuality());
         }
         summary.put("quality", result.quality());
         summary.put("costPerQuery", result.costPerQuery());

@@ -138,7 +138,7 @@ class EndToEndIT {
 
     private static ExecutionPlan planOf(LlmRequest request) {
         return ExecutionPlan.newBuilder().setRequestId(request.getRequestId()).setTenantId(request.getTenantId())
-                .setRequest(request).setSteps(List.of(new PlanStep("sim-strong", "sim-strong-large", 0.001, "preferred", 0.0)))
+                .setRequest(request).setSteps(List.of(new PlanStep("sim-strong", "sim-strong-large", 0.001, "preferred", 0.0, null)))
                 .setStrategy("preferred").setTaskType("chat").setPlannedAtMs(System.currentTimeMillis()).build();
     }
 

@@ -2,8 +2,10 @@ package dev.switchboard.planner;
 
 import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderScore;
+import dev.switchboard.avro.TargetDecision;
 import dev.switchboard.platform.config.ModelSpec;
 import dev.switchboard.platform.config.ProviderSpec;
+import dev.switchboard.platform.config.SwitchboardConfig.RoutingTarget;
 import dev.switchboard.platform.telemetry.Tracing;
 import dev.switchboard.planner.routing.LearnedRouter;
 import dev.switchboard.planner.routing.QualityTarget;
@@ -34,8 +36,11 @@ import java.util.function.IntFunction;
  */
 sealed interface PlanPolicy {
 
-    /** The steps, best first, and the strategy the plan records. */
-    record Decision(List<PlanStep> steps, String strategy) {
+    /** The steps, best first, the strategy the plan records, and for a target plan what it held (else null). */
+    record Decision(List<PlanStep> steps, String strategy, TargetDecision target) {
+        Decision(List<PlanStep> steps, String strategy) {
+            this(steps, strategy, null);
+        }
     }
 
     Decision plan(PlanContext context);
@@ -105,8 +110,19 @@ sealed interface PlanPolicy {
         public Decision plan(PlanContext context) {
             Strategy strategy = controller.strategy();
             List<Ranker.Ranked> ranked = rank(context, router, strategy);
-            controller.chosen(ranked);
-            return new Decision(steps(context, ranked, strategy, controller.describe()), strategy.name());
+            double kept = controller.chosen(ranked);
+            Ranker.Ranked reference = QualityTarget.reference(ranked);
+            RoutingTarget target = controller.target();
+            TargetDecision decision = TargetDecision.newBuilder()
+                    .setQualityShare(target.isCost() ? null : target.qualityShare())
+                    .setCostUsd(target.isCost() ? target.costUsd() : null)
+                    .setReferenceProvider(reference.candidate().provider())
+                    .setReferenceModel(reference.candidate().model())
+                    .setReferenceQuality(reference.estimate().mean())
+                    .setKept(kept)
+                    .setCostWeight(strategy.cost())
+                    .build();
+            return new Decision(steps(context, ranked, strategy, controller.describe()), strategy.name(), decision);
         }
     }
 
@@ -179,6 +195,7 @@ sealed interface PlanPolicy {
                     .setModel(r.candidate().model())
                     .setEstimatedCostUsd(r.candidate().estimatedCostUsd())
                     .setExpectedLatencyMs(r.candidate().expectedLatencyMs())
+                    .setEstimatedQuality(r.estimate().mean())
                     .setReason(i == 0 && firstNote != null ? reason + "; " + firstNote : reason)
                     .build());
         }

@@ -168,6 +168,7 @@ public final class Planner {
                 .setPlannedAtMs(nowMs)
                 .setSteps(decision.steps())
                 .setStrategy(decision.strategy())
+                .setTarget(decision.target())
                 .build();
         budget.reserve(plan, nowMs);
         return plan;

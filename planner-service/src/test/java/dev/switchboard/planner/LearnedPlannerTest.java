@@ -5,6 +5,7 @@ import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
 import dev.switchboard.avro.PlanStep;
+import dev.switchboard.avro.TargetDecision;
 import dev.switchboard.planner.routing.LearnedRouter;
 import dev.switchboard.planner.routing.LinearQualityModel;
 import dev.switchboard.platform.config.SwitchboardConfig;
@@ -18,6 +19,7 @@ import java.util.Map;
 import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 class LearnedPlannerTest {
 
@@ -118,6 +120,24 @@ class LearnedPlannerTest {
         ExecutionPlan next = planner.plan(request("acme-next", 40).build(), 5L);
         assertThat(next.getSteps().getFirst().getReason()).contains("by target utility")
                 .contains("target quality 0.95 of the best eligible model's: ").contains("kept so far over 401 requests");
+        // The plan records what the target held: sim-strong-large is the best estimated candidate (1.0, no noise),
+        // and the step that was chosen kept its share of it.
+        TargetDecision held = next.getTarget();
+        assertThat(held.getQualityShare()).isEqualTo(0.95);
+        assertThat(held.getCostUsd()).isNull();
+        assertThat(held.getReferenceProvider()).isEqualTo("sim-strong");
+        assertThat(held.getReferenceModel()).isEqualTo("sim-strong-large");
+        assertThat(held.getReferenceQuality()).isCloseTo(1.0, within(0.01));
+        PlanStep first = next.getSteps().getFirst();
+        assertThat(held.getKept()).isCloseTo(first.getEstimatedQuality() / held.getReferenceQuality(), within(1e-12));
+        assertThat(next.getSteps()).extracting(PlanStep::getModel, s -> Math.round(s.getEstimatedQuality() * 100))
+                .contains(org.assertj.core.groups.Tuple.tuple("sim-strong-large", 100L), org.assertj.core.groups.Tuple.tuple("sim-fast-small", 60L));
+        assertThat(held.getCostWeight()).isPositive();
+        // Plans not ranked to a target record none, and a static plan no estimates.
+        assertThat(new Planner(config(Map.of("planner.strategy", "balanced")), Planner.ScoreLookup.NONE, taught())
+                .plan(request("balanced-1", 40).build(), 5L).getTarget()).isNull();
+        assertThat(new Planner(config(Map.of("planner.strategy", "static")))
+                .plan(request("static-1", 40).build(), 5L).getSteps()).extracting(PlanStep::getEstimatedQuality).containsOnlyNulls();
     }
 
     @Test

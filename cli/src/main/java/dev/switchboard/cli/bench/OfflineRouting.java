@@ -53,10 +53,13 @@ public final class OfflineRouting {
 
     /**
      * One seed's replay: quality and cost per query over all rows and over each half, each model's
-     * picks, and with a quality target the mean estimated share its choices kept (else NaN).
+     * picks, with a quality target the mean estimated share its choices kept (else NaN), and the
+     * realised quality per query of each row's reference, the candidate with the highest estimated
+     * quality ({@link QualityTarget#reference}): what a quality target keeps a share of.
      */
     public record Run(long seed, double quality, double costPerQuery, double firstHalfQuality, double secondHalfQuality,
-                      Map<String, Integer> picks, double estimatedShare, double earlyQuality, double earlyCostPerQuery) {
+                      Map<String, Integer> picks, double estimatedShare, double earlyQuality, double earlyCostPerQuery,
+                      double referenceQuality) {
     }
 
     /** The rows a replay's early figures cover: the first ones, where a cold learner pays for what it does not know. */
@@ -182,6 +185,7 @@ public final class OfflineRouting {
         double firstHalf = 0;
         double early = 0;
         double earlyCost = 0;
+        double reference = 0;
         Map<String, Integer> picks = new LinkedHashMap<>();
         int n = rows.size();
         for (int i = 0; i < n; i++) {
@@ -193,6 +197,7 @@ public final class OfflineRouting {
             }
             String model = ranking.getFirst().candidate().model();
             RoutingDataset.Outcome outcome = r.outcome(model);
+            reference += r.outcome(QualityTarget.reference(ranking).candidate().model()).score();
             quality += outcome.score();
             cost += outcome.costUsd();
             if (i < n / 2) {
@@ -207,7 +212,7 @@ public final class OfflineRouting {
         }
         return new Run(seed, quality / n, cost / n, n / 2 == 0 ? 0 : firstHalf / (n / 2),
                 (quality - firstHalf) / (n - n / 2), picks, target == null ? Double.NaN : target.achieved(),
-                early / Math.min(n, EARLY_ROWS), earlyCost / Math.min(n, EARLY_ROWS));
+                early / Math.min(n, EARLY_ROWS), earlyCost / Math.min(n, EARLY_ROWS), reference / n);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.switchboard.cli.bench;
 
 import dev.switchboard.avro.ChatRole;
+import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.schemas.Messages;
 import dev.switchboard.avro.Feedback;
 import dev.switchboard.avro.FeedbackKind;
@@ -63,11 +64,13 @@ public final class RoutingBenchmark {
 
     /**
      * What the run measured: quality and cost per query from the recorded outcomes of the models
-     * that answered; with strategy target, the target the planner held (else null).
+     * that answered; with strategy target, the target the planner held (else null), and the recorded
+     * quality per query of each plan's reference, the candidate with the highest estimated quality
+     * the plan names (NaN without a target): what a quality target keeps a share of.
      */
     public record Result(int rows, int succeeded, int failed, double quality, double costPerQuery,
                          double pipelineCostPerQuery, Map<String, Integer> picks, long learned, Duration elapsed,
-                         SwitchboardConfig.RoutingTarget target) {
+                         SwitchboardConfig.RoutingTarget target, double referenceQuality) {
     }
 
     private RoutingBenchmark() {
@@ -115,13 +118,23 @@ public final class RoutingBenchmark {
         int n = data.rows().size();
         String token = config.security().enabled() ? TokenClient.token(config.security(), Map.of("tenant", TENANT)) : null;
         Map<String, RoutingDataset.Row> pending = new ConcurrentHashMap<>();
+        Map<String, RoutingDataset.Row> answered = new ConcurrentHashMap<>();
+        Map<String, String> referenceModel = new ConcurrentHashMap<>();
         Map<String, Integer> picks = new ConcurrentHashMap<>();
         double[] sums = new double[3]; // quality, recorded cost, pipeline cost
         AtomicInteger succeeded = new AtomicInteger();
         AtomicInteger failed = new AtomicInteger();
         Semaphore window = new Semaphore(settings.concurrency());
         long started = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = clients.producer("switchboard-bench-routing");
+        boolean targeted = config.plannerStrategy() == dev.switchboard.platform.config.RoutingStrategy.TARGET;
+        try (LogFollower plans = targeted ? new LogFollower("bench-plans",
+                LogFollower.fromBeginning(clients.reader("switchboard-bench-routing-plans"), Topics.PLANS.name()), record -> {
+                    ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
+                    if (plan.getTarget() != null) {
+                        referenceModel.put(plan.getRequestId(), plan.getTarget().getReferenceModel());
+                    }
+                }) : null;
+             KafkaProducer<byte[], byte[]> producer = clients.producer("switchboard-bench-routing");
              LogFollower evaluator = new LogFollower("bench-evaluator",
                      LogFollower.fromBeginning(clients.reader("switchboard-bench-routing"), REPLY_TOPIC), record -> {
                  LlmReply reply = codec.decode(Topics.replies(REPLY_TOPIC), record.value());
@@ -137,6 +150,7 @@ public final class RoutingBenchmark {
                          sums[2] += reply.getCostUsd();
                          succeeded.incrementAndGet();
                          picks.merge(reply.getModel(), 1, Integer::sum);
+                         answered.put(reply.getRequestId(), row);
                          Feedback feedback = Feedback.newBuilder().setRequestId(reply.getRequestId())
                                  .setTenantId(reply.getTenantId()).setKind(FeedbackKind.ACCURACY)
                                  .setScore(outcome.score()).setCreatedAtMs(System.currentTimeMillis()).build();
@@ -165,6 +179,20 @@ public final class RoutingBenchmark {
             if (!window.tryAcquire(settings.concurrency(), 60, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("the last replies did not come within 60 s; " + pending.size() + " pending");
             }
+            // A plan is written before its request is answered, but the plans are read on a thread of their own.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (targeted && !referenceModel.keySet().containsAll(answered.keySet())) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the plans of " + answered.keySet().stream().filter(id -> !referenceModel.containsKey(id))
+                            .count() + " answered requests were not read within 60 s");
+                }
+                TimeUnit.MILLISECONDS.sleep(10);
+            }
+        }
+        double reference = Double.NaN;
+        if (targeted) {
+            reference = answered.entrySet().stream()
+                    .mapToDouble(e -> e.getValue().outcome(referenceModel.get(e.getKey())).score()).sum() / n;
         }
         Map<String, Integer> sorted = new LinkedHashMap<>();
         picks.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()))
@@ -172,7 +200,7 @@ public final class RoutingBenchmark {
         long learned = stack.planner().learnedRouter().learned();
         return new Result(n, succeeded.get(), failed.get(), sums[0] / n, sums[1] / n, sums[2] / n, sorted, learned,
                 Duration.ofNanos(System.nanoTime() - started),
-                config.plannerStrategy() == dev.switchboard.platform.config.RoutingStrategy.TARGET ? config.routing().targetFor(TENANT) : null);
+                targeted ? config.routing().targetFor(TENANT) : null, reference);
     }
 
     static SwitchboardConfig config(RoutingDataset data, Settings s, Path dir) {

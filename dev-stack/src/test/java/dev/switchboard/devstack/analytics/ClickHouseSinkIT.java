@@ -246,7 +246,7 @@ class ClickHouseSinkIT {
         LlmRequest request = LlmRequest.newBuilder().setRequestId(requestId).setTenantId(tenant)
                 .setMessages(List.of(Messages.of(ChatRole.USER, "hi"))).setCreatedAtMs(1_795_546_800_000L).build();
         return ExecutionPlan.newBuilder().setRequestId(requestId).setTenantId(tenant).setRequest(request)
-                .setSteps(List.of(new PlanStep("p", "p-m", 0.001, "", 0.0)))
+                .setSteps(List.of(new PlanStep("p", "p-m", 0.001, "", 0.0, null)))
                 .setStrategy("balanced").setTaskType("chat").setPlannedAtMs(1_795_546_800_000L).setPromptVariant(variant)
                 .setAnalysis(PlanAnalysis.newBuilder().setTaskType("chat").setSource(source).setToolGaps(gaps)
                         .setCode(code).setScript(script).setInputTokens(inputTokens).build()).build();

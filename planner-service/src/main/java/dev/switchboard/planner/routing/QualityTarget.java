@@ -101,7 +101,7 @@ public final class QualityTarget {
             kept = choice.candidate().estimatedCostUsd();
             miss = dearestMean > 0 ? (kept - target.costUsd()) / dearestMean : 0;
         } else {
-            double best = ranking.stream().mapToDouble(r -> r.estimate().mean()).max().orElseThrow();
+            double best = reference(ranking).estimate().mean();
             kept = best > 0 ? Math.clamp(choice.estimate().mean() / best, 0, 1) : 1;
             miss = kept - target.qualityShare();
         }
@@ -109,6 +109,22 @@ public final class QualityTarget {
         keptSum += kept;
         choices++;
         return kept;
+    }
+
+    /**
+     * The candidate a quality target keeps a share of: the one with the highest estimated quality
+     * (the first of equals).
+     *
+     * @throws java.util.NoSuchElementException for an empty ranking
+     */
+    public static Ranker.Ranked reference(List<Ranker.Ranked> ranking) {
+        Ranker.Ranked best = ranking.getFirst();
+        for (Ranker.Ranked r : ranking) {
+            if (r.estimate().mean() > best.estimate().mean()) {
+                best = r;
+            }
+        }
+        return best;
     }
 
     /** The cost weight the next request is ranked with. */

@@ -113,7 +113,7 @@ final class BenchReplayCommand implements Callable<Integer> {
         Summary realised = Summary.of(runs.stream().mapToDouble(r -> r.quality() / r.referenceQuality()).toArray());
         Summary reference = Summary.of(runs.stream().mapToDouble(r -> r.referenceQuality() / best.quality()).toArray());
         if (kept != null) {
-            System.out.printf(Locale.ROOT, "quality target %.3g: the choices kept %s of the best candidate's estimated quality, "
+            System.out.printf(Locale.ROOT, "quality target %.3g: the choices kept %s of the best candidate's calibrated estimated quality, "
                             + "and %s of its realised quality (%+.1f points from the target; the best candidates realised %s of "
                             + "the best model's quality)%n", targetQuality, kept, realised,
                     100 * (realised.mean() - targetQuality), reference);

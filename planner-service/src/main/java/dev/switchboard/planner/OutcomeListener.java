@@ -246,7 +246,13 @@ final class OutcomeListener implements AutoCloseable {
     private void handle(ConsumerRecord<byte[], byte[]> record) {
         if (record.topic().equals(Topics.PLANS.name())) {
             ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
-            router.planned(plan.getRequestId(), PromptAnalysis.promptOf(plan.getRequest().getMessages()), plan.getTaskType());
+            Map<String, Double> estimates = new HashMap<>();
+            plan.getSteps().forEach(step -> {
+                if (step.getEstimatedQuality() != null) {
+                    estimates.putIfAbsent(step.getModel(), step.getEstimatedQuality());
+                }
+            });
+            router.planned(plan.getRequestId(), PromptAnalysis.promptOf(plan.getRequest().getMessages()), plan.getTaskType(), estimates);
             if (ledger != null && !plan.getSteps().isEmpty() && uncharged(record)) {
                 // Another planner's plan: its estimate counts against the tenant until its attempts do.
                 ledger.reserve(plan.getTenantId(), plan.getRequestId(), plan.getSteps().getFirst().getEstimatedCostUsd(),

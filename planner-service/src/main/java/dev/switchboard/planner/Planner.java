@@ -193,7 +193,7 @@ public final class Planner {
                 SwitchboardConfig.RoutingTarget target = context.routing().target();
                 yield learned == null ? new PlanPolicy.Learned(null, new Strategy(strategy.id(), 1, 0, 0))
                         : new PlanPolicy.Target(learned, targets.computeIfAbsent(context.request().getTenantId() + " " + target,
-                                key -> QualityTarget.of(target, Strategy.BALANCED.cost())));
+                                key -> QualityTarget.of(target, Strategy.BALANCED.cost(), learned.calibration())));
             }
             case QUALITY, COST, LATENCY, BALANCED, WEIGHTED -> new PlanPolicy.Learned(learned, Strategy.named(strategy.id(), weighted));
         };

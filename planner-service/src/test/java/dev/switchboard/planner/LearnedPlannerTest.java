@@ -238,18 +238,23 @@ class LearnedPlannerTest {
         }, new LinearQualityModel(new LinearQualityModel.Settings(1.0, 0.0, 0.5)), 3L)) {
             fromLog.feedback("a", 0.8);                          // feedback, then the answer, then the plan
             fromLog.answered("a", "sim-fast", "sim-fast-small");
-            fromLog.planned("a", "What is 2+2?", "math");
-            fromLog.planned("b", "Translate 'cat' into French.", "translation");
+            fromLog.planned("a", "What is 2+2?", "math", Map.of());       // a static plan: no estimates
+            fromLog.planned("b", "Translate 'cat' into French.", "translation",
+                    Map.of("sim-strong-large", 0.9, "sim-fast-small", 0.5));
             fromLog.answered("b", "sim-strong", "sim-strong-large");
             fromLog.feedback("b", 0.6);
             fromLog.feedback("b", 0.4);                          // a second score for the same answer counts too
-            fromLog.planned("c", "Never rated.", "chat");        // no feedback: never embedded
+            fromLog.planned("c", "Never rated.", "chat", Map.of()); // no feedback: never embedded
 
             await().atMost(java.time.Duration.ofSeconds(10)).until(() -> fromLog.learned() == 3);
             assertThat(fromLog.model().observations("sim-fast-small")).isEqualTo(1);
             assertThat(fromLog.model().observations("sim-strong-large")).isEqualTo(2);
             assertThat(embedded.get()).isEqualTo(2);
             assertThat(fromLog.unmatched()).isZero();
+            // Each score is held against the estimate the plan gave the model that answered: two answers of
+            // sim-strong-large estimated at 0.9 scored 1.0 in all, against 20 pseudo-scores at factor 1.
+            assertThat(fromLog.calibration().factor("sim-strong-large")).isCloseTo((1.0 + 20) / (1.8 + 20), within(1e-12));
+            assertThat(fromLog.calibration().factor("sim-fast-small")).isEqualTo(1.0);
         }
     }
 

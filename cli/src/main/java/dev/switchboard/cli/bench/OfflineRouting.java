@@ -2,6 +2,7 @@ package dev.switchboard.cli.bench;
 
 import dev.switchboard.planner.routing.LinearQualityModel;
 import dev.switchboard.planner.routing.MiniLmEmbedder;
+import dev.switchboard.planner.routing.QualityCalibration;
 import dev.switchboard.planner.routing.QualityModel;
 import dev.switchboard.planner.routing.QualityPrior;
 import dev.switchboard.planner.routing.QualityTarget;
@@ -174,8 +175,9 @@ public final class OfflineRouting {
     public Run replay(Settings settings, long seed) {
         List<RoutingDataset.Row> rows = data.rows();
         Strategy fixed = new Strategy("replay", 1, settings.costWeight(), 0);
+        QualityCalibration calibration = new QualityCalibration();
         QualityTarget target = settings.targeted()
-                ? QualityTarget.of(RoutingTarget.quality(settings.targetQuality()), settings.costWeight()) : null;
+                ? QualityTarget.of(RoutingTarget.quality(settings.targetQuality()), settings.costWeight(), calibration) : null;
         LinearQualityModel.Settings modelSettings = new LinearQualityModel.Settings(settings.ridge(), settings.noise(), settings.prior());
         QualityModel learner = settings.qualityPrior() == null ? new LinearQualityModel(modelSettings)
                 : new LinearQualityModel(modelSettings, settings.qualityPrior(), settings.qualityPrior().beliefs(pricesPerMTok()));
@@ -208,6 +210,7 @@ public final class OfflineRouting {
                 earlyCost += outcome.costUsd();
             }
             learner.observe(model, embeddings[i], task, outcome.score());
+            calibration.observe(model, ranking.getFirst().estimate().mean(), outcome.score());
             picks.merge(model, 1, Integer::sum);
         }
         return new Run(seed, quality / n, cost / n, n / 2 == 0 ? 0 : firstHalf / (n / 2),

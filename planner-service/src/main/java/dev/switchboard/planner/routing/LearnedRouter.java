@@ -38,8 +38,16 @@ public final class LearnedRouter implements AutoCloseable {
     /** Lessons waiting for the learning thread at most; past that the caller learns them itself. */
     static final int LEARNING_QUEUE = 10_000;
 
-    /** A plan remembered for its feedback: its embedding when this router ranked it, else its prompt. */
-    private record Planned(float[] embedding, String prompt, String taskType, String sessionId, String tenantId) {
+    /**
+     * A plan remembered for its feedback: its embedding when this router ranked it, else its prompt;
+     * and each step's estimated quality by model (empty when it was not ranked by the quality model).
+     */
+    private record Planned(float[] embedding, String prompt, String taskType, String sessionId, String tenantId,
+                           Map<String, Double> estimates) {
+
+        Planned withEmbedding(float[] vector) {
+            return new Planned(vector, null, taskType, sessionId, tenantId, estimates);
+        }
     }
 
     /** Scores ready to be learnt: the plan, the model that answered it, and the feedback. */
@@ -78,6 +86,7 @@ public final class LearnedRouter implements AutoCloseable {
     private final QualityModel model;
     private final SessionStore sessions;
     private final Ranker ranker;
+    private final QualityCalibration calibration = new QualityCalibration();
     private final ThreadPoolExecutor learning = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
             new LinkedBlockingQueue<>(LEARNING_QUEUE), Thread.ofPlatform().daemon().name("planner-learning").factory(),
             new ThreadPoolExecutor.CallerRunsPolicy());
@@ -111,8 +120,8 @@ public final class LearnedRouter implements AutoCloseable {
         float[] embedding = embedder.embed(analysis.prompt());
         List<Ranker.Ranked> ranked;
         synchronized (this) {
-            planned.put(requestId, new Planned(embedding, null, analysis.taskType(), sessionId, tenantId));
             ranked = ranker.rank(candidates, embedding, analysis.taskType(), strategy);
+            planned.put(requestId, new Planned(embedding, null, analysis.taskType(), sessionId, tenantId, estimates(ranked)));
         }
         Optional<SessionStore.Route> route = sessionId == null ? Optional.empty() : sessions.route(sessionId);
         if (route.isEmpty()) {
@@ -134,16 +143,23 @@ public final class LearnedRouter implements AutoCloseable {
         return order;
     }
 
+    private static Map<String, Double> estimates(List<Ranker.Ranked> ranked) {
+        Map<String, Double> out = new java.util.HashMap<>();
+        ranked.forEach(r -> out.putIfAbsent(r.candidate().model(), r.estimate().mean()));
+        return out;
+    }
+
     /**
      * A plan read from the log (this planner's own or another's, live or replayed at start-up):
      * remembered for its feedback by its prompt ({@link PromptAnalysis#promptOf}), which is
-     * embedded only if feedback comes. A plan this router ranked itself keeps its embedding.
+     * embedded only if feedback comes, with its steps' estimated quality by model (empty for a plan
+     * not ranked by the quality model). A plan this router ranked itself keeps its embedding.
      */
-    public void planned(String requestId, String prompt, String taskType) {
+    public void planned(String requestId, String prompt, String taskType, Map<String, Double> estimates) {
         String cut = prompt.length() > MiniLmEmbedder.MAX_CHARS ? prompt.substring(0, MiniLmEmbedder.MAX_CHARS) : prompt;
         Lesson lesson;
         synchronized (this) {
-            planned.putIfAbsent(requestId, new Planned(null, cut, taskType, null, null));
+            planned.putIfAbsent(requestId, new Planned(null, cut, taskType, null, null, Map.copyOf(estimates)));
             lesson = lesson(requestId);
         }
         learn(lesson);
@@ -211,8 +227,7 @@ public final class LearnedRouter implements AutoCloseable {
                         : embedder.embed(lesson.plan().prompt());
                 synchronized (this) {
                     // Later scores for this request reuse the embedding; the prompt is no longer needed.
-                    planned.computeIfPresent(lesson.requestId(), (id, p) -> p.embedding() != null ? p
-                            : new Planned(embedding, null, p.taskType(), p.sessionId(), p.tenantId()));
+                    planned.computeIfPresent(lesson.requestId(), (id, p) -> p.embedding() != null ? p : p.withEmbedding(embedding));
                 }
                 observe(lesson, embedding);
             });
@@ -220,10 +235,19 @@ public final class LearnedRouter implements AutoCloseable {
     }
 
     private void observe(Lesson lesson, float[] embedding) {
+        Double estimated = lesson.plan().estimates().get(lesson.model());
         for (double score : lesson.scores()) {
             model.observe(lesson.model(), embedding, lesson.plan().taskType(), score);
+            if (estimated != null) {
+                calibration.observe(lesson.model(), estimated, score);
+            }
             learned.incrementAndGet();
         }
+    }
+
+    /** How the estimates of the plans whose feedback was learnt have come true, model by model. */
+    public QualityCalibration calibration() {
+        return calibration;
     }
 
     /** What a checkpoint holds of this router: the quality model's regressions, and scores still waiting for their plan or answer. */

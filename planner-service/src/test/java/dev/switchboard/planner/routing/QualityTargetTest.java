@@ -68,6 +68,39 @@ class QualityTargetTest {
     }
 
     @Test
+    void aQualityTargetJudgesTheShareByCalibratedEstimates() {
+        // The dear model's 1.0 estimates realised 0.8 over 80 answers, the cheap model's 0.8 realised 0.8: calibrated,
+        // the cheap choice keeps (0.8 × 1) / (1.0 × (64 + 20) / (80 + 20)) = 95.2 % of the reference, not 80 %.
+        QualityCalibration calibration = new QualityCalibration();
+        for (int i = 0; i < 80; i++) {
+            calibration.observe("dear", 1.0, 0.8);
+            calibration.observe("cheap", 0.8, 0.8);
+        }
+        QualityTarget target = QualityTarget.of(RoutingTarget.quality(0.95), 0.05, calibration);
+
+        assertThat(calibration.factor("dear")).isCloseTo(0.84, within(1e-12));
+        assertThat(calibration.factor("cheap")).isEqualTo(1.0);
+        assertThat(target.chosen(chose(CHEAP))).isCloseTo(0.8 / 0.84, within(1e-12));
+        assertThat(target.chosen(chose(DEAR))).isEqualTo(1.0);
+        assertThat(QualityTarget.reference(chose(CHEAP)).candidate()).isEqualTo(DEAR);
+    }
+
+    @Test
+    void aCalibrationFactorStartsAtOneAndStaysWithinBounds() {
+        QualityCalibration calibration = new QualityCalibration();
+        assertThat(calibration.factor("unseen")).isEqualTo(1.0);
+        for (int i = 0; i < 1_000; i++) {
+            calibration.observe("hopeless", 0.9, 0.0);
+            calibration.observe("underrated", 0.01, 1.0);
+        }
+        // (0 + 20) / (900 + 20) would be 0.022 and (1,000 + 20) / (10 + 20) 34: each is held within [1/4, 4].
+        assertThat(calibration.factor("hopeless")).isEqualTo(0.25);
+        assertThat(calibration.calibrated(new Ranker.Ranked(new Ranker.Candidate("p", "hopeless", 0.001, 0),
+                new QualityModel.Estimate(0.9, 0, 1), 0.9, 0))).isCloseTo(0.9 / 4, within(1e-12));
+        assertThat(calibration.factor("underrated")).isEqualTo(4.0);
+    }
+
+    @Test
     void aTargetOutsideZeroToOneIsRefused() {
         assertThatThrownBy(() -> new QualityTarget(1.2, 0.05)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("quality target must be in (0, 1], got 1.2");

@@ -8,14 +8,14 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = SwitchboardCli.Version.class,
         description = "A durable, Kafka-native router for LLM requests.",
-        subcommands = {DevCommand.class, SendCommand.class, DlqCommand.class, TraceCommand.class, FeedbackCommand.class, TokenCommand.class, AuditCommand.class, StatsCommand.class, TopicsCommand.class, BackupCommand.class, BenchCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DevCommand.class, SendCommand.class, DlqCommand.class, TraceCommand.class, FeedbackCommand.class, TokenCommand.class, AuditCommand.class, StatsCommand.class, TopicsCommand.class, ToolsCommand.class, BackupCommand.class, BenchCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
 public final class SwitchboardCli implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        if (args.length > 0 && (java.util.Set.of("send", "dlq", "trace", "feedback", "stats", "topics", "bench", "backup").contains(args[0]))) {
+        if (args.length > 0 && (java.util.Set.of("send", "dlq", "trace", "feedback", "stats", "topics", "tools", "bench", "backup").contains(args[0]))) {
             // A one-shot command: only errors belong on the terminal.
             System.setProperty("switchboard.log.level", "WARN");
             System.setProperty("switchboard.kafka.log.level", "OFF");

@@ -14,6 +14,7 @@ import dev.switchboard.avro.ProviderScore;
 import dev.switchboard.avro.ProviderStats;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.avro.SessionRoute;
+import dev.switchboard.avro.ToolDefinition;
 import dev.switchboard.avro.VariantProposal;
 
 /** The topic catalogue: every topic Switchboard reads or writes, named once. */
@@ -41,6 +42,8 @@ public final class Topics {
     public static final Topic<PlannerState> PLANNER_STATE = new Topic<>("llm.planner-state", PlannerState.class);
     /** Compacted: the prompt variants planners added while running (refined, or built from prompt improvements), keyed by id. */
     public static final Topic<VariantProposal> PROMPT_VARIANTS = new Topic<>("llm.prompt-variants", VariantProposal.class);
+    /** Compacted, one partition: the tool registry, each tool's latest version keyed by its name. */
+    public static final Topic<ToolDefinition> TOOLS = new Topic<>("llm.tools", ToolDefinition.class);
     public static final Topic<AuditEvent> AUDIT = new Topic<>("llm.audit", AuditEvent.class);
     /** Dead letters refused for replay because they were replayed too often. */
     public static final Topic<DeadLetter> DLQ_PARKED = new Topic<>("llm.dlq.parked", DeadLetter.class);

@@ -112,9 +112,10 @@ final class BenchRoutingCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%ntarget %s: %s%s of the best single model's quality at %s of its cost%s%n",
                     result.target(), result.target().isCost() ? "" : String.format(Locale.ROOT,
                             "achieved %s of the quality of each plan's best-estimated candidate (%+.1f points from the target), "
-                                    + "which realised %s of the best single model's; ", pct(result.quality() / result.referenceQuality()),
-                            100 * (result.quality() / result.referenceQuality() - result.target().qualityShare()),
-                            pct(result.referenceQuality() / best.quality())),
+                                    + "which realised %s of the best single model's%s; ", pct(result.referenceShare()),
+                            100 * (result.referenceShare() - result.target().qualityShare()),
+                            pct(result.referenceQuality() / best.quality()), result.unreferenced() == 0 ? ""
+                                    : " (" + result.unreferenced() + " plans made while the learned state loaded held no target and are left out)"),
                     pct(result.quality() / best.quality()), pct(result.costPerQuery() / best.costPerQuery()),
                     result.target().isCost() ? String.format(Locale.ROOT, ", $%.6g a query", result.costPerQuery()) : "");
         }
@@ -138,9 +139,10 @@ final class BenchRoutingCommand implements Callable<Integer> {
                 summary.put("targetCost", result.target().costUsd());
             } else {
                 summary.put("targetQuality", result.target().qualityShare());
-                summary.put("qualityVsReference", result.quality() / result.referenceQuality());
+                summary.put("qualityVsReference", result.referenceShare());
             }
             summary.put("referenceQuality", result.referenceQuality());
+            summary.put("unreferenced", result.unreferenced());
         }
         summary.put("quality", result.quality());
         summary.put("costPerQuery", result.costPerQuery());

@@ -61,6 +61,8 @@ class BenchRoutingCommandIT {
         // its recorded quality lies between the worst single model's and the oracle's.
         double reference = summary.path("referenceQuality").asDouble();
         assertThat(reference).isBetween(expected.worstQuality, expected.oracleQuality);
+        // Every plan of the run held the target: the stack was ready before the first request.
+        assertThat(summary.path("unreferenced").asLong()).isZero();
         assertThat(summary.path("qualityVsReference").asDouble()).isCloseTo(quality / reference, within(1e-9));
         assertThat(run.out()).contains(String.format(java.util.Locale.ROOT,
                 "target quality 0.95 of the best eligible model's: achieved %.1f%% of the quality of each plan's best-estimated "

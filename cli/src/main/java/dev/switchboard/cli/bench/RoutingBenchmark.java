@@ -64,13 +64,21 @@ public final class RoutingBenchmark {
 
     /**
      * What the run measured: quality and cost per query from the recorded outcomes of the models
-     * that answered; with strategy target, the target the planner held (else null), and the recorded
-     * quality per query of each plan's reference, the candidate with the highest estimated quality
-     * the plan names (NaN without a target): what a quality target keeps a share of.
+     * that answered; with strategy target, the target the planner held (else null), and over the
+     * answered requests whose plan held it (a plan made while the learned state was still loading
+     * holds none: {@code unreferenced} counts them), the recorded quality per query of the answers
+     * and of each plan's reference, the candidate with the highest estimated quality: what a quality
+     * target keeps a share of (NaN without a target).
      */
     public record Result(int rows, int succeeded, int failed, double quality, double costPerQuery,
                          double pipelineCostPerQuery, Map<String, Integer> picks, long learned, Duration elapsed,
-                         SwitchboardConfig.RoutingTarget target, double referenceQuality) {
+                         SwitchboardConfig.RoutingTarget target, double referencedQuality, double referenceQuality,
+                         long unreferenced) {
+
+        /** The answers' quality over their references' (NaN without a target). */
+        public double referenceShare() {
+            return referencedQuality / referenceQuality;
+        }
     }
 
     private RoutingBenchmark() {
@@ -120,6 +128,7 @@ public final class RoutingBenchmark {
         Map<String, RoutingDataset.Row> pending = new ConcurrentHashMap<>();
         Map<String, RoutingDataset.Row> answered = new ConcurrentHashMap<>();
         Map<String, String> referenceModel = new ConcurrentHashMap<>();
+        Map<String, String> answeredModel = new ConcurrentHashMap<>();
         Map<String, Integer> picks = new ConcurrentHashMap<>();
         double[] sums = new double[3]; // quality, recorded cost, pipeline cost
         AtomicInteger succeeded = new AtomicInteger();
@@ -130,9 +139,7 @@ public final class RoutingBenchmark {
         try (LogFollower plans = targeted ? new LogFollower("bench-plans",
                 LogFollower.fromBeginning(clients.reader("switchboard-bench-routing-plans"), Topics.PLANS.name()), record -> {
                     ExecutionPlan plan = codec.decode(Topics.PLANS, record.value());
-                    if (plan.getTarget() != null) {
-                        referenceModel.put(plan.getRequestId(), plan.getTarget().getReferenceModel());
-                    }
+                    referenceModel.put(plan.getRequestId(), plan.getTarget() == null ? "" : plan.getTarget().getReferenceModel());
                 }) : null;
              KafkaProducer<byte[], byte[]> producer = clients.producer("switchboard-bench-routing");
              LogFollower evaluator = new LogFollower("bench-evaluator",
@@ -150,6 +157,7 @@ public final class RoutingBenchmark {
                          sums[2] += reply.getCostUsd();
                          succeeded.incrementAndGet();
                          picks.merge(reply.getModel(), 1, Integer::sum);
+                         answeredModel.put(reply.getRequestId(), reply.getModel());
                          answered.put(reply.getRequestId(), row);
                          Feedback feedback = Feedback.newBuilder().setRequestId(reply.getRequestId())
                                  .setTenantId(reply.getTenantId()).setKind(FeedbackKind.ACCURACY)
@@ -189,10 +197,21 @@ public final class RoutingBenchmark {
                 TimeUnit.MILLISECONDS.sleep(10);
             }
         }
+        double referenced = Double.NaN;
         double reference = Double.NaN;
+        long unreferenced = 0;
         if (targeted) {
-            reference = answered.entrySet().stream()
-                    .mapToDouble(e -> e.getValue().outcome(referenceModel.get(e.getKey())).score()).sum() / n;
+            referenced = 0;
+            reference = 0;
+            for (Map.Entry<String, RoutingDataset.Row> e : answered.entrySet()) {
+                String model = referenceModel.get(e.getKey());
+                if (model.isEmpty()) {
+                    unreferenced++;
+                } else {
+                    referenced += e.getValue().outcome(answeredModel.get(e.getKey())).score() / n;
+                    reference += e.getValue().outcome(model).score() / n;
+                }
+            }
         }
         Map<String, Integer> sorted = new LinkedHashMap<>();
         picks.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()))
@@ -200,7 +219,7 @@ public final class RoutingBenchmark {
         long learned = stack.planner().learnedRouter().learned();
         return new Result(n, succeeded.get(), failed.get(), sums[0] / n, sums[1] / n, sums[2] / n, sorted, learned,
                 Duration.ofNanos(System.nanoTime() - started),
-                targeted ? config.routing().targetFor(TENANT) : null, reference);
+                targeted ? config.routing().targetFor(TENANT) : null, referenced, reference, unreferenced);
     }
 
     static SwitchboardConfig config(RoutingDataset data, Settings s, Path dir) {

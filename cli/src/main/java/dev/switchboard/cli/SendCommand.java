@@ -82,6 +82,14 @@ final class SendCommand implements Callable<Integer> {
             description = "Task hint, one of: ${COMPLETION-CANDIDATES}; default: the planner's analysis.")
     String task;
 
+    @Option(names = "--agent", description = "Run it as an agent: a zero-shot ReAct agent answers with the registered tools "
+            + "(knowledge_base, chat, HTTP tools); each step is on llm.agent-steps, and trace shows them.")
+    boolean agent;
+
+    @Option(names = "--tool", paramLabel = "NAME", description = "A tool the request may use (repeatable; with --agent, "
+            + "the only tools it is given; default: every tool it may call).")
+    List<String> tools = new ArrayList<>();
+
     @Option(names = "--reply-to", paramLabel = "TOPIC", description = "Topic for the reply (default: llm.replies).")
     String replyTo;
 
@@ -131,6 +139,7 @@ final class SendCommand implements Callable<Integer> {
                 .setPreferredProviders(providers)
                 .setTaskHint(task)
                 .setAttributes(attributes())
+                .setTools(tools)
                 .setReplyTo(replyTo)
                 .setCreatedAtMs(System.currentTimeMillis())
                 .build();
@@ -239,6 +248,9 @@ final class SendCommand implements Callable<Integer> {
 
     private java.util.Map<String, String> attributes() {
         java.util.Map<String, String> attributes = new java.util.HashMap<>();
+        if (agent) {
+            attributes.put("mode", "agent");
+        }
         if (strategy != null) {
             attributes.put("strategy", strategy);
         }

@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = SwitchboardCli.Version.class,
         description = "A durable, Kafka-native router for LLM requests.",
-        subcommands = {DevCommand.class, SendCommand.class, DlqCommand.class, TraceCommand.class, FeedbackCommand.class, TokenCommand.class, AuditCommand.class, StatsCommand.class, TopicsCommand.class, ToolsCommand.class, BackupCommand.class, BenchCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DevCommand.class, SendCommand.class, DlqCommand.class, TraceCommand.class, FeedbackCommand.class, TokenCommand.class, AuditCommand.class, StatsCommand.class, TopicsCommand.class, ToolsCommand.class, KbCommand.class, BackupCommand.class, BenchCommand.class, RunCommand.class, CommandLine.HelpCommand.class})
 public final class SwitchboardCli implements Runnable {
 
     @CommandLine.Spec

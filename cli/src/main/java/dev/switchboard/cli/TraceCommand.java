@@ -133,6 +133,19 @@ final class TraceCommand implements Callable<Integer> {
                 r -> r.key() != null && requestId.equals(new String(r.key(), StandardCharsets.UTF_8)));
     }
 
+    /** An agent step, without the model's or the tool's text (they may carry the user's data): what ran, and how it ended. */
+    static String agentStep(dev.switchboard.avro.AgentStep s) {
+        String what = "agent step " + s.getStep() + " " + s.getKind();
+        return what + switch (s.getKind()) {
+            case THOUGHT -> ": model call " + s.getModelRequestId() + " answered by " + s.getProvider() + "/" + s.getModel()
+                    + String.format(java.util.Locale.ROOT, " ($%.6f, %d ms)", s.getCostUsd(), s.getLatencyMs());
+            case ACTION -> ": call " + s.getTool() + ", key " + s.getIdempotencyKey();
+            case OBSERVATION -> s.getTool() == null ? ": " + s.getStatus() : ": " + s.getTool() + " " + s.getStatus() + " in " + s.getLatencyMs() + " ms";
+            case ANSWER -> "";
+            case FAILED -> ": " + s.getText();
+        } + (s.getWorker() == null ? "" : " [" + s.getWorker() + "]");
+    }
+
     private Event describe(StackConnection c, ConsumerRecord<byte[], byte[]> r) {
         String where = r.topic() + " " + r.partition() + "/" + r.offset();
         Header count = r.headers().lastHeader(ReplayHeaders.COUNT);
@@ -177,6 +190,10 @@ final class TraceCommand implements Callable<Integer> {
             } else if (r.topic().equals(Topics.DLQ.name())) {
                 DeadLetter d = c.codec.decode(Topics.DLQ, r.value());
                 what = "dead letter from " + d.getStage() + ": " + d.getErrorClass();
+            } else if (r.topic().equals(Topics.AGENT_STEPS.name())) {
+                what = agentStep(c.codec.decode(Topics.AGENT_STEPS, r.value()));
+            } else if (r.topic().equals(Topics.KNOWLEDGE.name()) || r.topic().equals(Topics.TOOLS.name())) {
+                return null;
             } else if (r.topic().equals(Topics.DLQ_PARKED.name())) {
                 what = "parked dead letter";
             } else {

@@ -225,6 +225,11 @@ public final class DevStack implements AutoCloseable {
         return planner;
     }
 
+    /** The worker pools and the agent runtime; null when the stack runs the infrastructure only. */
+    public WorkersService workers() {
+        return workers;
+    }
+
     public ProviderSimulator simulator() {
         return simulator;
     }

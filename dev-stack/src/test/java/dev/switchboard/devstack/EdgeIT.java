@@ -332,7 +332,7 @@ class EdgeIT {
 
         assertThat(models.path("object").asText()).isEqualTo("list");
         assertThat(models.path("data").findValuesAsText("id"))
-                .containsExactly("auto", "sim-fast/sim-fast-small", "sim-strong/sim-strong-large", "sim-flaky/sim-flaky-medium");
+                .containsExactly("auto", "switchboard/agent", "sim-fast/sim-fast-small", "sim-strong/sim-strong-large", "sim-flaky/sim-flaky-medium");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.switchboard.avro.ChatMessage;
 import dev.switchboard.avro.ChatRole;
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.LlmRequest;
+import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderScore;
 import dev.switchboard.planner.analysis.Analyst;
 import dev.switchboard.planner.prompts.VariantSelector;
@@ -14,6 +15,7 @@ import dev.switchboard.planner.routing.Strategy;
 import dev.switchboard.platform.config.RoutingStrategy;
 import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.RejectedRecordException;
+import dev.switchboard.platform.kafka.Topics;
 import dev.switchboard.platform.telemetry.Tracing;
 import dev.switchboard.schemas.Messages;
 import io.opentelemetry.api.trace.Span;
@@ -130,6 +132,17 @@ public final class Planner {
         return Optional.of(PromptAnalysis.promptOf(request.getMessages()));
     }
 
+    /** The request attribute that asks for an agent run: {@code mode=agent}. */
+    public static final String MODE_ATTRIBUTE = "mode";
+    public static final String AGENT_MODE = "agent";
+    /**
+     * The one step of an agent run: the agent runtime takes it from {@code llm.tasks.agent}; each
+     * of its model calls is a request of its own, planned then.
+     */
+    private static final PlanStep AGENT_STEP = PlanStep.newBuilder().setProvider(Topics.AGENT_PROVIDER).setModel("react")
+            .setEstimatedCostUsd(0.0).setReason("mode=agent: a ReAct agent runs it; each of its model calls is planned on its own")
+            .build();
+
     /** The plan of a request whose maker is not checked (security off). */
     public ExecutionPlan plan(LlmRequest original, long nowMs) {
         return plan(original, nowMs, Access.unchecked());
@@ -156,7 +169,9 @@ public final class Planner {
         LlmRequest request = variant == null || variant.systemPrompt().isEmpty() ? original
                 : withSystemPrompt(original, variant.systemPrompt());
         PlanContext context = new PlanContext(config, scores, request, taskType, analysis.prompt(), checked, access);
-        PlanPolicy.Decision decision = policyFor(context, overBudget).plan(context);
+        PlanPolicy.Decision decision = AGENT_MODE.equals(request.getAttributes().get(MODE_ATTRIBUTE))
+                ? new PlanPolicy.Decision(List.of(AGENT_STEP), Topics.AGENT_PROVIDER, null)
+                : policyFor(context, overBudget).plan(context);
         ExecutionPlan plan = ExecutionPlan.newBuilder()
                 .setRequestId(request.getRequestId())
                 .setTenantId(request.getTenantId())

@@ -70,7 +70,8 @@ public record ServiceContext(SwitchboardConfig config, KafkaClients clients, Cod
     private static void registerSchemas(Codec codec, List<String> providers) {
         List<Topic<?>> topics = new ArrayList<>(List.of(Topics.REQUESTS, Topics.PLANS, Topics.REPLIES, Topics.CHUNKS, Topics.ATTEMPTS,
                 Topics.DLQ, Topics.FEEDBACK, Topics.AUDIT, Topics.DLQ_PARKED,
-                Topics.PROVIDER_HEALTH, Topics.PROVIDER_STATS, Topics.PROVIDER_SCORES, Topics.SESSIONS, Topics.PLANNER_STATE, Topics.PROMPT_VARIANTS, Topics.TOOLS));
+                Topics.PROVIDER_HEALTH, Topics.PROVIDER_STATS, Topics.PROVIDER_SCORES, Topics.SESSIONS, Topics.PLANNER_STATE, Topics.PROMPT_VARIANTS, Topics.TOOLS,
+                Topics.KNOWLEDGE, Topics.AGENT_STEPS, Topics.AGENT_REPLIES, Topics.tasks(Topics.AGENT_PROVIDER)));
         providers.forEach(p -> topics.add(Topics.tasks(p)));
         try {
             for (Topic<?> topic : topics) {

@@ -18,6 +18,8 @@ public final class WorkersService implements Service {
 
     private final List<WorkerPool> pools = new ArrayList<>();
     private final ProviderHealthView health;
+    /** The agent runtime, when {@code agent.enabled}. */
+    private final dev.switchboard.tools.agent.AgentService agent;
 
     public WorkersService(SwitchboardConfig config, KafkaClients clients, Codec codec) {
         this.health = new ProviderHealthView(clients, codec);
@@ -26,10 +28,14 @@ public final class WorkersService implements Service {
             ProviderSpec spec = config.provider(name);
             pools.add(new WorkerPool(new OpenAiCompatibleClient(spec), clients, codec, options));
         }
+        this.agent = config.agent().enabled() ? new dev.switchboard.tools.agent.AgentService(config, clients, codec) : null;
     }
 
     public WorkersService start() {
         pools.forEach(WorkerPool::start);
+        if (agent != null) {
+            agent.start();
+        }
         return this;
     }
 
@@ -39,7 +45,12 @@ public final class WorkersService implements Service {
                 return false;
             }
         }
-        return true;
+        return agent == null || agent.awaitStarted(timeout);
+    }
+
+    /** The agent runtime, when {@code agent.enabled}. */
+    public java.util.Optional<dev.switchboard.tools.agent.AgentService> agent() {
+        return java.util.Optional.ofNullable(agent);
     }
 
     public List<String> providers() {
@@ -55,11 +66,18 @@ public final class WorkersService implements Service {
 
     @Override
     public List<HealthCheck> healthChecks() {
-        return List.copyOf(pools);
+        List<HealthCheck> checks = new ArrayList<>(pools);
+        if (agent != null) {
+            checks.add(agent);
+        }
+        return checks;
     }
 
     @Override
     public void close() {
+        if (agent != null) {
+            agent.close();
+        }
         pools.parallelStream().forEach(WorkerPool::close);
         health.close();
     }

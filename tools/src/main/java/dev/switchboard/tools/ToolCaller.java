@@ -18,12 +18,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Calls registered HTTP tools: the tenant's access is checked ({@link ToolAccess}), the arguments
+ * Calls registered tools, HTTP and built in ({@link BuiltinTool}): the tenant's access is checked ({@link ToolAccess}), the arguments
  * against the tool's JSON Schema ({@link ToolDefinitions#arguments}), then the arguments are POSTed
  * to the tool's url as a JSON object with an {@code Idempotency-Key} header that every retry of
  * the call repeats, so a tool can run a call once however often it is tried.
@@ -71,12 +72,19 @@ public final class ToolCaller implements AutoCloseable {
     public static final int MAX_OUTPUT_CHARS = 64 * 1024;
 
     private final ToolAccess access;
+    private final java.util.Map<String, BuiltinTool> builtins;
     private final Settings settings;
     private final CircuitBreakerRegistry breakers;
     private final RetryConfig retryConfig;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public ToolCaller(ToolAccess access, Settings settings) {
+        this(access, settings, List.of());
+    }
+
+    /** A caller that runs {@code builtins} (tools of kind BUILTIN) in this process, the same way as HTTP tools. */
+    public ToolCaller(ToolAccess access, Settings settings, List<BuiltinTool> builtins) {
+        this.builtins = builtins.stream().collect(java.util.stream.Collectors.toUnmodifiableMap(b -> b.definition().getName(), b -> b));
         this.access = access;
         this.settings = settings;
         this.breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
@@ -121,16 +129,17 @@ public final class ToolCaller implements AutoCloseable {
         } catch (ToolDefinitions.InvalidArgumentsException e) {
             return new Result(name, Status.INVALID_ARGUMENTS, null, e.getMessage(), 0, elapsedMs(started), key);
         }
-        if (tool.getKind() != ToolKind.HTTP) {
-            return new Result(name, Status.REFUSED, null, "tool " + name + " is " + tool.getKind() + ", which its own runtime calls, "
-                    + "not an HTTP tool", 0, elapsedMs(started), key);
+        BuiltinTool builtin = builtins.get(name);
+        if (tool.getKind() == ToolKind.BUILTIN && builtin == null) {
+            return new Result(name, Status.REFUSED, null, "tool " + name + " is built in, and this process does not run it", 0,
+                    elapsedMs(started), key);
         }
         CircuitBreaker breaker = breakers.circuitBreaker(name);
         Retry retry = Retry.of(name + "-" + key, retryConfig);
         AtomicInteger tries = new AtomicInteger();
         CheckedSupplier<String> once = () -> {
             tries.incrementAndGet();
-            return post(tool, arguments.toString(), key);
+            return tool.getKind() == ToolKind.BUILTIN ? builtin.call(tenant, arguments, key) : post(tool, arguments.toString(), key);
         };
         try {
             String output = Retry.decorateCheckedSupplier(retry, CircuitBreaker.decorateCheckedSupplier(breaker, once)).get();
@@ -183,10 +192,10 @@ public final class ToolCaller implements AutoCloseable {
     }
 
     /** A try that failed; {@code retryable} when trying again may help and the tool is to blame. */
-    static final class ToolFailure extends Exception {
+    public static final class ToolFailure extends Exception {
         final boolean retryable;
 
-        ToolFailure(String message, boolean retryable) {
+        public ToolFailure(String message, boolean retryable) {
             super(message, null, false, false);
             this.retryable = retryable;
         }

@@ -22,6 +22,8 @@ public final class ToolDefinitions {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final SchemaRegistry SCHEMAS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+    /** Valid argument schemas, compiled, by their text: a tool is called far more often than it changes. Guarded by itself. */
+    private static final java.util.Map<String, Schema> COMPILED = dev.switchboard.platform.Bounded.leastRecentlyUsed(1_000);
 
     private ToolDefinitions() {
     }
@@ -64,6 +66,12 @@ public final class ToolDefinitions {
      * @throws IllegalArgumentException when {@code parameters} is not JSON or not an object schema
      */
     public static Schema schema(String tool, String parameters) {
+        synchronized (COMPILED) {
+            Schema known = parameters == null ? null : COMPILED.get(parameters);
+            if (known != null) {
+                return known;
+            }
+        }
         JsonNode node;
         try {
             node = JSON.readTree(parameters == null ? "" : parameters);
@@ -74,11 +82,16 @@ public final class ToolDefinitions {
             throw new IllegalArgumentException("tool " + tool + ": parameters must be a JSON Schema of type object, "
                     + "e.g. {\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}");
         }
+        Schema compiled;
         try {
-            return SCHEMAS.getSchema(parameters);
+            compiled = SCHEMAS.getSchema(parameters);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("tool " + tool + ": parameters is not a valid JSON Schema: " + e.getMessage());
         }
+        synchronized (COMPILED) {
+            COMPILED.put(parameters, compiled);
+        }
+        return compiled;
     }
 
     /**

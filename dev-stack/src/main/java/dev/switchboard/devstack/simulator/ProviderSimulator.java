@@ -106,6 +106,8 @@ public final class ProviderSimulator implements AutoCloseable {
         /** Streamed answers: the wait between chunks, and after how many chunks the stream breaks (-1: never). */
         volatile long chunkDelayMs;
         volatile int failAfterChunks = -1;
+        /** Scripted answers, first match wins (empty: none). */
+        volatile List<ScriptRule> script = List.of();
 
         Simulated(String name, String model, long seed, Faults faults) {
             this.name = name;
@@ -118,6 +120,17 @@ public final class ProviderSimulator implements AutoCloseable {
 
     /** One call's fate, drawn in order from the provider's seeded stream. */
     private record Draw(long latencyMs, boolean timeout, int errorStatus) {
+    }
+
+    /**
+     * A scripted answer: when the last message's content matches {@code when} (a regular expression,
+     * found anywhere in it), the provider answers {@code reply} as it is. So a test scripts a model's
+     * side of a conversation (an agent's Thought, Action and Final Answer) deterministically.
+     */
+    public record ScriptRule(java.util.regex.Pattern when, String reply) {
+        public static ScriptRule of(String when, String reply) {
+            return new ScriptRule(java.util.regex.Pattern.compile(when, java.util.regex.Pattern.DOTALL), reply);
+        }
     }
 
     public ProviderSimulator(List<SimulatedProviderSpec> specs, long seed, int port) {
@@ -138,6 +151,7 @@ public final class ProviderSimulator implements AutoCloseable {
             config.routes.post("/{provider}/v1/chat/completions", this::complete);
             config.routes.get("/{provider}/admin/faults", ctx -> send(ctx, 200, faultsBody(provider(ctx).faults)));
             config.routes.put("/{provider}/admin/faults", this::putFaults);
+            config.routes.put("/{provider}/admin/script", this::putScript);
             config.routes.get("/admin/providers", ctx -> send(ctx, 200, providers.keySet().stream().sorted().toList()));
         });
     }
@@ -169,6 +183,15 @@ public final class ProviderSimulator implements AutoCloseable {
             throw new IllegalArgumentException("No simulated provider '" + provider + "'");
         }
         simulated.faults = faults;
+    }
+
+    /** Scripts a provider's answers (empty: none), as {@code PUT /<name>/admin/script} does. */
+    public void setScript(String provider, List<ScriptRule> script) {
+        Simulated simulated = providers.get(provider);
+        if (simulated == null) {
+            throw new IllegalArgumentException("No simulated provider '" + provider + "'");
+        }
+        simulated.script = List.copyOf(script);
     }
 
     public Faults faults(String provider) {
@@ -385,8 +408,14 @@ public final class ProviderSimulator implements AutoCloseable {
         ObjectNode message = choice.putObject("message").put("role", "assistant");
         int promptTokens = Math.max(1, (promptChars + 3) / 4);
         int completionTokens;
-        JsonNode toolCall = toolCall(request, last, lastUser);
-        if (toolCall != null) {
+        String lastContent = last.path("content").asText("");
+        ScriptRule scripted = simulated.script.stream().filter(r -> r.when().matcher(lastContent).find()).findFirst().orElse(null);
+        JsonNode toolCall = scripted != null ? null : toolCall(request, last, lastUser);
+        if (scripted != null) {
+            message.put("content", scripted.reply());
+            choice.put("finish_reason", "stop");
+            completionTokens = Math.max(1, (scripted.reply().length() + 3) / 4);
+        } else if (toolCall != null) {
             message.putNull("content");
             message.putArray("tool_calls").add(toolCall);
             choice.put("finish_reason", "tool_calls");
@@ -499,6 +528,39 @@ public final class ProviderSimulator implements AutoCloseable {
         }
         return "This is " + provider + ", a simulated provider. I read your " + prompt.length()
                 + "-character message; a real model would answer it here.";
+    }
+
+    /** {@code PUT /<name>/admin/script}: a JSON array of {"when": regex, "reply": text}; [] clears the script. */
+    private void putScript(Context ctx) {
+        Simulated simulated;
+        try {
+            simulated = provider(ctx);
+            guard.authorize(ctx.header("Authorization"), simulated.name);
+        } catch (NotFound e) {
+            send(ctx, 404, Map.of("error", e.getMessage()));
+            return;
+        } catch (Refused e) {
+            send(ctx, e.status(), Map.of("error", e.getMessage()));
+            return;
+        }
+        List<ScriptRule> script = new java.util.ArrayList<>();
+        try {
+            JsonNode body = JSON.readTree(ctx.body());
+            if (body == null || !body.isArray()) {
+                throw new IllegalArgumentException("The body must be a JSON array of {\"when\": regex, \"reply\": text}");
+            }
+            for (JsonNode rule : body) {
+                if (!rule.path("when").isTextual() || !rule.path("reply").isTextual()) {
+                    throw new IllegalArgumentException("Each rule needs \"when\" (a regular expression) and \"reply\" (text)");
+                }
+                script.add(ScriptRule.of(rule.path("when").asText(), rule.path("reply").asText()));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            send(ctx, 400, Map.of("error", e instanceof IOException ? "The body is not JSON" : e.getMessage()));
+            return;
+        }
+        simulated.script = List.copyOf(script);
+        send(ctx, 200, Map.of("provider", simulated.name, "rules", script.size()));
     }
 
     private void putFaults(Context ctx) {

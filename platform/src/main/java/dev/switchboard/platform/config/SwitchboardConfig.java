@@ -50,6 +50,7 @@ public record SwitchboardConfig(
         PlanningSettings planning,
         EdgeSettings edge,
         SecuritySettings security,
+        AgentSettings agent,
         Fingerprint fingerprint) {
 
     /**
@@ -157,6 +158,19 @@ public record SwitchboardConfig(
     public record EdgeSettings(boolean enabled, int maxBodyBytes, Duration requestTimeout, String replyTopic,
                                Duration lookback, int maxPending, String defaultTenant) {
     }
+
+    /**
+     * The agent runtime (tasks on {@code llm.tasks.agent}) in a workers process: whether it runs
+     * there, the model calls one run may make, how long one model call may take, and the runs in
+     * progress at once.
+     */
+    public record AgentSettings(boolean enabled, int maxSteps, Duration modelTimeout, int maxRuns) {
+    }
+
+    public static final String AGENT_ENABLED = "agent.enabled";
+    public static final String AGENT_MAX_STEPS = "agent.max.steps";
+    public static final String AGENT_MODEL_TIMEOUT_MS = "agent.model.timeout.ms";
+    public static final String AGENT_MAX_RUNS = "agent.max.runs";
 
     public static final String EDGE_ENABLED = "edge.enabled";
     public static final String EDGE_MAX_BODY_BYTES = "edge.max.body.bytes";
@@ -397,7 +411,7 @@ public record SwitchboardConfig(
                 autoReplay, circuit, healthPort,
                 new AnalyticsSettings(a.enabled(), enabled, a.clickhouseUrl(), a.clickhouseUser(), a.clickhousePassword(),
                         a.windowGrace(), a.sinkBatchSize(), a.sinkFlush(), a.stateDir(), a.devClickhousePort(),
-                        a.devClickhouseTcpPort()), routing, planning, edge, security, fingerprint);
+                        a.devClickhouseTcpPort()), routing, planning, edge, security, agent, fingerprint);
     }
 
     /** A copy with other values for some keys, re-validated: for tests and the CLI's flags. */
@@ -518,6 +532,14 @@ public record SwitchboardConfig(
                 .define(EDGE_LOOKBACK_MS, Type.LONG, 3_600_000L, Range.atLeast(0), Importance.LOW,
                         "How far back a starting API instance reads its reply topic, so GET /v1/requests/{id} and "
                                 + "Idempotency-Key retries still find requests made before it started.")
+                .define(AGENT_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,
+                        "Whether a workers process runs agent requests (mode=agent, model switchboard/agent) from llm.tasks.agent.")
+                .define(AGENT_MAX_STEPS, Type.INT, 8, Range.between(1, 100), Importance.MEDIUM,
+                        "Model calls one agent run may make; a run with no answer by then fails.")
+                .define(AGENT_MODEL_TIMEOUT_MS, Type.LONG, 120_000L, Range.atLeast(1), Importance.LOW,
+                        "How long one model call of an agent (through the pipeline) may take.")
+                .define(AGENT_MAX_RUNS, Type.INT, 256, Range.between(1, 100_000), Importance.LOW,
+                        "Agent runs one workers process has in progress at once.")
                 .define(EDGE_MAX_PENDING, Type.INT, 20_000, Range.atLeast(1), Importance.MEDIUM,
                         "Most requests one API instance waits on at once; past it, 429 with Retry-After.")
                 .define(EDGE_DEFAULT_TENANT, Type.STRING, "default", NON_BLANK, Importance.LOW,
@@ -954,6 +976,8 @@ public record SwitchboardConfig(
                         ((org.apache.kafka.common.config.types.Password) v.get(SECURITY_TOKEN)).value(),
                         (Integer) v.get(DEV_IDP_PORT), (String) v.get(SECURITY_RBAC_POLICY), kafkaClientSecurity(v),
                         registryClientSecurity(v)),
+                new AgentSettings((Boolean) v.get(AGENT_ENABLED), (Integer) v.get(AGENT_MAX_STEPS),
+                        Duration.ofMillis((Long) v.get(AGENT_MODEL_TIMEOUT_MS)), (Integer) v.get(AGENT_MAX_RUNS)),
                 Fingerprint.of(def, defaults, raw));
     }
 

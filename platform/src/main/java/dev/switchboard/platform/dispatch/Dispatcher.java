@@ -1,5 +1,7 @@
 package dev.switchboard.platform.dispatch;
 
+import dev.switchboard.platform.kafka.Topics;
+
 import dev.switchboard.avro.ExecutionPlan;
 import dev.switchboard.avro.PlanStep;
 import dev.switchboard.avro.ProviderTask;
@@ -32,9 +34,14 @@ public final class Dispatcher {
     private final Set<String> knownProviders;
     private final Predicate<String> circuitOpen;
 
-    /** @param circuitOpen whether a provider's circuit is open: its steps are skipped */
+    /**
+     * @param knownProviders the configured providers; the agent runtime ({@link Topics#AGENT_PROVIDER}) is known too
+     * @param circuitOpen    whether a provider's circuit is open: its steps are skipped
+     */
     public Dispatcher(Set<String> knownProviders, Predicate<String> circuitOpen) {
-        this.knownProviders = Set.copyOf(knownProviders);
+        Set<String> known = new java.util.HashSet<>(knownProviders);
+        known.add(Topics.AGENT_PROVIDER);
+        this.knownProviders = Set.copyOf(known);
         this.circuitOpen = circuitOpen;
     }
 

@@ -53,6 +53,13 @@ public final class TopicBootstrap {
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         wanted.add(new NewTopic(Topics.TOOLS.name(), 1, replication)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+        wanted.add(new NewTopic(Topics.tasks(Topics.AGENT_PROVIDER).name(), partitions, replication));
+        wanted.add(new NewTopic(Topics.AGENT_STEPS.name(), partitions, replication)
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(java.time.Duration.ofDays(7).toMillis()))));
+        wanted.add(new NewTopic(Topics.AGENT_REPLIES.name(), partitions, replication)
+                .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, Long.toString(java.time.Duration.ofDays(1).toMillis()))));
+        wanted.add(new NewTopic(Topics.KNOWLEDGE.name(), 1, replication)
+                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         wanted.add(new NewTopic(Topics.PROVIDER_HEALTH.name(), 1, replication)
                 .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
         // One model's part is about 600 kB (all-MiniLM-L6-v2's 385 dimensions): room for larger embeddings. Only closed

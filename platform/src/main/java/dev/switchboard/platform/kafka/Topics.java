@@ -1,5 +1,6 @@
 package dev.switchboard.platform.kafka;
 
+import dev.switchboard.avro.AgentStep;
 import dev.switchboard.avro.AttemptOutcome;
 import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.DeadLetter;
@@ -14,6 +15,7 @@ import dev.switchboard.avro.ProviderScore;
 import dev.switchboard.avro.ProviderStats;
 import dev.switchboard.avro.ProviderTask;
 import dev.switchboard.avro.SessionRoute;
+import dev.switchboard.avro.KnowledgeChunk;
 import dev.switchboard.avro.ToolDefinition;
 import dev.switchboard.avro.VariantProposal;
 
@@ -44,6 +46,14 @@ public final class Topics {
     public static final Topic<VariantProposal> PROMPT_VARIANTS = new Topic<>("llm.prompt-variants", VariantProposal.class);
     /** Compacted, one partition: the tool registry, each tool's latest version keyed by its name. */
     public static final Topic<ToolDefinition> TOOLS = new Topic<>("llm.tools", ToolDefinition.class);
+    /** Compacted, one partition: the knowledge base's document chunks with their embeddings, keyed by documentId#chunk. */
+    public static final Topic<KnowledgeChunk> KNOWLEDGE = new Topic<>("llm.knowledge", KnowledgeChunk.class);
+    /** The replies to the requests agents and built-in tools make through the pipeline (their replyTo); kept a day. */
+    public static final Topic<LlmReply> AGENT_REPLIES = new Topic<>("llm.replies.agents", LlmReply.class);
+    /** Each step of each agent run (model call, tool call, observation, answer), keyed by the run's requestId. */
+    public static final Topic<AgentStep> AGENT_STEPS = new Topic<>("llm.agent-steps", AgentStep.class);
+    /** The provider name of the agent runtime in a plan step: its tasks are on llm.tasks.agent. */
+    public static final String AGENT_PROVIDER = "agent";
     public static final Topic<AuditEvent> AUDIT = new Topic<>("llm.audit", AuditEvent.class);
     /** Dead letters refused for replay because they were replayed too often. */
     public static final Topic<DeadLetter> DLQ_PARKED = new Topic<>("llm.dlq.parked", DeadLetter.class);

@@ -256,6 +256,12 @@ public final class Edge implements AutoCloseable {
         // The planner checks the values and refuses, naming the attribute, what it cannot hold.
         copyHeader(ctx, QUALITY_TARGET_HEADER, attributes, "quality_target");
         copyHeader(ctx, COST_TARGET_HEADER, attributes, "cost_target");
+        if (route.agent()) {
+            if (chat.stream()) {
+                throw EdgeError.invalid("stream", "model " + ModelCatalogue.AGENT + " answers when its run ends: send stream false");
+            }
+            attributes.put("mode", "agent");
+        }
         boolean streamed = chat.stream() && !preferAsync(ctx);
         if (streamed) {
             attributes.put(Topics.STREAM_ATTRIBUTE, "true");

@@ -10,16 +10,25 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The models a client may name: {@code auto} (the planner decides), a catalogue model (every
+ * The models a client may name: {@code auto} (the planner decides), {@code switchboard/agent} (an
+ * agent with the registered tools), a catalogue model (every
  * provider that serves it, in configuration order), {@code provider/model}, or a provider's name
  * (its default model).
  */
 final class ModelCatalogue {
 
     static final String AUTO = "auto";
+    /** A zero-shot ReAct agent with the registered tools: the request runs with {@code mode=agent}. */
+    static final String AGENT = "switchboard/agent";
 
-    /** Where a request goes: preferred providers (empty: the planner's choice) and the model, or null for the providers' own. */
-    record Route(List<String> providers, String model) {
+    /**
+     * Where a request goes: preferred providers (empty: the planner's choice) and the model, or null
+     * for the providers' own; {@code agent} when an agent runs it (its model calls then use the providers).
+     */
+    record Route(List<String> providers, String model, boolean agent) {
+        Route(List<String> providers, String model) {
+            this(providers, model, false);
+        }
     }
 
     private final List<ProviderSpec> providers;
@@ -31,6 +40,9 @@ final class ModelCatalogue {
     Route resolve(String model) {
         if (AUTO.equals(model)) {
             return new Route(List.of(), null);
+        }
+        if (AGENT.equals(model)) {
+            return new Route(List.of(), null, true);
         }
         int slash = model.indexOf('/');
         if (slash > 0) {
@@ -65,6 +77,7 @@ final class ModelCatalogue {
         ObjectNode body = JsonNodeFactory.instance.objectNode().put("object", "list");
         ArrayNode data = body.putArray("data");
         data.addObject().put("id", AUTO).put("object", "model").put("created", 0).put("owned_by", "switchboard");
+        data.addObject().put("id", AGENT).put("object", "model").put("created", 0).put("owned_by", "switchboard");
         for (ProviderSpec provider : providers) {
             for (ModelSpec model : provider.models()) {
                 ObjectNode entry = data.addObject().put("id", provider.name() + "/" + model.name()).put("object", "model")

@@ -10,13 +10,11 @@ import dev.switchboard.platform.config.SwitchboardConfig;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.Topics;
-import dev.switchboard.provider.WorkersMain;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -158,26 +156,14 @@ class ChaosIT {
     }
 
     private Path workerConfig(SwitchboardConfig config) throws IOException {
-        Path file = dataDir.resolve("workers.properties");
-        Files.writeString(file, String.join("\n",
-                "kafka.bootstrap.servers=" + config.bootstrapServers(),
-                "schema.registry.url=" + config.schemaRegistryUrl(),
-                "workers.providers=sim-flaky",
-                "workers.max.in.flight=64",
-                "workers.circuit.failure.rate.threshold=95",
-                "provider.sim-flaky.timeout.ms=1000",
-                "provider.sim-flaky.base.url=" + config.provider("sim-flaky").baseUrl(),
-                "provider.sim-fast.base.url=" + config.provider("sim-fast").baseUrl(),
-                "provider.sim-strong.base.url=" + config.provider("sim-strong").baseUrl()) + "\n");
-        return file;
+        return WorkerProcess.config(dataDir, "workers", config, Map.of(
+                "workers.providers", "sim-flaky",
+                "workers.max.in.flight", "64",
+                "workers.circuit.failure.rate.threshold", "95",
+                "provider.sim-flaky.timeout.ms", "1000"));
     }
 
     private Process startWorkerProcess(Path config, String name) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), WorkersMain.class.getName(),
-                "--config", config.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(dataDir.resolve("worker-" + name + ".log").toFile())
-                .start();
+        return WorkerProcess.start(config, "worker-" + name);
     }
 }

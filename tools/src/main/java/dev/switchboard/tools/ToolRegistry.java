@@ -34,6 +34,8 @@ public final class ToolRegistry implements AutoCloseable {
     private final Map<String, ToolDefinition> tools = new ConcurrentHashMap<>();
     private final Codec codec;
     private volatile LogFollower follower;
+    /** Counted down once a followed instance has read all the topic held when it started. */
+    private final java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
 
     private ToolRegistry(Codec codec) {
         this.codec = codec;
@@ -49,7 +51,7 @@ public final class ToolRegistry implements AutoCloseable {
     /** A registry that reads {@code llm.tools} from its beginning and keeps reading it until closed. */
     public static ToolRegistry follow(KafkaClients clients, Codec codec, String name) {
         ToolRegistry registry = new ToolRegistry(codec);
-        registry.follower = new LogFollower(name, LogFollower.fromBeginning(clients.reader(name), Topics.TOOLS.name()), registry::apply);
+        registry.follower = LogFollower.fromBeginning(name, clients.reader(name), Topics.TOOLS.name(), registry::apply, registry.caughtUp);
         return registry;
     }
 
@@ -91,6 +93,14 @@ public final class ToolRegistry implements AutoCloseable {
     /** Writes a tombstone for {@code name}: the tool is removed once the registries read it. */
     public static Future<RecordMetadata> remove(Producer<byte[], byte[]> producer, String name) {
         return producer.send(new ProducerRecord<>(Topics.TOOLS.name(), name.getBytes(StandardCharsets.UTF_8), null));
+    }
+
+    /**
+     * Whether this instance, following the topic, has read all it held when it started, waiting up to
+     * {@code timeout}; an instance {@code read} once has.
+     */
+    public boolean awaitCaughtUp(java.time.Duration timeout) throws InterruptedException {
+        return follower == null || caughtUp.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     @Override

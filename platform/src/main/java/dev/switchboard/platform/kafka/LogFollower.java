@@ -8,6 +8,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
 /**
@@ -80,6 +82,22 @@ public final class LogFollower implements AutoCloseable {
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         return consumer;
+    }
+
+    /**
+     * A follower of every partition of {@code topic} from its beginning, which counts {@code caughtUp}
+     * down once it has handled every record the topic held when it was made: state rebuilt from a
+     * compacted topic is complete from then on.
+     */
+    public static LogFollower fromBeginning(String name, KafkaConsumer<byte[], byte[]> consumer, String topic,
+                                            Consumer<ConsumerRecord<byte[], byte[]>> handler, CountDownLatch caughtUp) {
+        fromBeginning(consumer, topic);
+        Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
+        return new LogFollower(name, consumer, handler, c -> {
+            if (caughtUp.getCount() > 0 && ends.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
+                caughtUp.countDown();
+            }
+        });
     }
 
     /** {@code consumer} assigned every partition of {@code topics}, from their current ends. */

@@ -53,6 +53,8 @@ public final class AgentService implements AutoCloseable, HealthCheck {
     public static final String GROUP = "switchboard-agents";
     /** How long a tenant's token for the agent's own requests is used before a new one is fetched. */
     private static final Duration TOKEN_REUSE = Duration.ofMinutes(5);
+    /** How long the runtime waits at start for the tool registry and the knowledge base to be read. */
+    private static final Duration CATCH_UP = Duration.ofSeconds(60);
 
     private final Codec codec;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -141,9 +143,26 @@ public final class AgentService implements AutoCloseable, HealthCheck {
         return List.of(Replies.record(codec, task.getRequest(), task.getRequest().getReplyTo(), reply));
     }
 
+    /**
+     * Starts taking runs once the registry and the knowledge base hold what their topics held at
+     * start, so that a run's first step sees every tool and document published before it.
+     */
     public AgentService start() {
+        try {
+            caughtUp(registry.awaitCaughtUp(CATCH_UP), Topics.TOOLS.name());
+            caughtUp(knowledge.awaitCaughtUp(CATCH_UP), Topics.KNOWLEDGE.name());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading " + Topics.TOOLS.name() + " and " + Topics.KNOWLEDGE.name(), e);
+        }
         loop.start();
         return this;
+    }
+
+    private static void caughtUp(boolean read, String topic) {
+        if (!read) {
+            throw new IllegalStateException("the agent runtime could not read " + topic + " to its end within " + CATCH_UP.toSeconds() + " s");
+        }
     }
 
     public boolean awaitStarted(Duration timeout) throws InterruptedException {

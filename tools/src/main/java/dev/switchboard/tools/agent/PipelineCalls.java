@@ -8,9 +8,7 @@ import dev.switchboard.platform.kafka.KafkaClients;
 import dev.switchboard.platform.kafka.LogFollower;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.common.TopicPartition;
 
 import java.time.Duration;
 import java.util.List;
@@ -48,13 +46,7 @@ public final class PipelineCalls implements AutoCloseable {
         this.tokens = tokens;
         this.codec = codec;
         this.producer = producer;
-        KafkaConsumer<byte[], byte[]> consumer = LogFollower.fromBeginning(clients.reader(name), Topics.AGENT_REPLIES.name());
-        Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
-        this.follower = new LogFollower(name, consumer, this::read, c -> {
-            if (caughtUp.getCount() > 0 && ends.entrySet().stream().allMatch(e -> c.position(e.getKey()) >= e.getValue())) {
-                caughtUp.countDown();
-            }
-        });
+        this.follower = LogFollower.fromBeginning(name, clients.reader(name), Topics.AGENT_REPLIES.name(), this::read, caughtUp);
     }
 
     private void read(ConsumerRecord<byte[], byte[]> record) {

@@ -61,6 +61,8 @@ public final class KnowledgeBase implements AutoCloseable {
     private final Map<String, KnowledgeChunk> chunks = new TreeMap<>();
     private final InMemoryEmbeddingStore<TextSegment> store = new InMemoryEmbeddingStore<>();
     private volatile LogFollower follower;
+    /** Counted down once a followed instance has read all the topic held when it started. */
+    private final java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
 
     private KnowledgeBase(Codec codec) {
         this.codec = codec;
@@ -76,7 +78,7 @@ public final class KnowledgeBase implements AutoCloseable {
     /** A knowledge base that reads {@code llm.knowledge} from its beginning and keeps reading it until closed. */
     public static KnowledgeBase follow(KafkaClients clients, Codec codec, String name) {
         KnowledgeBase kb = new KnowledgeBase(codec);
-        kb.follower = new LogFollower(name, LogFollower.fromBeginning(clients.reader(name), Topics.KNOWLEDGE.name()), kb::apply);
+        kb.follower = LogFollower.fromBeginning(name, clients.reader(name), Topics.KNOWLEDGE.name(), kb::apply, kb.caughtUp);
         return kb;
     }
 
@@ -183,6 +185,14 @@ public final class KnowledgeBase implements AutoCloseable {
 
     private static Future<RecordMetadata> tombstone(Producer<byte[], byte[]> producer, String key) {
         return producer.send(new ProducerRecord<>(Topics.KNOWLEDGE.name(), key.getBytes(StandardCharsets.UTF_8), null));
+    }
+
+    /**
+     * Whether this instance, following the topic, has read all it held when it started, waiting up to
+     * {@code timeout}; an instance {@code read} once has.
+     */
+    public boolean awaitCaughtUp(java.time.Duration timeout) throws InterruptedException {
+        return follower == null || caughtUp.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     @Override

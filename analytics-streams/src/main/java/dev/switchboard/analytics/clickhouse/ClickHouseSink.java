@@ -27,7 +27,8 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Writes attempts, feedback, dead letters, audit events and provider statistics to ClickHouse.
+ * Writes attempts, feedback, dead letters, audit events, plans, agents' tool calls and provider
+ * statistics to ClickHouse.
  * Before it reads a record it applies the {@link Migrations}; while ClickHouse cannot be reached it
  * retries them with the same back-off as its writes and reports itself down, naming why. Rows are
  * batched by count and time; offsets are committed only after their rows are written. When
@@ -160,7 +161,7 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
 
     private void subscribe(KafkaConsumer<byte[], byte[]> opened) {
         opened.subscribe(List.of(Topics.ATTEMPTS.name(), Topics.FEEDBACK.name(), Topics.DLQ.name(), Topics.AUDIT.name(),
-                Topics.PROVIDER_STATS.name(), Topics.PLANS.name()), new ConsumerRebalanceListener() {
+                Topics.PROVIDER_STATS.name(), Topics.PLANS.name(), Topics.AGENT_STEPS.name()), new ConsumerRebalanceListener() {
                     @Override
                     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                         // Held rows are dropped, uncommitted: revoked partitions are read again by their next
@@ -266,6 +267,9 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
             } else if (topic.equals(Topics.PLANS.name())) {
                 table = "switchboard.plans";
                 row = Rows.plan(codec.decode(Topics.PLANS, record.value()));
+            } else if (topic.equals(Topics.AGENT_STEPS.name())) {
+                table = "switchboard.tool_calls";
+                row = Rows.toolCall(codec.decode(Topics.AGENT_STEPS, record.value()));
             } else if (topic.equals(Topics.AUDIT.name())) {
                 table = "switchboard.audit_log";
                 row = Rows.audit(codec.decode(Topics.AUDIT, record.value()));
@@ -278,6 +282,10 @@ public final class ClickHouseSink implements AutoCloseable, HealthCheck {
             log.error("ClickHouse sink cannot read {}-{}@{}, skipping it: {}", record.topic(), record.partition(),
                     record.offset(), e.getMessage());
             done(record);
+            return;
+        }
+        if (row == null) {
+            done(record); // a record of no table's: an agent's thought, action or answer
             return;
         }
         if (buffered == 0) {

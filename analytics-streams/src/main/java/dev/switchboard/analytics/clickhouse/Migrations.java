@@ -31,7 +31,7 @@ public final class Migrations {
     /** The migrations in order; a new one is added here and in deploy/clickhouse/. */
     static final List<String> FILES = List.of("V001__tables.sql", "V002__views.sql", "V003__planning.sql", "V004__request_kinds.sql",
             "V005__attempt_per_call.sql", "V006__audit_decisions.sql", "V007__spans.sql",
-            "V008__dead_letter_per_record.sql");
+            "V008__dead_letter_per_record.sql", "V009__tool_calls.sql");
     private static final Pattern ADD_COLUMN = Pattern.compile("(?is)ALTER\\s+TABLE\\s+(\\w+)\\.(\\w+)\\s+ADD\\s+COLUMN\\s+(\\w+)\\s.*");
     private static final Pattern RENAME = Pattern.compile("(?is)RENAME\\s+TABLE\\s+\\w+\\.\\w+\\s+TO\\s+(\\w+)\\.(\\w+)");
 

@@ -2,6 +2,8 @@ package dev.switchboard.analytics.clickhouse;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.avro.AgentStep;
+import dev.switchboard.avro.AgentStepKind;
 import dev.switchboard.avro.AttemptOutcome;
 import dev.switchboard.avro.AuditEvent;
 import dev.switchboard.avro.DeadLetter;
@@ -91,6 +93,23 @@ final class Rows {
                 .put("outcome", e.getOutcome())
                 .put("details", JSON.valueToTree(e.getDetails()).toString());
         return time(row, e.getAtMs()).toString();
+    }
+
+    /** An agent's tool call as its outcome step records it; null for any other step (a thought, an action, an answer). */
+    static String toolCall(AgentStep s) {
+        if (s.getKind() != AgentStepKind.OBSERVATION || s.getTool() == null) {
+            return null;
+        }
+        ObjectNode row = JSON.createObjectNode()
+                .put("request_id", s.getRequestId())
+                .put("step", s.getStep())
+                .put("tenant_id", s.getTenantId())
+                .put("tool", s.getTool())
+                .put("status", s.getStatus() == null ? "" : s.getStatus())
+                .put("latency_ms", s.getLatencyMs())
+                .put("idempotency_key", s.getIdempotencyKey() == null ? "" : s.getIdempotencyKey())
+                .put("worker", s.getWorker() == null ? "" : s.getWorker());
+        return time(row, s.getCreatedAtMs()).toString();
     }
 
     static String providerStats(ProviderStats s) {

@@ -5,6 +5,8 @@ import dev.switchboard.analytics.AnalyticsService;
 import dev.switchboard.analytics.clickhouse.ClickHouseConnection;
 import dev.switchboard.analytics.clickhouse.ClickHouseSink;
 import dev.switchboard.analytics.clickhouse.Migrations;
+import dev.switchboard.avro.AgentStep;
+import dev.switchboard.avro.AgentStepKind;
 import dev.switchboard.avro.AttemptOutcome;
 import dev.switchboard.avro.ChatRole;
 import dev.switchboard.schemas.Messages;
@@ -70,7 +72,7 @@ class ClickHouseSinkIT {
         clickhouse = new ClickHouseConnection(server.url(), "default", "");
         codec = new Codec(new SchemaRegistryClient(infra.registryUrl()));
         producer = infra.clients.producer("it");
-        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+        assertThat(Migrations.apply(clickhouse)).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9);
     }
 
     @AfterAll
@@ -219,7 +221,7 @@ class ClickHouseSinkIT {
                 await().atMost(Duration.ofSeconds(60)).until(() -> countOn(connection,
                         "SELECT count() FROM switchboard.attempts FINAL WHERE provider = 'zeta'") == 3);
                 await().atMost(Duration.ofSeconds(30)).until(() -> sink.check().up());
-                assertThat(countOn(connection, "SELECT count() FROM switchboard.schema_migrations")).isEqualTo(8);
+                assertThat(countOn(connection, "SELECT count() FROM switchboard.schema_migrations")).isEqualTo(9);
             } finally {
                 late.close();
             }
@@ -283,6 +285,46 @@ class ClickHouseSinkIT {
             assertThat(kinds).extracting(k -> k.get("code").asInt() + " " + k.get("math").asInt() + " " + k.get("script").asText() + " "
                     + k.get("requests").asLong() + " " + k.get("mean_input_tokens").asDouble())
                     .containsExactly("1 0 cyrillic 1 40.0", "0 0 latin 2 12.0");
+        }
+    }
+
+    static AgentStep.Builder step(String run, int step, AgentStepKind kind) {
+        return AgentStep.newBuilder().setRequestId(run).setTenantId("acme").setStep(step).setKind(kind)
+                .setWorker("agent@1").setCreatedAtMs(1_795_546_800_000L + step);
+    }
+
+    @Test
+    void eachToolCallOfAnAgentIsOneRowAndItsOtherStepsNone() throws Exception {
+        Migrations.apply(clickhouse);
+        try (ClickHouseSink sink = new ClickHouseSink(clickhouse, infra.clients, codec, 100, 200).start()) {
+            List<AgentStep> steps = List.of(
+                    step("run-t", 0, AgentStepKind.THOUGHT).setText("Thought: look it up").build(),
+                    step("run-t", 1, AgentStepKind.ACTION).setTool("weather").setIdempotencyKey("run-t.t1").build(),
+                    step("run-t", 2, AgentStepKind.OBSERVATION).setTool("weather").setIdempotencyKey("run-t.t1")
+                            .setStatus("SUCCEEDED").setLatencyMs(120).setText("sunny").build(),
+                    step("run-t", 3, AgentStepKind.OBSERVATION).setStatus("UNREADABLE").setText("no format").build(),
+                    step("run-t", 5, AgentStepKind.OBSERVATION).setTool("weather").setIdempotencyKey("run-t.t4")
+                            .setStatus("CIRCUIT_OPEN").setLatencyMs(0).setText("tool weather circuit_open").build(),
+                    step("run-t", 6, AgentStepKind.ANSWER).setText("Sunny.").build());
+            for (var s : steps) {
+                producer.send(codec.record(Topics.AGENT_STEPS, s.getRequestId(), s)).get();
+            }
+            // A step read twice (the sink restarted between its insert and its commit) is one row.
+            producer.send(codec.record(Topics.AGENT_STEPS, "run-t", steps.get(2))).get();
+            await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count() FROM switchboard.tool_calls WHERE request_id = 'run-t'") >= 3);
+
+            List<JsonNode> rows = clickhouse.query("SELECT step, tenant_id, tool, status, latency_ms, idempotency_key, worker "
+                    + "FROM switchboard.tool_calls FINAL WHERE request_id = 'run-t' ORDER BY step");
+            assertThat(rows).extracting(r -> r.get("step").asText() + "|" + r.get("tenant_id").asText() + "|" + r.get("tool").asText() + "|"
+                            + r.get("status").asText() + "|" + r.get("latency_ms").asText() + "|" + r.get("idempotency_key").asText() + "|"
+                            + r.get("worker").asText())
+                    .containsExactly("2|acme|weather|SUCCEEDED|120|run-t.t1|agent@1", "5|acme|weather|CIRCUIT_OPEN|0|run-t.t4|agent@1");
+            JsonNode summary = clickhouse.query("SELECT calls, succeeded, circuit_open, p95_latency_ms FROM switchboard.tool_call_summary "
+                    + "WHERE tool = 'weather' AND tenant_id = 'acme'").getFirst();
+            assertThat(summary.get("calls").asLong()).isEqualTo(2);
+            assertThat(summary.get("succeeded").asLong()).isEqualTo(1);
+            assertThat(summary.get("circuit_open").asLong()).isEqualTo(1);
+            assertThat(summary.get("p95_latency_ms").asDouble()).isEqualTo(120.0);
         }
     }
 

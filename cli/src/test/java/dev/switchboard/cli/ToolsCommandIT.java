@@ -60,13 +60,15 @@ class ToolsCommandIT {
         Files.writeString(schema, "{\"type\":\"object\",\"properties\":{\"order\":{\"type\":\"integer\"}},\"required\":[\"order\"]}");
         String url = "http://127.0.0.1:" + tool.getAddress().getPort() + "/orders";
 
-        CliStack.Run empty = cli.run("tools", "list");
+        CliStack.Run builtins = cli.run("tools", "list");
         CliStack.Run registered = cli.run("tools", "register", "order_status", "--url", url, "--description", "Where an order is",
                 "--parameters", schema.toString(), "--owner", "shop-team");
         CliStack.Run badSchema = cli.run("tools", "register", "broken", "--url", url, "--description", "x", "--parameters", "{\"type\":\"string\"}");
         CliStack.Run listed = cli.run("tools", "list");
 
-        assertThat(empty.out()).contains("No tools registered");
+        // A stack's agent runtime registers the built-in tools when it starts.
+        assertThat(builtins.out()).containsPattern("chat\\s+1\\s+BUILTIN\\s+yes\\s+all\\s+switchboard\\s+Ask another model")
+                .containsPattern("knowledge_base\\s+1\\s+BUILTIN\\s+yes\\s+all\\s+switchboard\\s+").doesNotContain("order_status");
         assertThat(registered.exitCode()).as(registered.err()).isZero();
         assertThat(registered.out()).contains("Tool order_status version 1 registered (enabled) on llm.tools.");
         assertThat(badSchema.exitCode()).isEqualTo(2);

@@ -44,6 +44,7 @@ class AgentIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     static final String QUESTION = "What is Acme's refund window?";
+    static final String WEATHER = "What is the weather in Oslo?";
     static final String ANSWER = "You can return an item within 30 days of purchase [refunds.md#0].";
 
     @TempDir
@@ -61,7 +62,13 @@ class AgentIT {
                                 + "Action Input: {\"question\": \"Say for a customer: returns are accepted within 30 days of purchase.\"}"),
                 ScriptRule.of("\\ASay for a customer:", "You can return an item within 30 days of purchase."),
                 ScriptRule.of("\\AObservation: You can return an item", "Thought: I now know the final answer\nFinal Answer: " + ANSWER),
-                ScriptRule.of("\\AObservation: tool chat refused", "Thought: I cannot ask.\nFinal Answer: Refunds: 30 days [refunds.md#0]."));
+                ScriptRule.of("\\AObservation: tool chat refused", "Thought: I cannot ask.\nFinal Answer: Refunds: 30 days [refunds.md#0]."),
+                ScriptRule.of("\\A" + java.util.regex.Pattern.quote(WEATHER), "Thought: The weather service knows.\nAction: weather\n"
+                        + "Action Input: {\"city\": \"Oslo\"}"),
+                ScriptRule.of("\\AObservation: tool weather failed", "Thought: It may have been busy; again.\nAction: weather\n"
+                        + "Action Input: {\"city\": \"Oslo\"}"),
+                ScriptRule.of("\\AObservation: tool weather circuit_open", "Thought: I now know the final answer\n"
+                        + "Final Answer: The weather service is unavailable."));
     }
 
     static void addDocuments(StackFixture fixture) throws Exception {
@@ -174,10 +181,70 @@ class AgentIT {
         assertThat(steps.get(5).getText()).isEqualTo("tool chat refused: it is not one of the tools you have; use one of those listed");
     }
 
-    static LlmRequest agentRequest(List<String> tools) {
+    @Test
+    void aToolThatKeepsFailingOpensItsCircuitAndLaterRunsAreNotOfferedItNorCallIt() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/weather", exchange -> {
+            calls.incrementAndGet();
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(503, -1);
+            exchange.close();
+        });
+        server.start();
+        try {
+            AgentService agent = it.stack.workers().agent().orElseThrow();
+            dev.switchboard.tools.ToolRegistry.publish(it.producer, it.codec, dev.switchboard.avro.ToolDefinition.newBuilder()
+                    .setName("weather").setVersion(1).setDescription("Today's weather in a city")
+                    .setParameters("{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}")
+                    .setKind(dev.switchboard.avro.ToolKind.HTTP).setUrl("http://127.0.0.1:" + server.getAddress().getPort() + "/weather")
+                    .setOwner("it").setEnabled(true).setTenants(List.of()).setTimeoutMs(5_000).setUpdatedAtMs(1L).build()).get();
+            await().atMost(StackFixture.WAIT).until(() -> agent.registry().get("weather").isPresent());
+
+            LlmRequest first = request(WEATHER, List.of("weather", "knowledge_base"));
+            it.send(first);
+            assertThat(it.reply(first.getRequestId()).getContent()).isEqualTo("The weather service is unavailable.");
+            List<AgentStep> firstSteps = steps(first.getRequestId(), 8);
+            // Three tries of the first call, one of the second: four failures in a row open the circuit (ToolCaller.Settings.DEFAULT).
+            assertThat(firstSteps).filteredOn(s -> s.getKind() == AgentStepKind.OBSERVATION).extracting(AgentStep::getStatus)
+                    .containsExactly("FAILED", "CIRCUIT_OPEN");
+            assertThat(calls.get()).isEqualTo(4);
+            assertThat(agent.caller().circuit("weather")).isEqualTo(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN);
+
+            // A new run is not offered the tool; when the model asks for it all the same, it is not called.
+            LlmRequest second = request(WEATHER, List.of("weather", "knowledge_base"));
+            it.send(second);
+            assertThat(it.reply(second.getRequestId()).getContent()).isEqualTo("The weather service is unavailable.");
+            byte[] modelCall = (second.getRequestId() + ".m0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            LlmRequest asked = it.codec.decode(Topics.REQUESTS, dev.switchboard.platform.kafka.TopicReader.readToEnd(it.clients,
+                    List.of(Topics.REQUESTS.name()), r -> java.util.Arrays.equals(r.key(), modelCall)).getFirst().value());
+            String systemPrompt = asked.getMessages().getFirst().getContent();
+            assertThat(systemPrompt).contains("knowledge_base: ").doesNotContain("weather");
+            assertThat(steps(second.getRequestId(), 5)).filteredOn(s -> s.getKind() == AgentStepKind.OBSERVATION)
+                    .extracting(AgentStep::getStatus).containsExactly("CIRCUIT_OPEN");
+            assertThat(calls.get()).isEqualTo(4);
+            // The open circuit is reported where operators look: the stack's /health/ready.
+            String token = TokenClient.token(it.config.security(), Map.of("roles", "ops"));
+            var ready = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://localhost:" + it.stack.healthPort() + "/health/ready"))
+                    .header("Authorization", "Bearer " + token).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            var body = JSON.readTree(ready.body());
+            assertThat(body.at("/components/agent/toolCircuits/weather").asText()).isEqualTo("OPEN");
+            assertThat(body.at("/components/agent/toolCircuits/chat").asText()).isEqualTo("CLOSED");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    static LlmRequest request(String question, List<String> tools) {
         return LlmRequest.newBuilder().setRequestId(UUID.randomUUID().toString()).setTenantId("acme")
-                .setMessages(List.of(Messages.of(ChatRole.USER, QUESTION))).setTools(tools)
+                .setMessages(List.of(Messages.of(ChatRole.USER, question))).setTools(tools)
                 .setAttributes(Map.of("mode", "agent")).setCreatedAtMs(System.currentTimeMillis()).build();
+    }
+
+    static LlmRequest agentRequest(List<String> tools) {
+        return request(QUESTION, tools);
     }
 
     private static List<AgentStep> steps(String requestId, int atLeast) {

@@ -411,7 +411,7 @@ class EndToEndIT {
         var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ready.body());
         assertThat(body.get("status").asText()).isEqualTo("UP");
         assertThat(body.get("components").fieldNames()).toIterable()
-                .containsExactly("planner", "router", "workers.sim-fast", "workers.sim-strong", "workers.sim-flaky", "edge");
+                .containsExactly("planner", "router", "workers.sim-fast", "workers.sim-strong", "workers.sim-flaky", "agent", "edge");
         assertThat(body.at("/components/planner/topic").asText()).isEqualTo("llm.requests");
         assertThat(body.at("/components/planner/assignment").size()).isEqualTo(3);
         assertThat(body.at("/components/workers.sim-fast/circuit").asText()).isEqualTo("CLOSED");

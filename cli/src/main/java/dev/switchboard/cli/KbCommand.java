@@ -36,11 +36,15 @@ final class KbCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    static String chunks(int n) {
+        return n == 1 ? "1 chunk" : n + " chunks";
+    }
+
     @Command(name = "add", mixinStandardHelpOptions = true,
             description = {"Add documents (text, Markdown or PDF), or replace them: a document added again under its id replaces the "
                     + "earlier version, chunks it no longer has included."})
     static final class AddCommand implements Callable<Integer> {
-        @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files to add: .txt, .md (UTF-8) or .pdf.")
+        @Parameters(arity = "1..*", paramLabel = "PATH", description = "Files to add: text (.txt, .md, or no extension; UTF-8) or PDF (.pdf).")
         List<Path> paths;
 
         @Option(names = "--id", paramLabel = "ID", description = "The document's id (one PATH only; default: the file's name).")
@@ -88,7 +92,7 @@ final class KbCommand implements Runnable {
                     ToolsCommand.audit(c, previous.isEmpty() ? "kb.add" : "kb.replace", documentId,
                             Map.of("source", path.toString(), "chunks", Integer.toString(chunks.size())));
                     rows.add(List.of(documentId, Integer.toString(chunks.size()), Integer.toString(texts.get(i).length()),
-                            previous.isEmpty() ? "added" : "replaced (" + previous.size() + " chunks before)"));
+                            previous.isEmpty() ? "added" : "replaced (" + chunks(previous.size()) + " before)"));
                 }
             }
             progress.finish();
@@ -145,7 +149,7 @@ final class KbCommand implements Runnable {
                 }
             }
             ToolsCommand.audit(c, "kb.remove", documentId, Map.of("chunks", Integer.toString(keys.size())));
-            System.out.printf("Document %s removed (%d chunks).%n", documentId, keys.size());
+            System.out.printf("Document %s removed (%s).%n", documentId, chunks(keys.size()));
             return 0;
         }
     }

@@ -47,8 +47,17 @@ public final class Documents {
      * @throws IllegalArgumentException naming the file, when it cannot be read, is not UTF-8 text or
      *                                  PDF, holds no text, or is too large
      */
+    /** The extensions read as UTF-8 text; "" is a name without one. */
+    private static final java.util.Set<String> TEXT = java.util.Set.of(".txt", ".text", ".md", ".markdown", "");
+
     public static String text(Path path) {
         String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+        int dot = name.lastIndexOf('.');
+        String extension = dot < 0 ? "" : name.substring(dot);
+        if (!TEXT.contains(extension) && !extension.equals(".pdf")) {
+            throw new IllegalArgumentException(path + ": " + extension + " files are not read; the knowledge base takes text (.txt, .md, "
+                    + "or a name without an extension, UTF-8) and PDF (.pdf)");
+        }
         String text;
         try {
             if (name.endsWith(".pdf")) {

@@ -223,6 +223,49 @@ class EdgeIT {
     }
 
     @Test
+    void theOfficialOpenAiSdkDoesAToolCallRoundTripWithItsOwnTool() {
+        com.openai.client.OpenAIClient client = com.openai.client.okhttp.OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey(token)
+                .maxRetries(0).build();
+        try {
+            com.openai.models.FunctionDefinition weather = com.openai.models.FunctionDefinition.builder().name("get_weather")
+                    .description("Weather of a city")
+                    .parameters(com.openai.models.FunctionParameters.builder()
+                            .putAdditionalProperty("type", com.openai.core.JsonValue.from("object"))
+                            .putAdditionalProperty("properties", com.openai.core.JsonValue.from(Map.of("city", Map.of("type", "string"))))
+                            .putAdditionalProperty("required", com.openai.core.JsonValue.from(List.of("city"))).build())
+                    .build();
+            var ask = com.openai.models.chat.completions.ChatCompletionCreateParams.builder().model("sim-fast-small")
+                    .addUserMessage("Lyon").addFunctionTool(weather);
+
+            com.openai.models.chat.completions.ChatCompletion first = client.chat().completions().create(ask.build());
+
+            var choice = first.choices().getFirst();
+            assertThat(choice.finishReason()).isEqualTo(com.openai.models.chat.completions.ChatCompletion.Choice.FinishReason.TOOL_CALLS);
+            var call = choice.message().toolCalls().orElseThrow().getFirst().asFunction();
+            assertThat(call.function().name()).isEqualTo("get_weather");
+            assertThat(call.function().arguments()).isEqualTo("{\"city\":\"Lyon\"}");
+
+            // The client runs its tool and sends the result back with the conversation so far.
+            com.openai.models.chat.completions.ChatCompletion second = client.chat().completions().create(ask
+                    .addMessage(choice.message())
+                    .addMessage(com.openai.models.chat.completions.ChatCompletionToolMessageParam.builder().toolCallId(call.id())
+                            .content("rain, 12 C").build())
+                    .build());
+
+            assertThat(second.choices().getFirst().message().content()).contains("The tool returned: rain, 12 C");
+            assertThat(second.choices().getFirst().finishReason())
+                    .isEqualTo(com.openai.models.chat.completions.ChatCompletion.Choice.FinishReason.STOP);
+            JsonNode reached = it.stack.simulator().lastRequest("sim-fast").path("messages");
+            assertThat(reached.get(1).at("/tool_calls/0/id").asText()).isEqualTo(call.id());
+            assertThat(reached.get(1).at("/tool_calls/0/function/name").asText()).isEqualTo("get_weather");
+            assertThat(reached.get(2).path("tool_call_id").asText()).isEqualTo(call.id());
+            assertThat(reached.get(2).path("content").asText()).isEqualTo("rain, 12 C");
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
     void aToolCallGoesToTheClientAndItsResultBackToTheModel() {
         OpenAiChatModel model = model("sim-fast-small").build();
         ToolSpecification weather = ToolSpecification.builder().name("get_weather").description("Weather of a city")

@@ -91,7 +91,8 @@ final class KbCommand implements Runnable {
                     progress.update(i + 1, paths.size());
                     ToolsCommand.audit(c, previous.isEmpty() ? "kb.add" : "kb.replace", documentId,
                             Map.of("source", path.toString(), "chunks", Integer.toString(chunks.size())));
-                    rows.add(List.of(documentId, Integer.toString(chunks.size()), Integer.toString(texts.get(i).length()),
+                    int characters = chunks.stream().mapToInt(chunk -> chunk.getText().length()).sum();
+                    rows.add(List.of(documentId, Integer.toString(chunks.size()), Integer.toString(characters),
                             previous.isEmpty() ? "added" : "replaced (" + chunks(previous.size()) + " before)"));
                 }
             }

@@ -223,6 +223,35 @@ class EdgeIT {
     }
 
     @Test
+    void modelSwitchboardAgentRunsAnAgentWithTheRegisteredToolsAndAnswersLikeAnyModel() throws Exception {
+        dev.switchboard.tools.agent.AgentService agent = it.stack.workers().agent().orElseThrow();
+        dev.switchboard.tools.knowledge.Embeddings embeddings = new dev.switchboard.tools.knowledge.Embeddings();
+        for (var sent : dev.switchboard.tools.knowledge.KnowledgeBase.publish(it.producer, it.codec,
+                dev.switchboard.tools.knowledge.Documents.chunks("refunds.md", "docs/refunds.md", "# Refunds\n\nAcme accepts returns "
+                        + "within 30 days of purchase. The money is back within 5 days.", List.of(), "it", 1L, embeddings), List.of())) {
+            sent.get();
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> agent.knowledge().documents().size() == 1);
+        // The agent's first search loads its embedding model (about a second): done here, outside the request's 4 s deadline.
+        agent.caller().call(agent.registry().get("knowledge_base").orElseThrow(), "default", "{\"query\":\"refunds\"}", "edge-it-warm-up");
+
+        JsonNode answered = post("{\"model\":\"switchboard/agent\",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"How long do I have to return something?\"}]}", Map.of(), 200);
+        JsonNode streamed = post("{\"model\":\"switchboard/agent\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                Map.of(), 400);
+        JsonNode ownTools = post("{\"model\":\"switchboard/agent\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\"}}}]}",
+                Map.of(), 400);
+
+        assertThat(answered.at("/choices/0/message/content").asText()).isEqualTo("Acme accepts returns within 30 days of purchase. [refunds.md#0]");
+        assertThat(answered.at("/choices/0/finish_reason").asText()).isEqualTo("stop");
+        assertThat(answered.at("/switchboard/provider").asText()).isEqualTo("agent");
+        assertThat(streamed.at("/error/param").asText()).isEqualTo("stream");
+        assertThat(ownTools.at("/error/param").asText()).isEqualTo("tools");
+        assertThat(ownTools.at("/error/message").asText()).contains("calls the tools registered on llm.tools");
+    }
+
+    @Test
     void theOfficialOpenAiSdkDoesAToolCallRoundTripWithItsOwnTool() {
         com.openai.client.OpenAIClient client = com.openai.client.okhttp.OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey(token)
                 .maxRetries(0).build();

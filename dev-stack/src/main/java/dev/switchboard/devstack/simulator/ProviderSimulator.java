@@ -410,11 +410,14 @@ public final class ProviderSimulator implements AutoCloseable {
         int completionTokens;
         String lastContent = last.path("content").asText("");
         ScriptRule scripted = simulated.script.stream().filter(r -> r.when().matcher(lastContent).find()).findFirst().orElse(null);
-        JsonNode toolCall = scripted != null ? null : toolCall(request, last, lastUser);
-        if (scripted != null) {
-            message.put("content", scripted.reply());
+        final String question = lastUser;
+        String scriptedReply = scripted != null ? scripted.reply() : SimulatedReAct.reply(messages,
+                () -> responder.answer(simulated.name, request.path("model").asText(simulated.model), question, 0).content()).orElse(null);
+        JsonNode toolCall = scriptedReply != null ? null : toolCall(request, last, lastUser);
+        if (scriptedReply != null) {
+            message.put("content", scriptedReply);
             choice.put("finish_reason", "stop");
-            completionTokens = Math.max(1, (scripted.reply().length() + 3) / 4);
+            completionTokens = Math.max(1, (scriptedReply.length() + 3) / 4);
         } else if (toolCall != null) {
             message.putNull("content");
             message.putArray("tool_calls").add(toolCall);

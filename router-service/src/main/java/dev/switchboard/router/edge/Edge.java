@@ -260,6 +260,10 @@ public final class Edge implements AutoCloseable {
             if (chat.stream()) {
                 throw EdgeError.invalid("stream", "model " + ModelCatalogue.AGENT + " answers when its run ends: send stream false");
             }
+            if (chat.parameters() != null && chat.parameters().getTools() != null) {
+                throw EdgeError.invalid("tools", "model " + ModelCatalogue.AGENT + " calls the tools registered on llm.tools "
+                        + "(switchboard tools list), not the client's: send no tools, or name another model to run your own");
+            }
             attributes.put("mode", "agent");
         }
         boolean streamed = chat.stream() && !preferAsync(ctx);

@@ -88,7 +88,14 @@ class AgentIT {
 
     @BeforeAll
     static void start() throws Exception {
-        it = new StackFixture(dataDir, Map.of(SwitchboardConfig.PLANNER_STRATEGY, "static"));
+        // The bundled access policy, and a support role that may chat and search the documents but use no other tool.
+        Path policy = dataDir.resolve("policy.csv");
+        try (var bundled = AgentIT.class.getClassLoader().getResourceAsStream("rbac/policy.csv")) {
+            java.nio.file.Files.writeString(policy, new String(bundled.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                    + "\np, support, chat, requests, own\np, support, use, tier:standard, own\np, support, use, tool:knowledge_base, own\n");
+        }
+        it = new StackFixture(dataDir, Map.of(SwitchboardConfig.PLANNER_STRATEGY, "static",
+                SwitchboardConfig.SECURITY_RBAC_POLICY, policy.toString()));
         for (String p : List.of("sim-fast", "sim-strong", "sim-flaky")) {
             it.stack.simulator().setScript(p, script());
         }
@@ -182,6 +189,39 @@ class AgentIT {
     }
 
     @Test
+    void aToolTheMakersRolesMayNotUseIsNotOfferedAndIsRefusedWithThePolicysRule() throws Exception {
+        LlmRequest request = agentRequest(List.of());
+        String support = TokenClient.token(it.config.security(), Map.of("tenant", "acme", "roles", "support", "subject", "sam"));
+        it.producer.send(dev.switchboard.platform.auth.Credentials.withToken(
+                it.codec.record(Topics.REQUESTS, request.getRequestId(), request), support)).get();
+
+        LlmReply reply = it.reply(request.getRequestId());
+
+        assertThat(reply.getContent()).isEqualTo("Refunds: 30 days [refunds.md#0].");
+        List<AgentStep> steps = steps(request.getRequestId(), 8);
+        assertThat(steps.get(4).getTool()).isEqualTo("chat");
+        assertThat(steps.get(5).getStatus()).isEqualTo("REFUSED");
+        assertThat(steps.get(5).getText()).isEqualTo("tool chat refused: tool chat: no rule lets role(s) [support] use tool:chat in their tenant");
+        assertThat(systemPrompt(request.getRequestId() + ".m0")).contains("knowledge_base: ").doesNotContain("chat: ");
+        // The run's roles are the token's, whatever the request claimed.
+        LlmRequest claiming = LlmRequest.newBuilder(agentRequest(List.of())).setAttributes(Map.of("mode", "agent", Topics.AGENT_ROLES_ATTRIBUTE,
+                "admin")).build();
+        it.producer.send(dev.switchboard.platform.auth.Credentials.withToken(
+                it.codec.record(Topics.REQUESTS, claiming.getRequestId(), claiming), support)).get();
+        assertThat(it.reply(claiming.getRequestId()).getContent()).isEqualTo("Refunds: 30 days [refunds.md#0].");
+        assertThat(it.await(Topics.PLANS, p -> p.getRequestId().equals(claiming.getRequestId())).getRequest().getAttributes())
+                .containsEntry(Topics.AGENT_ROLES_ATTRIBUTE, "support");
+    }
+
+    /** The first (system) message of the model call {@code modelRequestId} as it was published on llm.requests. */
+    private static String systemPrompt(String modelRequestId) {
+        byte[] key = modelRequestId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        LlmRequest asked = it.codec.decode(Topics.REQUESTS, dev.switchboard.platform.kafka.TopicReader.readToEnd(it.clients,
+                List.of(Topics.REQUESTS.name()), r -> java.util.Arrays.equals(r.key(), key)).getFirst().value());
+        return asked.getMessages().getFirst().getContent();
+    }
+
+    @Test
     void aToolThatKeepsFailingOpensItsCircuitAndLaterRunsAreNotOfferedItNorCallIt() throws Exception {
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
         com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
@@ -216,10 +256,7 @@ class AgentIT {
             LlmRequest second = request(WEATHER, List.of("weather", "knowledge_base"));
             it.send(second);
             assertThat(it.reply(second.getRequestId()).getContent()).isEqualTo("The weather service is unavailable.");
-            byte[] modelCall = (second.getRequestId() + ".m0").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            LlmRequest asked = it.codec.decode(Topics.REQUESTS, dev.switchboard.platform.kafka.TopicReader.readToEnd(it.clients,
-                    List.of(Topics.REQUESTS.name()), r -> java.util.Arrays.equals(r.key(), modelCall)).getFirst().value());
-            String systemPrompt = asked.getMessages().getFirst().getContent();
+            String systemPrompt = systemPrompt(second.getRequestId() + ".m0");
             assertThat(systemPrompt).contains("knowledge_base: ").doesNotContain("weather");
             assertThat(steps(second.getRequestId(), 5)).filteredOn(s -> s.getKind() == AgentStepKind.OBSERVATION)
                     .extracting(AgentStep::getStatus).containsExactly("CIRCUIT_OPEN");

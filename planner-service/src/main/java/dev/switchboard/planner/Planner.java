@@ -143,6 +143,19 @@ public final class Planner {
             .setEstimatedCostUsd(0.0).setReason("mode=agent: a ReAct agent runs it; each of its model calls is planned on its own")
             .build();
 
+    /**
+     * An agent run's request with its maker's roles as {@link Topics#AGENT_ROLES_ATTRIBUTE} (none when
+     * not checked), for the agent runtime to apply the access policy to the tools it may call.
+     */
+    private static LlmRequest withMakersRoles(LlmRequest request, Access access) {
+        Map<String, String> attributes = new java.util.HashMap<>(request.getAttributes());
+        attributes.remove(Topics.AGENT_ROLES_ATTRIBUTE);
+        if (access.principal() != null) {
+            attributes.put(Topics.AGENT_ROLES_ATTRIBUTE, String.join(",", new java.util.TreeSet<>(access.principal().roles())));
+        }
+        return LlmRequest.newBuilder(request).setAttributes(attributes).build();
+    }
+
     /** The plan of a request whose maker is not checked (security off). */
     public ExecutionPlan plan(LlmRequest original, long nowMs) {
         return plan(original, nowMs, Access.unchecked());
@@ -168,8 +181,12 @@ public final class Planner {
         // A baseline variant is the request as it came.
         LlmRequest request = variant == null || variant.systemPrompt().isEmpty() ? original
                 : withSystemPrompt(original, variant.systemPrompt());
+        boolean agent = AGENT_MODE.equals(request.getAttributes().get(MODE_ATTRIBUTE));
+        if (agent) {
+            request = withMakersRoles(request, access);
+        }
         PlanContext context = new PlanContext(config, scores, request, taskType, analysis.prompt(), checked, access);
-        PlanPolicy.Decision decision = AGENT_MODE.equals(request.getAttributes().get(MODE_ATTRIBUTE))
+        PlanPolicy.Decision decision = agent
                 ? new PlanPolicy.Decision(List.of(AGENT_STEP), Topics.AGENT_PROVIDER, null)
                 : policyFor(context, overBudget).plan(context);
         ExecutionPlan plan = ExecutionPlan.newBuilder()

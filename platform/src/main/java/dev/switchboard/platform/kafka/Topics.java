@@ -53,6 +53,13 @@ public final class Topics {
     /** Each step of each agent run (model call, tool call, observation, answer), keyed by the run's requestId. */
     public static final Topic<AgentStep> AGENT_STEPS = new Topic<>("llm.agent-steps", AgentStep.class);
     /** The provider name of the agent runtime in a plan step: its tasks are on llm.tasks.agent. */
+    /**
+     * The attribute the planner sets on an agent run's request: the roles of its maker's token,
+     * comma-separated, by which the agent runtime applies the access policy's {@code use tool:NAME}
+     * rules; absent when requests are not checked (security off). A value the request came with is
+     * replaced.
+     */
+    public static final String AGENT_ROLES_ATTRIBUTE = "agent.roles";
     public static final String AGENT_PROVIDER = "agent";
     public static final Topic<AuditEvent> AUDIT = new Topic<>("llm.audit", AuditEvent.class);
     /** Dead letters refused for replay because they were replayed too often. */

@@ -51,8 +51,10 @@ public final class AgentRunner {
     /**
      * @param maxSteps     model calls a run may make before it fails
      * @param modelTimeout how long one model call through the pipeline may take
+     * @param rolesRequired  whether requests are checked (security on): a run whose maker's roles
+     *                       were not recorded may then call no tool
      */
-    public record Settings(int maxSteps, Duration modelTimeout, String worker) {
+    public record Settings(int maxSteps, Duration modelTimeout, String worker, boolean rolesRequired) {
     }
 
     private final Codec codec;
@@ -83,9 +85,7 @@ public final class AgentRunner {
             if (!request.getTools().isEmpty() && !request.getTools().contains(tool.getName())) {
                 continue;
             }
-            try {
-                access.check(tool, request.getTenantId());
-            } catch (ToolAccess.ToolRefusedException e) {
+            if (refusal(tool, request) != null) {
                 continue;
             }
             if (caller.circuit(tool.getName()) != CircuitBreaker.State.OPEN) {
@@ -182,8 +182,29 @@ public final class AgentRunner {
             return observation.setStatus(ToolCaller.Status.REFUSED.name())
                     .setText("tool " + action.getTool() + " refused: it is not one of the tools you have; use one of those listed").build();
         }
+        String refused = refusal(tool, request);
+        if (refused != null) {
+            return observation.setStatus(ToolCaller.Status.REFUSED.name()).setText("tool " + tool.getName() + " refused: " + refused).build();
+        }
         ToolCaller.Result result = caller.call(tool, request.getTenantId(), action.getArguments(), action.getIdempotencyKey());
         return observation.setStatus(result.status().name()).setText(result.observation()).setLatencyMs(result.latencyMs()).build();
+    }
+
+    /**
+     * Why {@code request}'s maker may not call {@code tool}, naming the rule; null when it may. The
+     * roles are those the planner recorded ({@link Topics#AGENT_ROLES_ATTRIBUTE}); with security on,
+     * a run without them may call no tool.
+     */
+    private String refusal(ToolDefinition tool, LlmRequest request) {
+        String recorded = request.getAttributes().get(Topics.AGENT_ROLES_ATTRIBUTE);
+        java.util.Set<String> roles = recorded == null ? (settings.rolesRequired() ? java.util.Set.of() : null)
+                : java.util.Set.of(recorded.isEmpty() ? new String[0] : recorded.split(","));
+        try {
+            access.check(tool, request.getTenantId(), roles);
+            return null;
+        } catch (ToolAccess.ToolRefusedException e) {
+            return e.getMessage();
+        }
     }
 
     private AgentStep.Builder step(LlmRequest request, int index, AgentStepKind kind) {

@@ -78,10 +78,12 @@ public final class AgentService implements AutoCloseable, HealthCheck {
                 tenant -> config.security().enabled() ? token(config, tenant) : null);
         List<BuiltinTool> builtins = List.of(new KnowledgeBaseTool(knowledge, new Embeddings()),
                 new ChatTool(pipeline, config.agent().modelTimeout()));
-        ToolAccess access = new ToolAccess(config.planning().deniedTools());
+        ToolAccess access = new ToolAccess(config.planning().deniedTools(),
+                new dev.switchboard.platform.auth.Authorizer(config.security().rbacPolicyFile()));
         this.caller = new ToolCaller(access, ToolCaller.Settings.DEFAULT, builtins);
         this.runner = new AgentRunner(codec, producer, pipeline, registry, access, caller,
-                new AgentRunner.Settings(config.agent().maxSteps(), config.agent().modelTimeout(), worker),
+                new AgentRunner.Settings(config.agent().maxSteps(), config.agent().modelTimeout(), worker,
+                        config.security().enabled()),
                 (runId, sinceMs) -> AgentSteps.read(clients, codec, runId, sinceMs));
         this.loop = new ConsumeTransformProduce(STAGE, "switchboard-agent", GROUP, topic.name(), clients, codec, this::start,
                 () -> config.agent().maxRuns());

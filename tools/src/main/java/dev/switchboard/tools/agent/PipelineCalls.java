@@ -35,6 +35,8 @@ public final class PipelineCalls implements AutoCloseable {
     private final Map<String, CompletableFuture<LlmReply>> pending = new ConcurrentHashMap<>();
     /** Replies read, by requestId; guarded by itself. */
     private final Map<String, LlmReply> answered = Bounded.leastRecentlyUsed(100_000);
+    /** The requestIds this instance has published, answered or not; guarded by itself. */
+    private final Map<String, Boolean> published = Bounded.leastRecentlyUsed(100_000);
     private final java.util.function.Function<String, String> tokens;
     private final CountDownLatch caughtUp = new CountDownLatch(1);
 
@@ -82,9 +84,16 @@ public final class PipelineCalls implements AutoCloseable {
                 return known;
             }
         }
-        request.setReplyTo(Topics.AGENT_REPLIES.name());
-        producer.send(dev.switchboard.platform.auth.Credentials.withToken(codec.record(Topics.REQUESTS, id, request),
-                tokens.apply(request.getTenantId())));
+        boolean first;
+        synchronized (published) {
+            first = published.put(id, Boolean.TRUE) == null;
+        }
+        // Asked again (a retry after a timeout), the request is on its way already: its reply is waited for, not asked twice.
+        if (first) {
+            request.setReplyTo(Topics.AGENT_REPLIES.name());
+            producer.send(dev.switchboard.platform.auth.Credentials.withToken(codec.record(Topics.REQUESTS, id, request),
+                    tokens.apply(request.getTenantId())));
+        }
         try {
             return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {

@@ -3,8 +3,7 @@ package dev.switchboard.tools;
 import dev.switchboard.avro.ToolDefinition;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
-import dev.switchboard.platform.kafka.LogFollower;
-import dev.switchboard.platform.kafka.TopicReader;
+import dev.switchboard.platform.kafka.TopicSource;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
@@ -33,9 +32,8 @@ public final class ToolRegistry implements AutoCloseable {
 
     private final Map<String, ToolDefinition> tools = new ConcurrentHashMap<>();
     private final Codec codec;
-    private volatile LogFollower follower;
-    /** Counted down once a followed instance has read all the topic held when it started. */
-    private final java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
+    /** Where the records come from; set right after construction. */
+    private volatile TopicSource source;
 
     private ToolRegistry(Codec codec) {
         this.codec = codec;
@@ -44,14 +42,14 @@ public final class ToolRegistry implements AutoCloseable {
     /** The registry as {@code llm.tools} holds it now. */
     public static ToolRegistry read(KafkaClients clients, Codec codec) {
         ToolRegistry registry = new ToolRegistry(codec);
-        TopicReader.readToEnd(clients, List.of(Topics.TOOLS.name()), r -> true).forEach(registry::apply);
+        registry.source = TopicSource.read(clients, Topics.TOOLS.name(), registry::apply);
         return registry;
     }
 
     /** A registry that reads {@code llm.tools} from its beginning and keeps reading it until closed. */
     public static ToolRegistry follow(KafkaClients clients, Codec codec, String name) {
         ToolRegistry registry = new ToolRegistry(codec);
-        registry.follower = LogFollower.fromBeginning(name, clients.reader(name), Topics.TOOLS.name(), registry::apply, registry.caughtUp);
+        registry.source = TopicSource.follow(clients, name, Topics.TOOLS.name(), registry::apply);
         return registry;
     }
 
@@ -100,14 +98,11 @@ public final class ToolRegistry implements AutoCloseable {
      * {@code timeout}; an instance {@code read} once has.
      */
     public boolean awaitCaughtUp(java.time.Duration timeout) throws InterruptedException {
-        return follower == null || caughtUp.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return source.awaitCaughtUp(timeout);
     }
 
     @Override
     public void close() {
-        LogFollower f = follower;
-        if (f != null) {
-            f.close();
-        }
+        source.close();
     }
 }

@@ -9,8 +9,7 @@ import dev.langchain4j.store.embedding.inmemory.InMemoryEmbeddingStore;
 import dev.switchboard.avro.KnowledgeChunk;
 import dev.switchboard.platform.kafka.Codec;
 import dev.switchboard.platform.kafka.KafkaClients;
-import dev.switchboard.platform.kafka.LogFollower;
-import dev.switchboard.platform.kafka.TopicReader;
+import dev.switchboard.platform.kafka.TopicSource;
 import dev.switchboard.platform.kafka.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
@@ -60,9 +59,8 @@ public final class KnowledgeBase implements AutoCloseable {
     /** Every chunk held, by key; guarded by {@code this}, with {@link #store}. */
     private final Map<String, KnowledgeChunk> chunks = new TreeMap<>();
     private final InMemoryEmbeddingStore<TextSegment> store = new InMemoryEmbeddingStore<>();
-    private volatile LogFollower follower;
-    /** Counted down once a followed instance has read all the topic held when it started. */
-    private final java.util.concurrent.CountDownLatch caughtUp = new java.util.concurrent.CountDownLatch(1);
+    /** Where the records come from; set right after construction. */
+    private volatile TopicSource source;
 
     private KnowledgeBase(Codec codec) {
         this.codec = codec;
@@ -71,14 +69,14 @@ public final class KnowledgeBase implements AutoCloseable {
     /** The knowledge base as {@code llm.knowledge} holds it now. */
     public static KnowledgeBase read(KafkaClients clients, Codec codec) {
         KnowledgeBase kb = new KnowledgeBase(codec);
-        TopicReader.readToEnd(clients, List.of(Topics.KNOWLEDGE.name()), r -> true).forEach(kb::apply);
+        kb.source = TopicSource.read(clients, Topics.KNOWLEDGE.name(), kb::apply);
         return kb;
     }
 
     /** A knowledge base that reads {@code llm.knowledge} from its beginning and keeps reading it until closed. */
     public static KnowledgeBase follow(KafkaClients clients, Codec codec, String name) {
         KnowledgeBase kb = new KnowledgeBase(codec);
-        kb.follower = LogFollower.fromBeginning(name, clients.reader(name), Topics.KNOWLEDGE.name(), kb::apply, kb.caughtUp);
+        kb.source = TopicSource.follow(clients, name, Topics.KNOWLEDGE.name(), kb::apply);
         return kb;
     }
 
@@ -192,14 +190,11 @@ public final class KnowledgeBase implements AutoCloseable {
      * {@code timeout}; an instance {@code read} once has.
      */
     public boolean awaitCaughtUp(java.time.Duration timeout) throws InterruptedException {
-        return follower == null || caughtUp.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        return source.awaitCaughtUp(timeout);
     }
 
     @Override
     public void close() {
-        LogFollower f = follower;
-        if (f != null) {
-            f.close();
-        }
+        source.close();
     }
 }
